@@ -1,0 +1,315 @@
+//! The loom check runner, tested end to end: every failure kind is
+//! classified, the counterexample names both threads and the failing site,
+//! the profile and the weakening plan change what loom explores, bounds and
+//! budgets apply, and bad settings are one-line errors.
+#![cfg(loom)]
+
+use std::time::Duration;
+
+use lwpcheck::check::loom::{Bounds, LoomCheck};
+use lwpcheck::check::{violation, FailKind, Outcome, Verdict};
+use lwpcheck::litmus::{all_litmus, broken_handoff, recorder};
+use lwpcheck::sync::{
+    self, thread, Arc, AtomicUsize, Mutex, Ordering::*, Plan, Profile, UnsafeCell,
+};
+
+fn run(profile: Profile, f: impl Fn() + Send + Sync + 'static) -> Outcome {
+    LoomCheck::new(profile)
+        .and_then(|c| c.run(f))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn failed(out: &Outcome) -> FailKind {
+    match &out.verdict {
+        Verdict::Fail(f) => f.kind,
+        Verdict::Pass => panic!(
+            "expected a failure, got a pass after {} executions",
+            out.executions
+        ),
+    }
+}
+
+/// The deliberately failing example: its trace must name both threads and
+/// the failing site.
+#[test]
+fn broken_handoff_fails_under_arm_with_a_readable_trace() {
+    let out = run(Profile::Arm, broken_handoff);
+    assert_eq!(failed(&out), FailKind::Assertion);
+    let Verdict::Fail(f) = &out.verdict else {
+        unreachable!()
+    };
+    assert!(
+        f.message.contains("reader saw flag == 1 but data == 0"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.site
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("src/litmus.rs:"),
+        "{f}"
+    );
+    let text = out.counterexample();
+    println!("{text}");
+    assert!(out.trace.threads.iter().any(|t| t == "writer"), "{text}");
+    assert!(out.trace.threads.iter().any(|t| t == "reader"), "{text}");
+    assert!(
+        text.contains("store flag = 1  [Relaxed]  @ src/litmus.rs:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("load data -> 0  [Relaxed]  @ src/litmus.rs:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAILED: assertion: reader saw flag == 1"),
+        "{text}"
+    );
+    // The reader loaded the flag that the writer stored: both lanes appear.
+    let lanes: std::collections::BTreeSet<usize> =
+        out.trace.events.iter().map(|e| e.lane).collect();
+    assert!(lanes.len() >= 3, "main, writer and reader lanes: {text}");
+}
+
+#[test]
+fn broken_handoff_passes_under_x86() {
+    let out = run(Profile::X86, broken_handoff);
+    assert_eq!(out.verdict, Verdict::Pass);
+    assert!(out.executions > 1);
+    // The X86 profile shows in the trace as "written as run".
+    assert!(out
+        .sites
+        .iter()
+        .any(|s| s.op == "store" && s.written == Relaxed));
+}
+
+#[test]
+fn x86_profile_trace_shows_the_ordering_as_run() {
+    let out = run(Profile::X86, || {
+        broken_handoff();
+        violation(FailKind::Panic, "stop here to keep the trace");
+    });
+    let text = out.counterexample();
+    assert!(text.contains("[Relaxed as Release]"), "{text}");
+    assert!(text.contains("[Relaxed as Acquire]"), "{text}");
+}
+
+#[test]
+fn unprotected_cell_is_a_data_race() {
+    let out = run(Profile::Arm, || {
+        let cell = Arc::new(UnsafeCell::new(0usize));
+        sync::label(&*cell, "l_stat");
+        let c = cell.clone();
+        let t = thread::spawn_named("writer", move || {
+            // SAFETY: deliberately unprotected; loom reports the race.
+            unsafe { c.write(1) }
+        });
+        // SAFETY: as above.
+        unsafe { cell.write(2) };
+        t.join().unwrap();
+    });
+    assert_eq!(failed(&out), FailKind::DataRace);
+    assert!(out.counterexample().contains("write l_stat"));
+}
+
+#[test]
+fn protected_cell_passes() {
+    let out = run(Profile::Arm, || {
+        let m = Arc::new(Mutex::new(()));
+        let cell = Arc::new(UnsafeCell::new(0usize));
+        let (m2, c2) = (m.clone(), cell.clone());
+        let t = thread::spawn(move || {
+            let g = m2.lock();
+            // SAFETY: m2 held.
+            unsafe { c2.write(c2.read() + 1) };
+            g.unlock();
+        });
+        {
+            let _g = m.lock();
+            // SAFETY: m held.
+            unsafe { cell.write(cell.read() + 1) };
+        }
+        t.join().unwrap();
+        let _g = m.lock();
+        // SAFETY: m held.
+        let v = unsafe { cell.read() };
+        lwpcheck::prop!(v == 2, "lost update: {v}");
+    });
+    assert_eq!(out.verdict, Verdict::Pass, "{}", out.counterexample());
+}
+
+#[test]
+fn lock_order_inversion_is_a_deadlock() {
+    let out = run(Profile::Arm, || {
+        let a = Arc::new(Mutex::new(()));
+        let b = Arc::new(Mutex::new(()));
+        let (a2, b2) = (a.clone(), b.clone());
+        let t = thread::spawn_named("ba", move || {
+            let _gb = b2.lock();
+            let _ga = a2.lock();
+        });
+        {
+            let _ga = a.lock();
+            let _gb = b.lock();
+        }
+        t.join().unwrap();
+    });
+    assert_eq!(failed(&out), FailKind::Deadlock);
+}
+
+#[test]
+fn forgotten_arc_is_a_leak() {
+    let out = run(Profile::Arm, || {
+        std::mem::forget(Arc::new(7usize));
+    });
+    assert_eq!(failed(&out), FailKind::Leak);
+}
+
+#[test]
+fn wrong_size_is_index_out_of_bounds() {
+    let out = run(Profile::Arm, || {
+        let size = Arc::new(AtomicUsize::new(2));
+        let s = size.clone();
+        let t = thread::spawn(move || s.store(4, Relaxed));
+        let table = [0usize; 2];
+        let n = size.load(Relaxed);
+        let _ = table[std::hint::black_box(n - 1)];
+        t.join().unwrap();
+    });
+    assert_eq!(failed(&out), FailKind::IndexOutOfBounds);
+}
+
+#[test]
+fn violation_names_its_kind() {
+    let out = run(Profile::Arm, || {
+        violation(FailKind::UseAfterFree, "table 2 read after free")
+    });
+    assert_eq!(failed(&out), FailKind::UseAfterFree);
+}
+
+#[test]
+fn budget_exceeded_is_timed_out_not_pass() {
+    let iriw = all_litmus().into_iter().find(|l| l.name == "iriw").unwrap();
+    let (f, _) = recorder(iriw.run);
+    let out = LoomCheck::new(Profile::Arm)
+        .unwrap()
+        .budget(Duration::from_millis(1))
+        .run(f)
+        .unwrap();
+    assert_eq!(failed(&out), FailKind::TimedOut);
+}
+
+#[test]
+fn weakening_plan_drops_a_barrier() {
+    let mp = all_litmus()
+        .into_iter()
+        .find(|l| l.name == "mp+membar")
+        .unwrap();
+    let (f, seen) = recorder(mp.run);
+    let out = run(Profile::Arm, f);
+    assert!(!seen.lock().unwrap().contains(&vec![1, 0]));
+    // The site registry names both barriers with their written orderings.
+    let producer = out
+        .sites
+        .iter()
+        .find(|s| s.op == "membar_producer")
+        .expect("membar_producer site recorded");
+    assert_eq!(producer.written, Release);
+    assert!(out
+        .sites
+        .iter()
+        .any(|s| s.op == "membar_consumer" && s.written == Acquire));
+    // Dropping membar_producer makes the stale read visible under Arm...
+    let (f, seen) = recorder(mp.run);
+    let plan = Plan::new().weaken(producer.site, Relaxed);
+    LoomCheck::new(Profile::Arm)
+        .unwrap()
+        .plan(plan.clone())
+        .run(f)
+        .unwrap();
+    assert!(seen.lock().unwrap().contains(&vec![1, 0]));
+    // ...and stays invisible under X86, where stores are ordered anyway.
+    let (f, seen) = recorder(mp.run);
+    LoomCheck::new(Profile::X86)
+        .unwrap()
+        .plan(plan)
+        .run(f)
+        .unwrap();
+    assert!(!seen.lock().unwrap().contains(&vec![1, 0]));
+}
+
+#[test]
+fn preemption_bound_shrinks_the_search() {
+    let sb = all_litmus().into_iter().find(|l| l.name == "iriw").unwrap();
+    let (f, _) = recorder(sb.run);
+    let full = run(Profile::Arm, f);
+    let (f, _) = recorder(sb.run);
+    let bounded = LoomCheck::new(Profile::Arm)
+        .unwrap()
+        .bounds(Bounds {
+            preemptions: Some(1),
+            branches: None,
+        })
+        .run(f)
+        .unwrap();
+    assert!(
+        bounded.executions < full.executions,
+        "bounded {} vs full {}",
+        bounded.executions,
+        full.executions
+    );
+}
+
+#[test]
+fn trace_is_capped_and_deterministic() {
+    let body = || {
+        let x = Arc::new(AtomicUsize::new(0));
+        for _ in 0..30 {
+            x.fetch_add(1, Relaxed);
+        }
+        violation(FailKind::Assertion, "done");
+    };
+    let mut c = LoomCheck::new(Profile::Arm).unwrap();
+    c.trace_cap = 10;
+    let a = c.run(body).unwrap();
+    let b = c.run(body).unwrap();
+    assert_eq!(a.trace.events.len(), 10);
+    assert_eq!(a.trace.dropped, 20);
+    assert!(a.counterexample().contains("20 earlier events not kept"));
+    assert_eq!(a.counterexample(), b.counterexample());
+}
+
+/// Runs in a child process with a bad `LOOM_MAX_PREEMPTIONS` (see below).
+#[test]
+fn child_reports_bad_env() {
+    if std::env::var_os("LWPCHECK_CHILD").is_none() {
+        return;
+    }
+    match LoomCheck::new(Profile::Arm).and_then(|c| c.run(|| {})) {
+        Err(e) => println!("ERROR-LINE {e}"),
+        Ok(_) => println!("ERROR-LINE none"),
+    }
+}
+
+#[test]
+fn bad_loom_variable_is_a_one_line_error() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_reports_bad_env",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LWPCHECK_CHILD", "1")
+        .env("LOOM_MAX_PREEMPTIONS", "two")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "ERROR-LINE LOOM_MAX_PREEMPTIONS='two' is not valid (accepted: a whole number, e.g. 2)"
+        ),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,108 @@
+//! Run a scenario under loom for one profile (and optionally a weakening
+//! plan), with bounds, a time budget and a trace of the failing execution.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::env::{self, ConfigError};
+pub use super::Bounds;
+use super::{capture, Outcome, Plan, Profile, Verdict, TIMED_OUT};
+
+/// One loom check: profile, plan, bounds, budget.
+#[derive(Clone, Debug)]
+pub struct LoomCheck {
+    /// Memory-ordering profile.
+    pub profile: Profile,
+    /// Sites to weaken (the ordering audit); empty by default.
+    pub plan: Plan,
+    /// Exploration bounds.
+    pub bounds: Bounds,
+    /// Time budget; exceeding it is [`super::FailKind::TimedOut`], not a pass.
+    pub budget: Duration,
+    /// Events kept in the counterexample.
+    pub trace_cap: usize,
+}
+
+impl LoomCheck {
+    /// A check for `profile` with the defaults and the environment's budget
+    /// and trace cap (validated).
+    pub fn new(profile: Profile) -> Result<Self, ConfigError> {
+        Ok(Self {
+            profile,
+            plan: Plan::new(),
+            bounds: Bounds::default(),
+            budget: env::budget(env::process_env)?,
+            trace_cap: env::trace_cap(env::process_env)?,
+        })
+    }
+
+    /// With these bounds.
+    pub fn bounds(mut self, bounds: Bounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// With this weakening plan.
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    /// With this time budget.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Explore every execution of `f` (one call of `f` is one execution).
+    pub fn run<F>(&self, f: F) -> Result<Outcome, ConfigError>
+    where
+        F: Fn() + Sync + Send + 'static,
+    {
+        env::check_loom_vars(env::process_env)?;
+        let mut builder = ::loom::model::Builder::new();
+        if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+            builder.preemption_bound = self.bounds.preemptions;
+        }
+        if let (None, Some(b)) = (std::env::var_os("LOOM_MAX_BRANCHES"), self.bounds.branches) {
+            builder.max_branches = b;
+        }
+        let executions = Arc::new(AtomicU64::new(0));
+        let counter = executions.clone();
+        let budget = self.budget;
+        let start = Instant::now();
+        let wrapped = move || {
+            if start.elapsed() > budget {
+                panic!("{TIMED_OUT}: {} s", budget.as_secs());
+            }
+            counter.fetch_add(1, Relaxed);
+            crate::sync::begin_execution();
+            f();
+        };
+        let (failure, trace, sites) =
+            capture(self.profile, self.plan.clone(), self.trace_cap, || {
+                builder.check(wrapped)
+            });
+        let elapsed = start.elapsed();
+        let executions = executions.load(Relaxed);
+        Ok(match failure {
+            None => Outcome {
+                verdict: Verdict::Pass,
+                executions,
+                elapsed,
+                trace: Default::default(),
+                sites,
+                schedule: None,
+            },
+            Some(f) => Outcome {
+                verdict: Verdict::Fail(f),
+                executions,
+                elapsed,
+                trace,
+                sites,
+                schedule: None,
+            },
+        })
+    }
+}

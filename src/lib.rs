@@ -1,0 +1,25 @@
+//! lwpcheck: model checks of the thread-table protocols of real kernels.
+//!
+//! Each model ports one protocol from the kernel sources in
+//! `shared/seeds/` (the illumos tid hash, NetBSD's lent LWP lock and
+//! reference drain, FreeBSD's `tdfind` and zombie lists) to Rust written
+//! against [`sync`], a facade that runs on three backends:
+//!
+//! - **std** (default build): real threads; every model is also a working
+//!   implementation.
+//! - **loom** (`RUSTFLAGS="--cfg loom --cfg crossbeam_loom"`): exhaustive
+//!   exploration in loom's C11 model, under two profiles: `Arm` (orderings
+//!   as the kernel wrote them) and `X86` (TSO approximated: every load
+//!   acquire, every store release, every RMW a full barrier).
+//! - **shuttle** (`RUSTFLAGS="--cfg shuttle"`): random, PCT and DFS
+//!   schedules for scenarios too large for loom; sequentially consistent.
+//!
+//! Every model carries seeded bugs (variants) with an expected verdict per
+//! profile; a check is trusted only because its variants fail it.
+//! [`check`] runs a scenario and returns a verdict with the counterexample
+//! trace; [`litmus`] pins down what the explorers can and cannot see.
+
+pub mod check;
+pub mod litmus;
+pub mod model;
+pub mod sync;

@@ -1,0 +1,386 @@
+//! What every model provides, and the harness that checks it.
+//!
+//! A model is a port of one kernel protocol. It declares its **variants**
+//! (the faithful code and each seeded bug), its **scenarios** (a small
+//! concurrent program plus the properties it asserts), and for every
+//! scenario an **expectation** per variant and explorer: the verdict reasoned
+//! from the kernel code and the memory model, with a one-line reason. The
+//! expectation table lives in the model's own file, so a change to it shows
+//! in that file's diff; the harness (and later the gate) reads it from there.
+//!
+//! The harness runs a scenario for every variant, compares each verdict with
+//! its expectation, prints one matrix row per cell, and fails with the
+//! counterexample of every surprise.
+
+use std::fmt;
+
+use crate::check::{Bounds, Explorer, FailKind, Outcome, Verdict};
+use crate::sync::Profile;
+
+/// A model's variant: `Faithful` or one named, realistic bug.
+pub trait Variant: Copy + Eq + fmt::Debug + Send + Sync + 'static {
+    /// Every variant, `Faithful` first.
+    const ALL: &'static [Self];
+    /// The name used on command lines and in reports (`no-recheck`).
+    fn name(self) -> &'static str;
+    /// One line: what the bug is, in kernel terms.
+    fn about(self) -> &'static str;
+}
+
+/// The variant of `V` named `name`, or a one-line error naming the bad
+/// value and the accepted ones.
+pub fn parse_variant<V: Variant>(model: &str, name: &str) -> Result<V, String> {
+    V::ALL
+        .iter()
+        .copied()
+        .find(|v| v.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = V::ALL.iter().map(|v| v.name()).collect();
+            format!(
+                "unknown variant '{name}' of model {model} (accepted: {})",
+                names.join(", ")
+            )
+        })
+}
+
+/// The verdict a cell is expected to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Every execution keeps every property.
+    Pass,
+    /// Some execution breaks the property of this kind.
+    Fail(FailKind),
+    /// The bug is real (it would fail with this kind on the hardware the
+    /// profile stands for) but this explorer cannot show it: a recorded
+    /// explorer miss. The reason says why (load buffering, the missed-
+    /// execution hole, sequential consistency...). A pass is expected; a
+    /// failure is a surprise worth reading (the explorer changed).
+    Miss(FailKind),
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Pass => f.write_str("pass"),
+            Expected::Fail(k) => write!(f, "fail {k}"),
+            Expected::Miss(k) => write!(f, "miss ({k} on hardware)"),
+        }
+    }
+}
+
+/// An expected verdict with its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expectation {
+    /// The verdict.
+    pub expected: Expected,
+    /// Why, in one line, from the code and the memory model.
+    pub reason: &'static str,
+}
+
+/// Expect a pass, because `reason`.
+pub const fn pass(reason: &'static str) -> Expectation {
+    Expectation {
+        expected: Expected::Pass,
+        reason,
+    }
+}
+
+/// Expect a failure of `kind`, because `reason`.
+pub const fn fail(kind: FailKind, reason: &'static str) -> Expectation {
+    Expectation {
+        expected: Expected::Fail(kind),
+        reason,
+    }
+}
+
+/// Expect the explorer to miss a real bug of `kind`, because `reason`.
+pub const fn miss(kind: FailKind, reason: &'static str) -> Expectation {
+    Expectation {
+        expected: Expected::Miss(kind),
+        reason,
+    }
+}
+
+/// One scenario of a model.
+pub struct Scenario<V: Variant> {
+    /// Name, a Rust identifier (`grow_vs_lookup`): test names follow it.
+    pub name: &'static str,
+    /// What runs against what, and which properties are asserted.
+    pub about: &'static str,
+    /// One execution of the scenario for a variant.
+    pub run: fn(V),
+    /// loom bounds (default: exhaustive).
+    pub loom_bounds: Bounds,
+    /// Why the bounds are needed (empty when exhaustive).
+    pub bound_reason: &'static str,
+    /// The shuttle explorer for this scenario (PCT, random or DFS).
+    pub shuttle: Explorer,
+    /// The expectation under loom for a variant and profile.
+    pub expect_loom: fn(V, Profile) -> Expectation,
+    /// The expectation under shuttle (sequentially consistent).
+    pub expect_shuttle: fn(V) -> Expectation,
+}
+
+/// A model: a name and its scenarios.
+pub trait Model {
+    /// Name (`tidhash`).
+    const NAME: &'static str;
+    /// Its variants.
+    type V: Variant;
+    /// Its scenarios.
+    fn scenarios() -> Vec<Scenario<Self::V>>;
+}
+
+/// Which explorer produced a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// loom under a profile.
+    Loom(Profile),
+    /// shuttle.
+    Shuttle(Explorer),
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Run::Loom(p) => write!(f, "loom/{p}"),
+            Run::Shuttle(e) => write!(f, "shuttle/{e}"),
+        }
+    }
+}
+
+/// One checked cell of the verdict matrix.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    /// Model name.
+    pub model: &'static str,
+    /// Scenario name.
+    pub scenario: &'static str,
+    /// Variant name.
+    pub variant: &'static str,
+    /// Explorer and profile.
+    pub run: Run,
+    /// What was expected, and why.
+    pub expectation: Expectation,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl Cell {
+    /// `None` if the verdict matches the expectation; otherwise why it is a
+    /// surprise.
+    pub fn surprise(&self) -> Option<String> {
+        let got = &self.outcome.verdict;
+        match (self.expectation.expected, got) {
+            (_, Verdict::Fail(f)) if f.kind == FailKind::TimedOut => {
+                Some(format!("ran out of its time budget after {} executions", self.outcome.executions))
+            }
+            (Expected::Pass, Verdict::Pass) | (Expected::Miss(_), Verdict::Pass) => None,
+            (Expected::Fail(k), Verdict::Fail(f)) if f.kind == k => None,
+            (Expected::Pass, Verdict::Fail(f)) if self.variant == "faithful" => {
+                Some(format!("the faithful model fails: {f}"))
+            }
+            (Expected::Pass, Verdict::Fail(f)) => Some(format!("expected a pass, got {f}")),
+            (Expected::Fail(k), Verdict::Pass) => Some(format!(
+                "the seeded bug was not caught (expected fail {k}): a finding to explain, not to hide"
+            )),
+            (Expected::Fail(k), Verdict::Fail(f)) => {
+                Some(format!("expected fail {k}, got a different failure: {f}"))
+            }
+            (Expected::Miss(k), Verdict::Fail(f)) => Some(format!(
+                "recorded as an explorer miss ({k}) but the explorer now fails it: {f}; update the expectation"
+            )),
+        }
+    }
+
+    /// One matrix row: model, scenario, variant, run, expected, actual,
+    /// executions, time.
+    pub fn row(&self) -> String {
+        format!(
+            "{:<10} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
+            self.model,
+            self.scenario,
+            self.variant,
+            self.run.to_string(),
+            self.expectation.expected.to_string(),
+            self.outcome.summary_verdict(),
+            self.outcome.executions,
+            self.outcome.elapsed.as_secs_f64(),
+            if self.surprise().is_some() {
+                "  SURPRISE"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+impl Outcome {
+    /// The verdict in a few words (`pass`, `fail data-race`).
+    pub fn summary_verdict(&self) -> String {
+        match &self.verdict {
+            Verdict::Pass => "pass".into(),
+            Verdict::Fail(f) => format!("fail {}", f.kind),
+        }
+    }
+}
+
+fn scenario_named<M: Model>(name: &str) -> Scenario<M::V> {
+    let all = M::scenarios();
+    let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+    all.into_iter().find(|s| s.name == name).unwrap_or_else(|| {
+        panic!(
+            "unknown scenario '{name}' of model {} (accepted: {})",
+            M::NAME,
+            names.join(", ")
+        )
+    })
+}
+
+/// Run one scenario of `M` under loom with `profile`, for every variant.
+#[cfg(loom)]
+pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
+    use crate::check::loom::LoomCheck;
+    let sc = scenario_named::<M>(scenario);
+    M::V::ALL
+        .iter()
+        .map(|&v| {
+            let run = sc.run;
+            let outcome = LoomCheck::new(profile)
+                .map(|c| c.bounds(sc.loom_bounds))
+                .and_then(|c| c.run(move || run(v)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            Cell {
+                model: M::NAME,
+                scenario: sc.name,
+                variant: v.name(),
+                run: Run::Loom(profile),
+                expectation: (sc.expect_loom)(v, profile),
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// Run one scenario of `M` under shuttle (its own explorer), for every
+/// variant.
+#[cfg(shuttle)]
+pub fn check_shuttle<M: Model>(scenario: &str) -> Vec<Cell> {
+    use crate::check::shuttle::ShuttleCheck;
+    let sc = scenario_named::<M>(scenario);
+    M::V::ALL
+        .iter()
+        .map(|&v| {
+            let run = sc.run;
+            let outcome = ShuttleCheck::new(sc.shuttle)
+                .and_then(|c| c.run(move || run(v)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            Cell {
+                model: M::NAME,
+                scenario: sc.name,
+                variant: v.name(),
+                run: Run::Shuttle(sc.shuttle),
+                expectation: (sc.expect_shuttle)(v),
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// Print every row; panic with the surprises and their counterexamples.
+pub fn assert_expected(cells: &[Cell]) {
+    let mut surprises = String::new();
+    for c in cells {
+        println!("{}", c.row());
+        if let Some(why) = c.surprise() {
+            surprises.push_str(&format!(
+                "\n== {} / {} / {} / {}: {why}\n   expected: {} ({})\n{}",
+                c.model,
+                c.scenario,
+                c.variant,
+                c.run,
+                c.expectation.expected,
+                c.expectation.reason,
+                c.outcome.counterexample()
+            ));
+        }
+    }
+    assert!(
+        surprises.is_empty(),
+        "surprises in the verdict matrix:{surprises}"
+    );
+}
+
+/// Run every scenario once per variant on real threads (std build): the
+/// faithful model must keep its properties on the real machine; returns
+/// nothing, panics on the first failure. Seeded bugs are not run here (on
+/// real threads a bug shows only by chance).
+pub fn smoke_std<M: Model>(iterations: usize) {
+    for sc in M::scenarios() {
+        let faithful = M::V::ALL[0];
+        assert_eq!(
+            faithful.name(),
+            "faithful",
+            "{}: Variant::ALL must start with Faithful",
+            M::NAME
+        );
+        for _ in 0..iterations {
+            (sc.run)(faithful);
+        }
+    }
+}
+
+/// Generate the loom tests of a model: one test per (scenario, profile),
+/// plus one that checks the list covers every scenario the model declares.
+///
+/// ```ignore
+/// lwpcheck::loom_tests!(lwpcheck::tidhash::Tidhash; grow_vs_lookup, two_growths);
+/// ```
+#[macro_export]
+macro_rules! loom_tests {
+    ($model:ty; $($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                #[test]
+                fn arm() {
+                    $crate::model::assert_expected(&$crate::model::check_loom::<$model>(
+                        stringify!($scenario),
+                        $crate::sync::Profile::Arm,
+                    ));
+                }
+                #[test]
+                fn x86() {
+                    $crate::model::assert_expected(&$crate::model::check_loom::<$model>(
+                        stringify!($scenario),
+                        $crate::sync::Profile::X86,
+                    ));
+                }
+            }
+        )+
+
+        #[test]
+        fn every_scenario_is_checked() {
+            let declared: Vec<&str> = <$model as $crate::model::Model>::scenarios().iter().map(|s| s.name).collect();
+            assert_eq!(declared, [$(stringify!($scenario)),+]);
+        }
+    };
+}
+
+/// Generate the shuttle tests of a model: one test per scenario.
+#[macro_export]
+macro_rules! shuttle_tests {
+    ($model:ty; $($scenario:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::model::assert_expected(&$crate::model::check_shuttle::<$model>(stringify!($scenario)));
+            }
+        )+
+
+        #[test]
+        fn every_scenario_is_checked() {
+            let declared: Vec<&str> = <$model as $crate::model::Model>::scenarios().iter().map(|s| s.name).collect();
+            assert_eq!(declared, [$(stringify!($scenario)),+]);
+        }
+    };
+}

@@ -1,0 +1,107 @@
+//! `UnsafeCell` for lock-protected data. Under loom every access is checked
+//! against happens-before: two threads that both believe they hold the lock
+//! that protects a cell make loom report a data race ("Causality
+//! violation"). Accesses are recorded in the trace.
+
+use super::trace::Op;
+use super::{imp, Site};
+
+/// A cell whose accesses the protocol under test must serialize.
+pub struct UnsafeCell<T> {
+    inner: imp::UnsafeCell<T>,
+}
+
+impl<T> UnsafeCell<T> {
+    /// A new cell holding `value`.
+    pub fn new(value: T) -> Self {
+        Self {
+            inner: imp::UnsafeCell::new(value),
+        }
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// Read access: `f` gets a pointer valid for reads while it runs.
+    #[track_caller]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        event(Site::caller(), Op::CellRead, self.addr());
+        #[cfg(loom)]
+        return self.inner.with(f);
+        #[cfg(not(loom))]
+        return f(self.inner.get());
+    }
+
+    /// Write access: `f` gets a pointer valid for writes while it runs.
+    #[track_caller]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        event(Site::caller(), Op::CellWrite, self.addr());
+        #[cfg(loom)]
+        return self.inner.with_mut(f);
+        #[cfg(not(loom))]
+        return f(self.inner.get());
+    }
+
+    /// Copy the value out.
+    ///
+    /// # Safety
+    ///
+    /// No other thread may write the cell concurrently: the caller holds the
+    /// lock the protocol says protects it (under loom, a violation is
+    /// reported as a data race instead of being undefined behaviour).
+    #[track_caller]
+    pub unsafe fn read(&self) -> T
+    where
+        T: Copy,
+    {
+        // SAFETY: the pointer is valid while the closure runs; exclusion from
+        // writers is the caller's contract above.
+        self.with(|p| unsafe { *p })
+    }
+
+    /// Replace the value.
+    ///
+    /// # Safety
+    ///
+    /// No other thread may access the cell concurrently: the caller holds the
+    /// lock the protocol says protects it.
+    #[track_caller]
+    pub unsafe fn write(&self, value: T) {
+        // SAFETY: the pointer is valid while the closure runs; exclusion from
+        // other accesses is the caller's contract above.
+        self.with_mut(|p| unsafe { *p = value })
+    }
+
+    /// The value, consuming the cell.
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+}
+
+// SAFETY: like std's `SyncUnsafeCell`, sharing the cell gives no safe
+// access to its contents: every read or write goes through a raw pointer
+// that the caller must dereference in an `unsafe` block, under the lock the
+// protocol assigns to it (exactly what the models check). `T: Send` because
+// the value is handed from thread to thread, as with `Mutex<T>`.
+unsafe impl<T: Send> Sync for UnsafeCell<T> {}
+
+impl<T: Default> Default for UnsafeCell<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> std::fmt::Debug for UnsafeCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnsafeCell")
+    }
+}
+
+#[inline(always)]
+fn event(site: Site, op: Op, object: usize) {
+    #[cfg(any(loom, shuttle))]
+    super::record_plain(Some(site), op, object, |_| String::new());
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = (site, op, object);
+}

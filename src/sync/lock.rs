@@ -1,0 +1,204 @@
+//! Mutex and condition variable of the active backend, with their acquire,
+//! release, wait and wake recorded in the trace.
+//!
+//! A panic while a lock is held does not poison it here: the data is handed
+//! on as is (the explorer has already recorded the failure that matters).
+
+use std::ops::{Deref, DerefMut};
+use std::sync::PoisonError;
+
+use super::trace::Op;
+use super::{imp, Site};
+
+/// A mutex (the kernels' `kmutex_t`: adaptive or spin, it does not matter to
+/// the models). Acquire is an acquire, release a release.
+pub struct Mutex<T> {
+    inner: imp::Mutex<T>,
+}
+
+/// Proof that a [`Mutex`] is held; releasing it (by [`MutexGuard::unlock`]
+/// or by scope) is recorded.
+pub struct MutexGuard<'a, T> {
+    inner: Option<imp::MutexGuard<'a, T>>,
+    mutex: &'a Mutex<T>,
+}
+
+impl<T> Mutex<T> {
+    /// A new, unlocked mutex holding `value`.
+    pub fn new(value: T) -> Self {
+        Self {
+            inner: imp::Mutex::new(value),
+        }
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// `mutex_enter`: block until the mutex is held.
+    #[track_caller]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        let site = Site::caller();
+        let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        event(Some(site), Op::Lock, self.addr());
+        MutexGuard {
+            inner: Some(g),
+            mutex: self,
+        }
+    }
+
+    /// `mutex_tryenter`: the mutex if it was free, `None` if it was held.
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        let site = Site::caller();
+        let g = match self.inner.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        };
+        event(Some(site), Op::TryLock(g.is_some()), self.addr());
+        g.map(|g| MutexGuard {
+            inner: Some(g),
+            mutex: self,
+        })
+    }
+
+    /// True if `guard` holds this mutex (the kernels' `mutex_owned`, for the
+    /// guards this facade hands out).
+    pub fn is_held_by<U>(&self, guard: &MutexGuard<'_, U>) -> bool {
+        self.addr() == guard.mutex.addr()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> std::fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Mutex")
+    }
+}
+
+impl<'a, T> MutexGuard<'a, T> {
+    /// `mutex_exit`, with its site in the trace.
+    #[track_caller]
+    pub fn unlock(mut self) {
+        let site = Site::caller();
+        event(Some(site), Op::Unlock, self.mutex.addr());
+        drop(self.inner.take());
+    }
+
+    /// The mutex this guard holds.
+    pub fn mutex(&self) -> &'a Mutex<T> {
+        self.mutex
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // A failed execution is unwinding: releasing would call into an
+            // explorer runtime that may already be torn down (loom 0.7.3
+            // aborts on a second panic there, see `arc.rs`). Leak the guard.
+            std::mem::forget(self.inner.take());
+        } else if self.inner.is_some() {
+            // Recorded before the release, so the trace never shows another
+            // thread taking the mutex before this one let it go.
+            event(None, Op::Unlock, self.mutex.addr());
+        }
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.inner
+            .as_ref()
+            .expect("guard is live until unlock or drop")
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.inner
+            .as_mut()
+            .expect("guard is live until unlock or drop")
+    }
+}
+
+/// A condition variable (the kernels' `kcondvar_t`).
+pub struct Condvar {
+    inner: imp::Condvar,
+}
+
+impl Condvar {
+    /// A new condition variable.
+    pub fn new() -> Self {
+        Self {
+            inner: imp::Condvar::new(),
+        }
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// `cv_wait`: release the mutex, sleep until notified, re-acquire.
+    #[track_caller]
+    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        let site = Site::caller();
+        event(Some(site), Op::Wait, self.addr());
+        let g = guard
+            .inner
+            .take()
+            .expect("guard is live until unlock or drop");
+        let mutex = guard.mutex;
+        let g = self.inner.wait(g).unwrap_or_else(PoisonError::into_inner);
+        event(Some(site), Op::Woken, self.addr());
+        MutexGuard {
+            inner: Some(g),
+            mutex,
+        }
+    }
+
+    /// `cv_signal`.
+    #[track_caller]
+    pub fn notify_one(&self) {
+        event(Some(Site::caller()), Op::Notify("cv_signal"), self.addr());
+        self.inner.notify_one();
+    }
+
+    /// `cv_broadcast`.
+    #[track_caller]
+    pub fn notify_all(&self) {
+        event(
+            Some(Site::caller()),
+            Op::Notify("cv_broadcast"),
+            self.addr(),
+        );
+        self.inner.notify_all();
+    }
+}
+
+impl Default for Condvar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Condvar")
+    }
+}
+
+#[inline(always)]
+fn event(site: Option<Site>, op: Op, object: usize) {
+    #[cfg(any(loom, shuttle))]
+    super::record_plain(site, op, object, |_| String::new());
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = (site, op, object);
+}

@@ -1,0 +1,369 @@
+//! The sync facade every model is written against.
+//!
+//! Three backends, chosen at build time:
+//!
+//! | build | backend | what the profile does |
+//! | --- | --- | --- |
+//! | default | `std` (real threads) | nothing: the real machine decides |
+//! | `--cfg loom` | loom (exhaustive, C11 model) | rewrites every ordering ([`Profile`]) |
+//! | `--cfg shuttle` | shuttle (random / PCT / DFS, sequentially consistent) | nothing |
+//!
+//! Every atomic operation and fence is `#[track_caller]` and goes through one
+//! function ([`atomic_op`] and [`fence_named`]) that applies the profile and
+//! the weakening [`Plan`], then records a [`trace::Event`] with the thread,
+//! the site (file:line), the orderings as written and as run, and the value.
+//! Locks, condition variables and lock-protected cells record their events
+//! too, so a counterexample reads like the kernel code it came from.
+//!
+//! The kernel barrier names map as in `shared/seeds/README.md`:
+//!
+//! | kernel | here | x86-64 | AArch64 |
+//! | --- | --- | --- | --- |
+//! | `membar_producer()` (and 1.54's `mb_write()`) | `fence(Release)` | nothing | `dmb ishst` |
+//! | `membar_consumer()` | `fence(Acquire)` | nothing | `dmb ishld` |
+//! | `membar_exit()` | `fence(Release)` | nothing | `dmb ish` |
+//! | `membar_enter()` | `fence(SeqCst)` | nothing after a locked RMW | `dmb ish` |
+//!
+//! C11 has no store-store or load-load fence: `Release` and `Acquire` are the
+//! nearest fences that are at least as strong, so a model can only be *more*
+//! ordered than the kernel here, never less.
+
+#[cfg(all(loom, shuttle))]
+compile_error!("choose one explorer: --cfg loom or --cfg shuttle, not both");
+
+mod atomic;
+mod cell;
+mod lock;
+pub mod ordering;
+pub mod thread;
+// The recorder is driven only by the explorer backends' check runner.
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+pub mod trace;
+
+pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
+pub use cell::UnsafeCell;
+pub use lock::{Condvar, Mutex, MutexGuard};
+pub use ordering::{Plan, Profile};
+pub use std::sync::atomic::Ordering;
+
+#[cfg(loom)]
+mod arc;
+#[cfg(loom)]
+pub use arc::Arc;
+/// Reference counting pointer of the active backend.
+#[cfg(not(loom))]
+pub use std::sync::Arc;
+
+use std::fmt;
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+
+use ordering::Access;
+use trace::Op;
+
+/// The backend's primitives, under one name.
+mod imp {
+    #[cfg(loom)]
+    pub use loom::{
+        cell::UnsafeCell,
+        sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize},
+        sync::{Condvar, Mutex, MutexGuard},
+        thread,
+    };
+    #[cfg(shuttle)]
+    pub use shuttle::{
+        sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize},
+        sync::{Condvar, Mutex, MutexGuard},
+        thread,
+    };
+    #[cfg(not(loom))]
+    pub use std::cell::UnsafeCell;
+    #[cfg(not(any(loom, shuttle)))]
+    pub use std::{
+        sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize},
+        sync::{Condvar, Mutex, MutexGuard},
+        thread,
+    };
+}
+
+/// The name of the active backend: `"std"`, `"loom"` or `"shuttle"`.
+pub const BACKEND: &str = if cfg!(loom) {
+    "loom"
+} else if cfg!(shuttle) {
+    "shuttle"
+} else {
+    "std"
+};
+
+/// A place in the source: where an operation was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Site {
+    /// Source file, as the compiler names it (`src/tidhash.rs`).
+    pub file: &'static str,
+    /// Line, 1-based.
+    pub line: u32,
+    /// Column, 1-based.
+    pub column: u32,
+}
+
+impl Site {
+    /// The site of the caller (through any chain of `#[track_caller]`).
+    #[track_caller]
+    #[inline]
+    pub fn caller() -> Site {
+        let l = std::panic::Location::caller();
+        Site {
+            file: l.file(),
+            line: l.line(),
+            column: l.column(),
+        }
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// The one place every atomic access goes through: map the written
+/// orderings through the weakening plan and the profile, run `f` with the
+/// result (inside `fence(SeqCst)`s for an x86 locked RMW), and record the
+/// event. `detail` formats the value for the trace.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn atomic_op<R>(
+    site: Site,
+    access: Access,
+    op: Op,
+    object: usize,
+    written: Ordering,
+    failure: Ordering,
+    f: impl FnOnce(Ordering, Ordering) -> R,
+    detail: impl FnOnce(&R, &mut trace::State) -> String,
+) -> R {
+    #[cfg(not(any(loom, shuttle)))]
+    {
+        let _ = (site, access, op, object, detail);
+        f(written, failure)
+    }
+    #[cfg(any(loom, shuttle))]
+    {
+        let m = mapped(site, access, written, failure);
+        if m.full_fences {
+            imp::fence(SeqCst);
+        }
+        let run = m.ordering.unwrap_or(written);
+        let r = f(run, m.failure);
+        if m.full_fences {
+            imp::fence(SeqCst);
+        }
+        record(site, access, op, object, Some(written), Some(run), |st| {
+            detail(&r, st)
+        });
+        r
+    }
+}
+
+/// Under loom, the profile and plan decide; under shuttle (sequentially
+/// consistent) they change nothing.
+#[cfg(any(loom, shuttle))]
+fn mapped(site: Site, access: Access, written: Ordering, failure: Ordering) -> ordering::Mapped {
+    if cfg!(loom) {
+        trace::profile_and_plan(|p, plan| ordering::map(p, plan, site, access, written, failure))
+    } else {
+        ordering::Mapped {
+            ordering: Some(written),
+            failure,
+            full_fences: false,
+        }
+    }
+}
+
+/// Record an event if a check is recording on this OS thread.
+#[cfg(any(loom, shuttle))]
+pub(crate) fn record(
+    site: Site,
+    access: Access,
+    op: Op,
+    object: usize,
+    written: Option<Ordering>,
+    run: Option<Ordering>,
+    detail: impl FnOnce(&mut trace::State) -> String,
+) {
+    if !trace::recording() {
+        return;
+    }
+    let (key, name) = thread::current_key();
+    trace::with_state(|st| {
+        if let Some(w) = written {
+            st.note_site(site, access, &op_name(&op), w);
+        }
+        let lane = st.lane(key, name.as_deref());
+        let object = st.label_of(object);
+        let detail = detail(st);
+        st.push(trace::Event {
+            lane,
+            site: Some(site),
+            op,
+            object,
+            written,
+            run,
+            detail,
+        });
+    });
+}
+
+/// Record a non-atomic event (lock, cell, thread); `site` is `None` for a
+/// guard released by scope.
+#[cfg(any(loom, shuttle))]
+pub(crate) fn record_plain(
+    site: Option<Site>,
+    op: Op,
+    object: usize,
+    detail: impl FnOnce(&mut trace::State) -> String,
+) {
+    if !trace::recording() {
+        return;
+    }
+    let (key, name) = thread::current_key();
+    trace::with_state(|st| {
+        let lane = st.lane(key, name.as_deref());
+        let object = st.label_of(object);
+        let detail = detail(st);
+        st.push(trace::Event {
+            lane,
+            site,
+            op,
+            object,
+            written: None,
+            run: None,
+            detail,
+        });
+    });
+}
+
+#[cfg(any(loom, shuttle))]
+fn op_name(op: &Op) -> String {
+    match op {
+        Op::Load => "load".into(),
+        Op::Store => "store".into(),
+        Op::Rmw(n) | Op::Fence(n) => (*n).into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A fence with its kernel name, through the profile and plan.
+#[track_caller]
+#[inline(always)]
+pub(crate) fn fence_named(name: &'static str, written: Ordering) {
+    let site = Site::caller();
+    #[cfg(not(any(loom, shuttle)))]
+    {
+        let _ = (site, name);
+        imp::fence(written);
+    }
+    #[cfg(any(loom, shuttle))]
+    {
+        let m = mapped(
+            site,
+            Access::Fence,
+            written,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if let Some(o) = m.ordering {
+            imp::fence(o);
+        }
+        record(
+            site,
+            Access::Fence,
+            Op::Fence(name),
+            0,
+            Some(written),
+            m.ordering,
+            |_| String::new(),
+        );
+    }
+}
+
+/// An atomic fence (`std::sync::atomic::fence`), through the profile.
+#[track_caller]
+pub fn fence(order: Ordering) {
+    fence_named("fence", order);
+}
+
+/// `membar_producer()` (illumos, NetBSD; `mb_write()` in NetBSD 1.54):
+/// earlier stores before later stores. Runs as `fence(Release)`.
+#[track_caller]
+pub fn membar_producer() {
+    fence_named("membar_producer", Release);
+}
+
+/// `membar_consumer()`: earlier loads before later loads. Runs as
+/// `fence(Acquire)`.
+#[track_caller]
+pub fn membar_consumer() {
+    fence_named("membar_consumer", Acquire);
+}
+
+/// `membar_exit()`: everything before, before a later store (a release).
+/// Runs as `fence(Release)`.
+#[track_caller]
+pub fn membar_exit() {
+    fence_named("membar_exit", Release);
+}
+
+/// `membar_enter()`: a store or lock before everything after. Runs as
+/// `fence(SeqCst)`, the only C11 fence that orders a store before later
+/// loads; kept under the x86 profile (it costs a full barrier there too
+/// unless it follows a locked RMW).
+#[track_caller]
+pub fn membar_enter() {
+    fence_named("membar_enter", SeqCst);
+}
+
+/// Start recording a new execution (called by the check runner at the start
+/// of each one, on the thread that runs it).
+#[cfg(any(loom, shuttle))]
+pub(crate) fn begin_execution() {
+    trace::begin_execution(thread::current_key().0);
+}
+
+/// Name an object (atomic, mutex, cell, or the target of a pointer) in this
+/// execution's trace. Without a name, objects appear as `obj#N` in order of
+/// first use. A no-op under std.
+pub fn label<T: ?Sized>(object: &T, name: impl Into<String>) {
+    label_addr(object as *const T as *const () as usize, name);
+}
+
+/// Name the object a raw pointer points to (pointer values stored in an
+/// [`AtomicPtr`] are shown by this name).
+pub fn label_ptr<T>(ptr: *const T, name: impl Into<String>) {
+    label_addr(ptr as usize, name);
+}
+
+fn label_addr(addr: usize, name: impl Into<String>) {
+    #[cfg(any(loom, shuttle))]
+    {
+        let name = name.into();
+        trace::with_state(|st| st.set_label(addr, name));
+    }
+    #[cfg(not(any(loom, shuttle)))]
+    {
+        let _ = (addr, name);
+    }
+}
+
+/// Put a note from the model into the trace ("table changed: retry").
+#[track_caller]
+pub fn note(text: impl Into<String>) {
+    let site = Site::caller();
+    #[cfg(any(loom, shuttle))]
+    {
+        let text = text.into();
+        record_plain(Some(site), Op::Note, 0, move |_| text);
+    }
+    #[cfg(not(any(loom, shuttle)))]
+    {
+        let _ = (site, text);
+    }
+}

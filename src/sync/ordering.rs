@@ -1,0 +1,355 @@
+//! Profiles and weakening plans: how an ordering *as written* becomes the
+//! ordering *as run*.
+//!
+//! This module is pure (no backend), so the mapping is unit-tested under std.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::Ordering;
+
+use super::Site;
+
+/// The memory-ordering profile a check runs under.
+///
+/// Under loom the profile rewrites every atomic operation before loom sees
+/// it. Under shuttle (sequentially consistent) and std (the real machine) it
+/// changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Profile {
+    /// The orderings exactly as the kernel wrote them, explored in loom's C11
+    /// model: the nearest loom gets to ARMv8 (it never produces load
+    /// buffering, which ARMv8 allows).
+    Arm,
+    /// x86-TSO approximated in C11: every load at least `Acquire`, every
+    /// store at least `Release`, every read-modify-write `AcqRel` between two
+    /// `fence(SeqCst)` (a locked instruction is a full barrier),
+    /// `fence(SeqCst)` kept (mfence), `Acquire`/`Release` fences dropped.
+    /// Release/acquire is weaker than TSO for multi-copy atomicity (IRIW) and
+    /// 2+2W, so a failure only this profile shows can be a false alarm, never
+    /// a missed bug.
+    X86,
+}
+
+impl Profile {
+    /// Both profiles, in matrix order.
+    pub const ALL: [Profile; 2] = [Profile::Arm, Profile::X86];
+
+    /// The name used on command lines and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Arm => "arm",
+            Profile::X86 => "x86",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "arm" => Ok(Profile::Arm),
+            "x86" => Ok(Profile::X86),
+            _ => Err(format!("unknown profile '{s}' (accepted: arm, x86)")),
+        }
+    }
+}
+
+/// What kind of atomic access an ordering belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Access {
+    /// An atomic load.
+    Load,
+    /// An atomic store.
+    Store,
+    /// A read-modify-write (swap, compare-exchange, fetch-op).
+    Rmw,
+    /// A fence (including the kernel barrier names).
+    Fence,
+}
+
+/// A weakening plan: for some sites, the ordering to run instead of the one
+/// written. Used by the ordering audit; `Relaxed` on a fence drops it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    by_site: BTreeMap<(&'static str, u32), Ordering>,
+}
+
+impl Plan {
+    /// An empty plan: everything runs as written.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Run the operation(s) at `site` (file and line) with `ordering`.
+    pub fn weaken(mut self, site: Site, ordering: Ordering) -> Self {
+        self.by_site.insert((site.file, site.line), ordering);
+        self
+    }
+
+    /// The planned ordering for `site`, if any.
+    pub fn get(&self, site: Site) -> Option<Ordering> {
+        self.by_site.get(&(site.file, site.line)).copied()
+    }
+
+    /// True when nothing is weakened.
+    pub fn is_empty(&self) -> bool {
+        self.by_site.is_empty()
+    }
+}
+
+/// How one atomic operation is run after the profile and the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapped {
+    /// The ordering to run; `None` for a fence that is dropped.
+    pub ordering: Option<Ordering>,
+    /// For compare-exchange: the failure ordering to run.
+    pub failure: Ordering,
+    /// Surround the operation with `fence(SeqCst)` (x86 locked RMW).
+    pub full_fences: bool,
+}
+
+/// Strength rank used to compare orderings (Acquire and Release are
+/// incomparable; both rank 1).
+fn rank(o: Ordering) -> u8 {
+    match o {
+        Ordering::Relaxed => 0,
+        Ordering::Acquire | Ordering::Release => 1,
+        Ordering::AcqRel => 2,
+        _ => 3,
+    }
+}
+
+/// The nearest ordering valid for `access` that is no stronger than `o`
+/// (a load cannot release, a store cannot acquire).
+pub fn valid_for(access: Access, o: Ordering) -> Ordering {
+    match (access, o) {
+        (Access::Load, Ordering::Release) => Ordering::Relaxed,
+        (Access::Load, Ordering::AcqRel) => Ordering::Acquire,
+        (Access::Store, Ordering::Acquire) => Ordering::Relaxed,
+        (Access::Store, Ordering::AcqRel) => Ordering::Release,
+        _ => o,
+    }
+}
+
+/// A compare-exchange failure ordering that Rust accepts with `success`:
+/// no release part, and no stronger than what `success` acquires.
+pub fn failure_for(success: Ordering, wanted: Ordering) -> Ordering {
+    let wanted = valid_for(Access::Load, wanted);
+    let cap = match success {
+        Ordering::Relaxed | Ordering::Release => Ordering::Relaxed,
+        Ordering::Acquire | Ordering::AcqRel => Ordering::Acquire,
+        _ => Ordering::SeqCst,
+    };
+    if rank(wanted) <= rank(cap) {
+        wanted
+    } else {
+        cap
+    }
+}
+
+/// Map an operation written with `written` (and `failure`, for
+/// compare-exchange) at `site` through the plan, then the profile.
+pub fn map(
+    profile: Profile,
+    plan: &Plan,
+    site: Site,
+    access: Access,
+    written: Ordering,
+    failure: Ordering,
+) -> Mapped {
+    let planned = plan.get(site);
+    let ord = valid_for(access, planned.unwrap_or(written));
+    let failure = failure_for(ord, if planned.is_some() { ord } else { failure });
+    match (profile, access) {
+        (Profile::Arm, Access::Fence) => Mapped {
+            ordering: (ord != Ordering::Relaxed).then_some(ord),
+            failure,
+            full_fences: false,
+        },
+        (Profile::Arm, _) => Mapped {
+            ordering: Some(ord),
+            failure,
+            full_fences: false,
+        },
+        // mfence stays; acquire/release fences are implied by TSO.
+        (Profile::X86, Access::Fence) => Mapped {
+            ordering: (ord == Ordering::SeqCst).then_some(Ordering::SeqCst),
+            failure,
+            full_fences: false,
+        },
+        (Profile::X86, Access::Load) => Mapped {
+            ordering: Some(at_least(ord, Ordering::Acquire)),
+            failure,
+            full_fences: false,
+        },
+        (Profile::X86, Access::Store) => Mapped {
+            ordering: Some(at_least(ord, Ordering::Release)),
+            failure,
+            full_fences: false,
+        },
+        (Profile::X86, Access::Rmw) => {
+            let o = at_least(ord, Ordering::AcqRel);
+            Mapped {
+                ordering: Some(o),
+                failure: failure_for(o, at_least(failure, Ordering::Acquire)),
+                full_fences: true,
+            }
+        }
+    }
+}
+
+/// `o`, raised to `floor` unless it is already as strong (SeqCst stays).
+fn at_least(o: Ordering, floor: Ordering) -> Ordering {
+    if o == Ordering::SeqCst || rank(o) > rank(floor) {
+        o
+    } else if rank(o) == rank(floor) && o != floor {
+        // Acquire raised to "at least Release" (or the reverse) is AcqRel.
+        Ordering::AcqRel
+    } else {
+        floor
+    }
+}
+
+/// Short name of an ordering for traces and tables.
+pub fn short(o: Ordering) -> &'static str {
+    match o {
+        Ordering::Relaxed => "Relaxed",
+        Ordering::Acquire => "Acquire",
+        Ordering::Release => "Release",
+        Ordering::AcqRel => "AcqRel",
+        _ => "SeqCst",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Ordering::*;
+
+    fn site(line: u32) -> Site {
+        Site {
+            file: "x.rs",
+            line,
+            column: 1,
+        }
+    }
+
+    fn run(p: Profile, a: Access, o: Ordering) -> Option<Ordering> {
+        map(p, &Plan::new(), site(1), a, o, Relaxed).ordering
+    }
+
+    #[test]
+    fn arm_runs_as_written() {
+        for o in [Relaxed, Acquire, SeqCst] {
+            assert_eq!(run(Profile::Arm, Access::Load, o), Some(o));
+        }
+        for o in [Relaxed, Release, SeqCst] {
+            assert_eq!(run(Profile::Arm, Access::Store, o), Some(o));
+        }
+        assert_eq!(run(Profile::Arm, Access::Fence, Release), Some(Release));
+        assert!(
+            !map(
+                Profile::Arm,
+                &Plan::new(),
+                site(1),
+                Access::Rmw,
+                Relaxed,
+                Relaxed
+            )
+            .full_fences
+        );
+    }
+
+    #[test]
+    fn x86_strengthens_accesses_and_drops_half_fences() {
+        assert_eq!(run(Profile::X86, Access::Load, Relaxed), Some(Acquire));
+        assert_eq!(run(Profile::X86, Access::Load, SeqCst), Some(SeqCst));
+        assert_eq!(run(Profile::X86, Access::Store, Relaxed), Some(Release));
+        assert_eq!(run(Profile::X86, Access::Rmw, Release), Some(AcqRel));
+        assert_eq!(run(Profile::X86, Access::Rmw, Acquire), Some(AcqRel));
+        assert_eq!(run(Profile::X86, Access::Fence, Release), None);
+        assert_eq!(run(Profile::X86, Access::Fence, Acquire), None);
+        assert_eq!(run(Profile::X86, Access::Fence, SeqCst), Some(SeqCst));
+        let m = map(
+            Profile::X86,
+            &Plan::new(),
+            site(1),
+            Access::Rmw,
+            Release,
+            Relaxed,
+        );
+        assert!(m.full_fences);
+        assert_eq!(m.failure, Acquire);
+    }
+
+    #[test]
+    fn plan_weakens_before_the_profile() {
+        let plan = Plan::new().weaken(site(7), Relaxed);
+        let arm = map(
+            Profile::Arm,
+            &plan,
+            site(7),
+            Access::Store,
+            Release,
+            Relaxed,
+        );
+        assert_eq!(arm.ordering, Some(Relaxed));
+        // x86 restores the release: the weakening is harmless on TSO.
+        let x86 = map(
+            Profile::X86,
+            &plan,
+            site(7),
+            Access::Store,
+            Release,
+            Relaxed,
+        );
+        assert_eq!(x86.ordering, Some(Release));
+        // A weakened fence is dropped; other sites are untouched.
+        let f = map(
+            Profile::Arm,
+            &plan,
+            site(7),
+            Access::Fence,
+            Release,
+            Relaxed,
+        );
+        assert_eq!(f.ordering, None);
+        let other = map(
+            Profile::Arm,
+            &plan,
+            site(8),
+            Access::Store,
+            Release,
+            Relaxed,
+        );
+        assert_eq!(other.ordering, Some(Release));
+    }
+
+    #[test]
+    fn compare_exchange_failure_stays_valid() {
+        assert_eq!(failure_for(Release, Acquire), Relaxed);
+        assert_eq!(failure_for(AcqRel, SeqCst), Acquire);
+        assert_eq!(failure_for(SeqCst, SeqCst), SeqCst);
+        let plan = Plan::new().weaken(site(3), Relaxed);
+        let m = map(Profile::Arm, &plan, site(3), Access::Rmw, AcqRel, Acquire);
+        assert_eq!((m.ordering, m.failure), (Some(Relaxed), Relaxed));
+    }
+
+    #[test]
+    fn profile_names_parse_and_reject() {
+        assert_eq!("ARM".parse::<Profile>(), Ok(Profile::Arm));
+        assert_eq!("x86".parse::<Profile>(), Ok(Profile::X86));
+        assert_eq!(
+            "sparc".parse::<Profile>(),
+            Err("unknown profile 'sparc' (accepted: arm, x86)".to_string())
+        );
+    }
+}
