@@ -225,11 +225,13 @@ impl Outcome {
     }
 }
 
-fn scenario_named<M: Model>(name: &str) -> Scenario<M::V> {
+/// The scenario of `M` named `name`, or a one-line error naming the bad
+/// value and the accepted ones.
+pub fn scenario_named<M: Model>(name: &str) -> Result<Scenario<M::V>, String> {
     let all = M::scenarios();
     let names: Vec<&str> = all.iter().map(|s| s.name).collect();
-    all.into_iter().find(|s| s.name == name).unwrap_or_else(|| {
-        panic!(
+    all.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        format!(
             "unknown scenario '{name}' of model {} (accepted: {})",
             M::NAME,
             names.join(", ")
@@ -241,7 +243,7 @@ fn scenario_named<M: Model>(name: &str) -> Scenario<M::V> {
 #[cfg(loom)]
 pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
     use crate::check::loom::LoomCheck;
-    let sc = scenario_named::<M>(scenario);
+    let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
     M::V::ALL
         .iter()
         .map(|&v| {
@@ -267,7 +269,7 @@ pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
 #[cfg(shuttle)]
 pub fn check_shuttle<M: Model>(scenario: &str) -> Vec<Cell> {
     use crate::check::shuttle::ShuttleCheck;
-    let sc = scenario_named::<M>(scenario);
+    let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
     M::V::ALL
         .iter()
         .map(|&v| {
