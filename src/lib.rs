@@ -23,3 +23,9 @@ pub mod check;
 pub mod litmus;
 pub mod model;
 pub mod sync;
+
+pub mod lwplock;
+pub mod refcount;
+pub mod tdfind;
+pub mod tidhash;
+pub mod zombies;

@@ -1,0 +1,2 @@
+//! shuttle checks of `lwpcheck::lwplock`.
+#![cfg(shuttle)]

@@ -1,0 +1,2 @@
+//! shuttle checks of `lwpcheck::tdfind`.
+#![cfg(shuttle)]

@@ -1,0 +1,2 @@
+//! shuttle checks of `lwpcheck::zombies`.
+#![cfg(shuttle)]

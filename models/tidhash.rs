@@ -1,0 +1,2 @@
+//! loom checks of `lwpcheck::tidhash`.
+#![cfg(loom)]

@@ -1,0 +1,2 @@
+//! loom checks of `lwpcheck::zombies`.
+#![cfg(loom)]

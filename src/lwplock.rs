@@ -1,0 +1,1 @@
+//! NetBSD LWP lock lending (issue 4, being ported).

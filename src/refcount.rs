@@ -1,0 +1,1 @@
+//! NetBSD LWP reference drain (issue 5, being ported).

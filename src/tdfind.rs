@@ -1,0 +1,1 @@
+//! FreeBSD tdfind on type-stable memory (issue 6, being ported).
