@@ -22,6 +22,7 @@
 pub mod check;
 pub mod litmus;
 pub mod model;
+pub mod registry;
 pub mod sync;
 
 pub mod lwplock;

@@ -1,0 +1,187 @@
+//! Every model, type-erased, so one command line can list, run and gate
+//! them all. A model is added here with one line in [`all`].
+
+use crate::check::{Bounds, Explorer};
+use crate::model::{scenario_named, Cell, Expectation, Model, Run, Variant};
+use crate::sync::Profile;
+
+/// What the command line knows of a scenario.
+#[derive(Clone, Debug)]
+pub struct ScenarioInfo {
+    /// Name.
+    pub name: &'static str,
+    /// What it runs and checks.
+    pub about: &'static str,
+    /// Its loom bounds.
+    pub loom_bounds: Bounds,
+    /// Why it needs them.
+    pub bound_reason: &'static str,
+    /// Its shuttle explorer.
+    pub shuttle: Explorer,
+}
+
+/// One cell to run.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name.
+    pub variant: String,
+    /// Explorer and profile.
+    pub run: Run,
+    /// loom bounds instead of the scenario's.
+    pub bounds: Option<Bounds>,
+}
+
+/// A model, type-erased.
+pub struct Entry {
+    /// Model name.
+    pub name: &'static str,
+    /// Variant names and what each bug is.
+    pub variants: fn() -> Vec<(&'static str, &'static str)>,
+    /// Its scenarios.
+    pub scenarios: fn() -> Vec<ScenarioInfo>,
+    /// The expectation of a cell (scenario, variant, run).
+    pub expectation: fn(&str, &str, Run) -> Result<Expectation, String>,
+    /// Run one cell with the explorer this binary was built for.
+    pub run: fn(&Request) -> Result<Cell, String>,
+}
+
+fn entry<M: Model>() -> Entry {
+    Entry {
+        name: M::NAME,
+        variants: || M::V::ALL.iter().map(|v| (v.name(), v.about())).collect(),
+        scenarios: || {
+            M::scenarios()
+                .into_iter()
+                .map(|s| ScenarioInfo {
+                    name: s.name,
+                    about: s.about,
+                    loom_bounds: s.loom_bounds,
+                    bound_reason: s.bound_reason,
+                    shuttle: s.shuttle,
+                })
+                .collect()
+        },
+        expectation: expectation::<M>,
+        run: run::<M>,
+    }
+}
+
+fn expectation<M: Model>(scenario: &str, variant: &str, run: Run) -> Result<Expectation, String> {
+    let sc = scenario_named::<M>(scenario)?;
+    let v = crate::model::parse_variant::<M::V>(M::NAME, variant)?;
+    Ok(match run {
+        Run::Loom(p) => (sc.expect_loom)(v, p),
+        Run::Shuttle(_) => (sc.expect_shuttle)(v),
+    })
+}
+
+/// The command to build this binary for `explorer`.
+pub fn build_hint(explorer: &str) -> String {
+    match explorer {
+        "loom" => "RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\" cargo run --release --".into(),
+        _ => "RUSTFLAGS=\"--cfg shuttle\" cargo run --release --".into(),
+    }
+}
+
+fn run<M: Model>(req: &Request) -> Result<Cell, String> {
+    let sc = scenario_named::<M>(&req.scenario)?;
+    let v = crate::model::parse_variant::<M::V>(M::NAME, &req.variant)?;
+    match req.run {
+        Run::Loom(profile) => {
+            #[cfg(loom)]
+            return crate::model::loom_cell::<M>(
+                &sc,
+                v,
+                profile,
+                req.bounds.unwrap_or(sc.loom_bounds),
+            )
+            .map_err(|e| e.0);
+            #[cfg(not(loom))]
+            {
+                let _ = (sc, v, profile);
+                Err(format!(
+                    "this binary was built without loom; run it as: {} ...",
+                    build_hint("loom")
+                ))
+            }
+        }
+        Run::Shuttle(explorer) => {
+            #[cfg(shuttle)]
+            return crate::model::shuttle_cell::<M>(&sc, v, explorer).map_err(|e| e.0);
+            #[cfg(not(shuttle))]
+            {
+                let _ = (sc, v, explorer);
+                Err(format!(
+                    "this binary was built without shuttle; run it as: {} ...",
+                    build_hint("shuttle")
+                ))
+            }
+        }
+    }
+}
+
+/// Every model.
+pub fn all() -> Vec<Entry> {
+    vec![entry::<crate::tidhash::scenarios::Tidhash>()]
+}
+
+/// The model named `name`, or a one-line error listing the models.
+pub fn find(name: &str) -> Result<Entry, String> {
+    let all = all();
+    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
+    let list = names.join(", ");
+    all.into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| format!("unknown model '{name}' (accepted: {list})"))
+}
+
+/// The profile named `name` (`arm`, `x86`).
+pub fn profile(name: &str) -> Result<Profile, String> {
+    name.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_are_one_line_errors_listing_the_valid_ones() {
+        assert!(find("solaris")
+            .err()
+            .unwrap()
+            .starts_with("unknown model 'solaris' (accepted: tidhash"));
+        let m = find("tidhash").unwrap();
+        let e = (m.expectation)("nope", "faithful", Run::Loom(Profile::Arm)).unwrap_err();
+        assert!(
+            e.starts_with("unknown scenario 'nope' of model tidhash (accepted: grow_vs_lookup"),
+            "{e}"
+        );
+        let e = (m.expectation)("grow_vs_lookup", "buggy", Run::Loom(Profile::Arm)).unwrap_err();
+        assert!(
+            e.starts_with("unknown variant 'buggy' of model tidhash (accepted: faithful, "),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn std_build_explains_how_to_get_an_explorer() {
+        if cfg!(any(loom, shuttle)) {
+            return;
+        }
+        let m = find("tidhash").unwrap();
+        let r = Request {
+            scenario: "grow_vs_lookup".into(),
+            variant: "faithful".into(),
+            run: Run::Loom(Profile::Arm),
+            bounds: None,
+        };
+        let e = (m.run)(&r).err().unwrap();
+        assert!(
+            e.contains("RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\""),
+            "{e}"
+        );
+    }
+}
