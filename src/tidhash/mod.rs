@@ -285,6 +285,9 @@ pub struct TidHash {
 /// Everything the process ever allocated, freed (really) only when the
 /// process is dropped. A plain std mutex: it is held only for a push, never
 /// across a facade operation, so it adds nothing to the explored state.
+// Boxed so every allocation keeps its address while the vectors grow:
+// readers hold raw pointers to them.
+#[allow(clippy::vec_box)]
 #[derive(Default)]
 struct Heap {
     tables: std::sync::Mutex<Vec<Box<TidHash>>>,
@@ -293,6 +296,7 @@ struct Heap {
 }
 
 /// Keep `b` until the heap is dropped.
+#[allow(clippy::vec_box)]
 fn keep<T>(list: &std::sync::Mutex<Vec<Box<T>>>, b: Box<T>) {
     list.lock().unwrap_or_else(|e| e.into_inner()).push(b);
 }
