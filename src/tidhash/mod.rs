@@ -667,9 +667,10 @@ impl Proc {
         let mut pl = self.p_lock.lock();
         let (hash, hash_sz) = (pl.p_tidhash, pl.p_tidhash_sz);
         let thp = &hash.get().th[tidhash_index(lwpid, hash_sz)];
-        let g = (self.variant != Variant::HashOutUnlocked).then(|| thp.th_lock.lock()); // line 1982
-                                                                                        // SAFETY (this block): th_list and the chained slots' fields are
-                                                                                        // protected by th_lock, held; the free list by p_lock, held.
+        // line 1982: mutex_enter(&thp->th_lock)
+        let g = (self.variant != Variant::HashOutUnlocked).then(|| thp.th_lock.lock());
+        // SAFETY (this block): th_list and the chained slots' fields are
+        // protected by th_lock, held; the free list by p_lock, held.
         unsafe {
             let mut prev: Option<&LwpDir> = None;
             let mut ldp = thp.th_list.read();
