@@ -669,7 +669,7 @@ impl Proc {
         let thp = &hash.get().th[tidhash_index(lwpid, hash_sz)];
         // line 1982: mutex_enter(&thp->th_lock)
         let g = (self.variant != Variant::HashOutUnlocked).then(|| thp.th_lock.lock());
-        // SAFETY (this block): th_list and the chained slots' fields are
+        // SAFETY: th_list and the chained slots' fields are
         // protected by th_lock, held; the free list by p_lock, held.
         unsafe {
             let mut prev: Option<&LwpDir> = None;
