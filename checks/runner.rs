@@ -132,3 +132,37 @@ fn weak_memory_bugs_are_invisible_to_shuttle() {
     );
     assert_eq!(out.verdict, Verdict::Pass);
 }
+
+/// A read-modify-write of a cell that the lock does not protect: shuttle
+/// has no race detector, but cell accesses are scheduling points, so the
+/// lost update is reachable and reported.
+#[test]
+fn unprotected_cell_update_is_found() {
+    use lwpcheck::sync::UnsafeCell;
+    let out = run(
+        Explorer::Dfs {
+            max_iterations: None,
+        },
+        || {
+            let c = Arc::new(UnsafeCell::new(0usize));
+            let c2 = c.clone();
+            let t = thread::spawn(move || {
+                // SAFETY: deliberately unprotected (a seeded race); shuttle runs
+                // it on one OS thread, so it is not undefined behaviour here.
+                unsafe { c2.write(c2.read() + 1) }
+            });
+            // SAFETY: as above.
+            unsafe { c.write(c.read() + 1) };
+            t.join().unwrap();
+            // SAFETY: the other thread is joined.
+            let v = unsafe { c.read() };
+            lwpcheck::prop!(v == 2, "lost update: {v} after two increments");
+        },
+    );
+    assert_eq!(
+        out.verdict.kind(),
+        Some(FailKind::Assertion),
+        "{}",
+        out.counterexample()
+    );
+}

@@ -198,6 +198,10 @@ fn budget_exceeded_is_timed_out_not_pass() {
         .run(f)
         .unwrap();
     assert_eq!(failed(&out), FailKind::TimedOut);
+    assert!(
+        out.trace.events.is_empty(),
+        "a timeout has no counterexample"
+    );
 }
 
 #[test]

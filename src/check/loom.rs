@@ -96,10 +96,16 @@ impl LoomCheck {
                 schedule: None,
             },
             Some(f) => Outcome {
+                // A timeout has no counterexample: the last execution
+                // simply did not finish in time.
+                trace: if f.kind == super::FailKind::TimedOut {
+                    Default::default()
+                } else {
+                    trace
+                },
                 verdict: Verdict::Fail(f),
                 executions,
                 elapsed,
-                trace,
                 sites,
                 schedule: None,
             },

@@ -2,6 +2,12 @@
 //! against happens-before: two threads that both believe they hold the lock
 //! that protects a cell make loom report a data race ("Causality
 //! violation"). Accesses are recorded in the trace.
+//!
+//! Under shuttle every access is a scheduling point, as an atomic is.
+//! Shuttle has no race detector and would otherwise never switch threads
+//! between two plain accesses, so an unlocked unlink could never interleave
+//! with a walk of the same list; with the switch, the broken property (a
+//! lost update, a use after free) becomes reachable.
 
 use super::trace::Op;
 use super::{imp, Site};
@@ -26,6 +32,7 @@ impl<T> UnsafeCell<T> {
     /// Read access: `f` gets a pointer valid for reads while it runs.
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        scheduling_point();
         event(Site::caller(), Op::CellRead, self.addr());
         #[cfg(loom)]
         return self.inner.with(f);
@@ -36,6 +43,7 @@ impl<T> UnsafeCell<T> {
     /// Write access: `f` gets a pointer valid for writes while it runs.
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        scheduling_point();
         event(Site::caller(), Op::CellWrite, self.addr());
         #[cfg(loom)]
         return self.inner.with_mut(f);
@@ -95,6 +103,16 @@ impl<T: Default> Default for UnsafeCell<T> {
 impl<T> std::fmt::Debug for UnsafeCell<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("UnsafeCell")
+    }
+}
+
+/// Under shuttle, let the scheduler switch threads here (outside a shuttle
+/// execution, e.g. a std run of the same code, there is nothing to switch).
+#[inline(always)]
+fn scheduling_point() {
+    #[cfg(shuttle)]
+    if shuttle_engine::runtime::execution::ExecutionState::try_with(|_| ()).is_ok() {
+        shuttle_engine::runtime::thread::switch();
     }
 }
 

@@ -231,9 +231,14 @@ impl<T> P<T> {
         self.0.is_null()
     }
 
-    /// The pointee.
+    /// The pointee. A NULL pointer is reported as the kernel panic it
+    /// would be, never dereferenced.
+    #[track_caller]
     fn get<'a>(self) -> &'a T {
-        // SAFETY: every `P` points into a `Box` owned by the process heap,
+        if self.0.is_null() {
+            violation(FailKind::Panic, "NULL pointer dereference (a kernel panic)");
+        }
+        // SAFETY: every non-NULL `P` points into a `Box` owned by the process heap,
         // which is dropped only with the `Proc`, after all scenario threads
         // are joined; "freed" memory is poisoned, not deallocated.
         unsafe { &*self.0 }
@@ -832,6 +837,16 @@ unsafe fn walk(thp: &Bucket, lwpid: usize, user: &str) -> Option<P<LwpEnt>> {
         d.block.get().touch(user);
         // SAFETY: as above.
         let lep = unsafe { d.ld_entry.read() };
+        if lep.is_null() {
+            // A slot on the free list: the chain was unlinked under the
+            // walker (the kernel would dereference NULL here).
+            violation(
+                FailKind::UseAfterFree,
+                format_args!(
+                    "{user} walked onto a free directory slot: its chain was unlinked under it"
+                ),
+            );
+        }
         lep.get().mem.touch(user);
         if lep.get().le_lwpid == lwpid {
             return Some(lep);
