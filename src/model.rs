@@ -144,6 +144,9 @@ pub trait Model {
     const NAME: &'static str;
     /// Its variants.
     type V: Variant;
+    /// `None` if shuttle checks it; otherwise why it does not (its cells
+    /// are then loom-only).
+    const SHUTTLE: Option<&'static str> = None;
     /// Its scenarios.
     fn scenarios() -> Vec<Scenario<Self::V>>;
 }

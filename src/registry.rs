@@ -41,6 +41,8 @@ pub struct Entry {
     pub variants: fn() -> Vec<(&'static str, &'static str)>,
     /// Its scenarios.
     pub scenarios: fn() -> Vec<ScenarioInfo>,
+    /// `None` if shuttle checks it; otherwise why not.
+    pub no_shuttle: Option<&'static str>,
     /// The expectation of a cell (scenario, variant, run).
     pub expectation: fn(&str, &str, Run) -> Result<Expectation, String>,
     /// Run one cell with the explorer this binary was built for.
@@ -63,6 +65,7 @@ fn entry<M: Model>() -> Entry {
                 })
                 .collect()
         },
+        no_shuttle: M::SHUTTLE,
         expectation: expectation::<M>,
         run: run::<M>,
     }
@@ -107,6 +110,11 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
                 ))
             }
         }
+        Run::Shuttle(_) if M::SHUTTLE.is_some() => Err(format!(
+            "model {} is not checked by shuttle: {}",
+            M::NAME,
+            M::SHUTTLE.unwrap_or_default()
+        )),
         Run::Shuttle(explorer) => {
             #[cfg(shuttle)]
             return crate::model::shuttle_cell::<M>(&sc, v, explorer).map_err(|e| e.0);
@@ -124,7 +132,10 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
 
 /// Every model.
 pub fn all() -> Vec<Entry> {
-    vec![entry::<crate::tidhash::scenarios::Tidhash>()]
+    vec![
+        entry::<crate::tidhash::scenarios::Tidhash>(),
+        entry::<crate::tidhash::epoch::TidhashEpoch>(),
+    ]
 }
 
 /// The model named `name`, or a one-line error listing the models.

@@ -326,8 +326,14 @@ fn install_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let prev = std::panic::take_hook();
+        // LWPCHECK_SHOW_PANICS=1 prints every panic of a check too, with the
+        // previous hook (for debugging a model or an explorer).
+        let show = std::env::var_os("LWPCHECK_SHOW_PANICS").is_some_and(|v| v == "1");
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.with(|q| *q.borrow()) {
+                if show {
+                    prev(info);
+                }
                 CAPTURED.with(|c| {
                     let mut c = c.borrow_mut();
                     if c.is_none() {

@@ -28,7 +28,10 @@ use crate::sync::{
     UnsafeCell,
 };
 
+pub mod epoch;
 pub mod scenarios;
+#[cfg(not(any(loom, shuttle)))]
+pub mod snapshot;
 
 /// The faithful code or one seeded bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -402,13 +405,28 @@ struct ProcLocked {
     p_ret_tidhash: Vec<P<TidHash>>,
     /// Every table allocated, for the leak check at exit.
     tables: Vec<P<TidHash>>,
+    /// Epoch mode: tables whose free was deferred to the collector.
+    deferred: Vec<P<TidHash>>,
     /// Growths completed (a statistic the scenarios check).
     growths: usize,
+}
+
+/// How old tables are reclaimed.
+enum Reclaim {
+    /// The kernel's way: kept on `p_ret_tidhash` until exit or exec.
+    Retire,
+    /// The alternative: crossbeam-epoch defers the free until no reader
+    /// pinned before the table was replaced is still pinned.
+    Epoch {
+        collector: crossbeam_epoch::Collector,
+        variant: epoch::EpochVariant,
+    },
 }
 
 /// A process: `p_lock`, the directory, the tid hash.
 pub struct Proc {
     variant: Variant,
+    reclaim: Reclaim,
     p_lock: Mutex<ProcLocked>,
     /// `p_tidhash`: read without `p_lock` by `lwp_hash_lookup_and_lock`.
     p_tidhash: AtomicPtr<TidHash>,
@@ -420,8 +438,11 @@ pub struct Proc {
 /// A successful `lwp_hash_lookup_and_lock`: the entry, with its bucket lock
 /// held until [`Found::unlock`] (the kernel returns `*mpp` locked).
 pub struct Found<'a> {
+    // Field order is drop order: the bucket lock is released before the
+    // epoch pin, as in `unlock`.
     guard: MutexGuard<'a, ()>,
     lep: &'a LwpEnt,
+    _pin: Option<epoch::Pin>,
 }
 
 impl Found<'_> {
@@ -465,11 +486,28 @@ impl Proc {
     /// A process as `exec_common()` leaves it: a directory of 2 free slots
     /// and a tid hash of 2 buckets, published before any other thread runs.
     pub fn new(variant: Variant) -> Self {
+        Self::with_reclaim(variant, Reclaim::Retire)
+    }
+
+    /// A process that reclaims old tables with crossbeam-epoch instead of
+    /// retiring them (the kernel code otherwise).
+    pub fn new_epoch(variant: epoch::EpochVariant) -> Self {
+        Self::with_reclaim(
+            Variant::Faithful,
+            Reclaim::Epoch {
+                collector: crossbeam_epoch::Collector::new(),
+                variant,
+            },
+        )
+    }
+
+    fn with_reclaim(variant: Variant, reclaim: Reclaim) -> Self {
         let heap = Heap::default();
         let dir = heap.lwpdir(2);
         let hash = heap.tidhash(2);
         let p = Proc {
             variant,
+            reclaim,
             p_lock: Mutex::new(ProcLocked {
                 p_lwpdir: dir,
                 p_lwpdir_sz: 2,
@@ -478,6 +516,7 @@ impl Proc {
                 p_tidhash_sz: 2,
                 p_ret_tidhash: Vec::new(),
                 tables: vec![hash],
+                deferred: Vec::new(),
                 growths: 0,
             }),
             p_tidhash: AtomicPtr::new(hash.0 as *mut TidHash),
@@ -616,9 +655,24 @@ impl Proc {
             lwp_hash_in(pl, lep, new_hash, new_hashsz, false);
         }
 
-        // lines 402-410: remember the old table until exit or exec.
-        if v != Variant::FreeOldTable {
-            pl.p_ret_tidhash.push(old_hash);
+        // lines 402-410: remember the old table until exit or exec (or,
+        // in epoch mode, defer its free; see `epoch::retire`).
+        let epoch = match &self.reclaim {
+            Reclaim::Retire => {
+                if v != Variant::FreeOldTable {
+                    pl.p_ret_tidhash.push(old_hash);
+                }
+                None
+            }
+            Reclaim::Epoch { collector, variant } => {
+                pl.deferred.push(old_hash);
+                Some((collector, *variant))
+            }
+        };
+        if let Some((c, epoch::EpochVariant::DeferBeforePublish)) = epoch {
+            // The bug: the old table is handed to the collector while it is
+            // still the published one.
+            epoch::retire(c, old_hash);
         }
 
         if v == Variant::PublishSizeFirst {
@@ -654,6 +708,12 @@ impl Proc {
         // lines 433-436: release the locks; lwp_unpark() carries on.
         for g in held {
             g.unlock();
+        }
+        if let Some((c, v)) = epoch {
+            if v != epoch::EpochVariant::DeferBeforePublish {
+                // Unlinked: only readers pinned before now can hold it.
+                epoch::retire(c, old_hash);
+            }
         }
         if v == Variant::FreeOldTable {
             // The bug: the old table is freed while a reader may still be
@@ -723,6 +783,18 @@ impl Proc {
     /// On success the bucket lock is held by the returned [`Found`].
     pub fn lwp_hash_lookup_and_lock(&self, lwpid: usize) -> Option<Found<'_>> {
         let v = self.variant;
+        // Epoch mode: pinned from before the table is read until the bucket
+        // lock is released (the pin travels in `Found`).
+        let pin = match &self.reclaim {
+            Reclaim::Epoch { collector, variant }
+                if *variant != epoch::EpochVariant::ReaderNotPinned =>
+            {
+                let handle = collector.register();
+                let guard = handle.pin();
+                Some(epoch::Pin { guard, handle })
+            }
+            _ => None,
+        };
         loop {
             // top:
             let (tidhash_sz, tidhash) = if v == Variant::ReaderLoadsTableFirst {
@@ -778,6 +850,7 @@ impl Proc {
                 Some(lep) => Some(Found {
                     guard: g,
                     lep: lep.get(),
+                    _pin: pin,
                 }),
                 None => {
                     g.unlock();
@@ -806,7 +879,9 @@ impl Proc {
         let current = pl.p_tidhash;
         for t in &pl.tables {
             let table = t.get();
-            if *t != current && !pl.p_ret_tidhash.contains(t) && !table.mem.is_freed() {
+            let accounted =
+                *t == current || pl.p_ret_tidhash.contains(t) || pl.deferred.contains(t);
+            if !accounted && !table.mem.is_freed() {
                 violation(
                     FailKind::Leak,
                     format_args!(

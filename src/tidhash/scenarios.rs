@@ -82,9 +82,8 @@ impl Model for Tidhash {
     }
 }
 
-/// A process with `tids` created, in an `Arc` for the scenario's threads.
-fn setup(v: Variant, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
-    let p = Proc::new(v);
+/// `p` with `tids` created, in an `Arc` for the scenario's threads.
+fn setup(p: Proc, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
     for tid in tids {
         p.lwp_create(tid);
     }
@@ -123,7 +122,12 @@ fn join(hs: Vec<thread::JoinHandle<()>>) {
 }
 
 fn grow_vs_lookup(v: Variant) {
-    let p = setup(v, 1..=2);
+    grow_vs_lookup_in(Proc::new(v));
+}
+
+/// The body of `grow_vs_lookup`, for a process of any variant or reclamation.
+pub(super) fn grow_vs_lookup_in(p: Proc) {
+    let p = setup(p, 1..=2);
     let (c, r) = (p.clone(), p.clone());
     join(vec![
         thread::spawn_named("creator", move || c.lwp_create(3)),
@@ -143,7 +147,12 @@ fn grow_vs_lookup(v: Variant) {
 }
 
 fn two_growths(v: Variant) {
-    let p = setup(v, 1..=2);
+    two_growths_in(Proc::new(v));
+}
+
+/// The body of `two_growths`, for a process of any variant or reclamation.
+pub(super) fn two_growths_in(p: Proc) {
+    let p = setup(p, 1..=2);
     let (c, r1, r2) = (p.clone(), p.clone(), p.clone());
     join(vec![
         thread::spawn_named("creator", move || {
@@ -170,7 +179,12 @@ fn two_growths(v: Variant) {
 }
 
 fn exit_vs_lookup(v: Variant) {
-    let p = setup(v, 1..=5);
+    exit_vs_lookup_in(Proc::new(v));
+}
+
+/// The body of `exit_vs_lookup`, for a process of any variant or reclamation.
+pub(super) fn exit_vs_lookup_in(p: Proc) {
+    let p = setup(p, 1..=5);
     let (e, r1, r5) = (p.clone(), p.clone(), p.clone());
     join(vec![
         thread::spawn_named("exiter", move || e.lwp_exit_detached(1)),
@@ -201,7 +215,12 @@ fn exit_vs_lookup(v: Variant) {
 }
 
 fn racing_creators(v: Variant) {
-    let p = setup(v, 1..=2);
+    racing_creators_in(Proc::new(v));
+}
+
+/// The body of `racing_creators`, for a process of any variant or reclamation.
+pub(super) fn racing_creators_in(p: Proc) {
+    let p = setup(p, 1..=2);
     let (a, b) = (p.clone(), p.clone());
     join(vec![
         thread::spawn_named("creator3", move || a.lwp_create(3)),
