@@ -551,7 +551,6 @@ impl<'a> LwpGuard<'a> {
 /// `l_mutex`, and if it moved while we waited, `lwp_lock_retry`. Written
 /// from rev 1.54's inline `lwp_lock` + `lwp_lock_retry` (968-1000), which is
 /// the same loop as the later inline `while (l->l_mutex != old)` form.
-#[track_caller]
 pub fn lwp_lock(l: &Lwp) -> LwpGuard<'_> {
     // `old = l->l_mutex`: a plain load (Relaxed). What makes the LWP's
     // fields visible after it is the read barrier of mutex_spin_enter below,
@@ -582,7 +581,6 @@ pub fn lwp_lock(l: &Lwp) -> LwpGuard<'_> {
 ///
 /// The loop blocks in `mutex_spin_enter` on every iteration and runs once
 /// per lending a scenario performs, so it needs no `yield_now`.
-#[track_caller]
 fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
     match l.v {
         LwpLockVariant::RetryDoWhile => loop {
@@ -618,12 +616,19 @@ fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
         _ => {
             // `#if 1`: while (l->l_mutex != old) { ... }. Each test is a
             // plain load after the read barrier of the last enter.
+            let mut first = true;
             while !ptr::eq(l.l_mutex.load(Relaxed), held.mtx) {
+                first = false;
                 mutex_spin_exit(held);
                 // `old = l->l_mutex`: plain load; the read barrier of the
                 // enter below pairs with the lender's membar_exit().
                 let old = l.mutex_at(l.l_mutex.load(Relaxed));
                 held = mutex_spin_enter(old);
+            }
+            if first {
+                // Where the two forms differ: the caller saw l_mutex != old,
+                // and the entry test sees old again (the LWP was lent back).
+                sync::note("lwp_lock_retry: l_mutex is old again on entry: return holding it");
             }
             held
         }
@@ -632,7 +637,6 @@ fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
 
 /// `lwp_trylock(l)`, rev 1.157 lines 1313-1325: `Some` (1) if the LWP lock
 /// was free, `None` (0) if the mutex `l_mutex` named was held.
-#[track_caller]
 pub fn lwp_trylock(l: &Lwp) -> Option<LwpGuard<'_>> {
     loop {
         // `old = l->l_mutex`: plain load; the read barrier of a successful
@@ -656,7 +660,6 @@ pub fn lwp_trylock(l: &Lwp) -> Option<LwpGuard<'_>> {
 /// releases the mutex `l_mutex` names; the model checks it is the one this
 /// holder acquired (the lock a holder releases is the one it acquired) and
 /// releases that.
-#[track_caller]
 pub fn lwp_unlock(g: LwpGuard<'_>) {
     // `l->l_mutex`: plain load under the LWP lock (no one else may store it
     // while we legitimately hold the lock, so no pairing is needed).
@@ -675,7 +678,6 @@ pub fn lwp_unlock(g: LwpGuard<'_>) {
 /// with `mb_write()`): lend a new mutex to the LWP; the old one must be held
 /// and stays held, and is returned: the caller no longer holds the LWP
 /// through it. If the caller holds `new` too, it may [`LwpGuard::adopt`] it.
-#[track_caller]
 pub fn lwp_setlock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> Held<'a> {
     g.l.check_own(new);
     // KASSERT(mutex_owned(l->l_mutex)) (line 1290).
@@ -698,7 +700,6 @@ pub fn lwp_setlock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> Held<'a> {
 /// with `mb_write()`): lend a new mutex to the LWP and release the old one.
 /// `new` may be free, or held by the caller (which then
 /// [`LwpGuard::adopt`]s it).
-#[track_caller]
 pub fn lwp_unlock_to<'a>(g: LwpGuard<'a>, new: &'a Kmutex) {
     g.l.check_own(new);
     // KASSERT(lwp_locked(l, NULL)) (line 1305).
@@ -743,7 +744,6 @@ pub fn lwp_unlock_to<'a>(g: LwpGuard<'a>, new: &'a Kmutex) {
 /// the LWP, release the old mutex. The LWP stays locked by the caller.
 /// No barrier in the source: `new` is held across the store, so the next
 /// holder acquires it from this thread's release.
-#[track_caller]
 pub fn lwp_relock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> LwpGuard<'a> {
     let l = g.l;
     l.check_own(new);
@@ -781,7 +781,6 @@ pub fn lwp_relock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> LwpGuard<'a> {
 /// (1160-1162). `LP_RUNNING`, `l_target_cpu` and the `LSRUN`/`LSONPROC`
 /// branches are not modeled (no scenario reaches them; they panic).
 /// Unlocks the LWP.
-#[track_caller]
 pub fn lwp_migrate(mut g: LwpGuard<'_>, tci: usize) {
     let l = g.lwp();
     let lstat = g.l_stat();

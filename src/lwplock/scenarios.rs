@@ -143,7 +143,7 @@ impl Model for LwpLock {
 /// the schedule space unbounded for DFS).
 fn pct() -> Explorer {
     Explorer::Pct {
-        iterations: 3000,
+        iterations: 20_000,
         depth: 3,
         seed: 1157,
     }
