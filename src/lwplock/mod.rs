@@ -53,6 +53,33 @@
 //! kernel (`kmutex_t * volatile`), so `Relaxed` here.
 //!
 //! Variants ([`LwpLockVariant`]) and scenarios ([`scenarios`]) follow.
+//!
+//! # Findings
+//!
+//! - **A lock lent back to a mutex another CPU holds (ABA).** `lwp_lock`'s
+//!   re-test is a plain load *after* the read barrier of `mutex_spin_enter`,
+//!   and nothing acquires after it. If a CPU holds `spc_mutex[0]` (taken
+//!   through a pointer that has since moved) when another CPU lends the LWP
+//!   back to `spc_mutex[0]` (`lwp_unlock_to`, as `lwp_migrate` does without
+//!   holding the target), the re-test reads that pointer and returns, and
+//!   the lender's writes are not ordered before the new holder's accesses:
+//!   a data race in C11 (`lend_back_vs_lock`, faithful, Arm; the shape is
+//!   ARMv8's MP+dmb+ctrl, which the architecture allows). Making the
+//!   re-test loads `Acquire` makes it pass (729 executions, a local
+//!   experiment). x86 is safe (loads are acquires).
+//! - **`lwp_lock_retry`'s two forms** differ only in that situation (the
+//!   `#if 1` while loop can return on its entry test when `l_mutex` is back
+//!   to `old`); both fail it, by different paths (a loom test pins both).
+//! - **A loom search hole with mutexes**: in `sleepq_lend_vs_waker` loom
+//!   never runs the sleeper's second `lwp_lock` after the waker's lending,
+//!   so `setlock-no-membar` passes there (recorded as a miss);
+//!   `sleepq_wake_then_lock` forces that order with a Relaxed flag and
+//!   loom fails it at once. loom's DPOR looks only at the last access of an
+//!   object, and the sleeper's later lock/unlock of `sq_mutex` hides its
+//!   earlier release (the loom #392/#166 family).
+//! - **A held target needs no barrier**: `unlock-to-no-membar` passes
+//!   `sleepq_*`, where the lent sleep-queue lock is held by the lender, so
+//!   the next holder acquires it from the lender's own release.
 
 use std::fmt;
 use std::ptr;

@@ -406,7 +406,7 @@ pub fn lend_back_vs_lock(v: LwpLockVariant) {
 // --------------------------------------------------------- expectations ---
 //
 // Written from the code and the memory model before the checkers ran; every
-// change made after a run is listed in the README section with its evidence.
+// change made after a run is marked here with its evidence.
 
 const NOT_HERE: &str = "the function this bug is in is not called in this scenario";
 const SC_BARRIER: &str = "shuttle is sequentially consistent: a missing barrier cannot show, \
@@ -491,7 +491,7 @@ fn expect_sleepq(v: LwpLockVariant, p: Profile) -> Expectation {
         // Changed after the first run (was fail data-race): loom passed it in
         // 171 executions; sleepq_wake_then_lock forces the same execution
         // and loom fails it at once, so the race is real and this is a hole
-        // in loom's search (see the README section).
+        // in loom's search (see the module docs, Findings).
         (SetlockNoMembar, Profile::Arm) => miss(
             FailKind::DataRace,
             "loom's search never runs the sleeper's second lwp_lock after the waker's lending: \
