@@ -1,1 +1,0 @@
-//! NetBSD LWP lock lending (issue 4, being ported).
