@@ -135,6 +135,7 @@ pub fn all() -> Vec<Entry> {
     vec![
         entry::<crate::tidhash::scenarios::Tidhash>(),
         entry::<crate::tidhash::epoch::TidhashEpoch>(),
+        entry::<crate::lwplock::scenarios::LwpLock>(),
     ]
 }
 
