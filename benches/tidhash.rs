@@ -100,7 +100,9 @@ mod bench {
         type Make = fn() -> Box<dyn TidHash>;
         let impls: [(&str, Make); 3] = [
             ("faithful", || Box::new(Proc::new(Variant::Faithful))),
-            ("epoch", || Box::new(Proc::new_epoch(EpochVariant::Faithful))),
+            ("epoch", || {
+                Box::new(Proc::new_epoch(EpochVariant::Faithful))
+            }),
             ("snapshot", || Box::new(SnapProc::new())),
         ];
         for readers in [1usize, 2] {

@@ -170,7 +170,7 @@ pub fn stress(
                         }
                         let tid = 3 + c + i * creators;
                         create(tid);
-                        if tid % 3 == 0 {
+                        if tid.is_multiple_of(3) {
                             exit(tid);
                         }
                     }
