@@ -27,18 +27,24 @@ mod bench {
     /// One implementation, as the benchmark drives it.
     trait TidHash: Sync {
         fn create(&self, tid: usize);
-        fn lookup(&self, tid: usize) -> Option<usize>;
+        /// A reader thread's lookup function (the epoch reader keeps one
+        /// collector handle for all its lookups).
+        fn reader(&self) -> Box<dyn Fn(usize) -> Option<usize> + '_>;
     }
 
     impl TidHash for Proc {
         fn create(&self, tid: usize) {
             self.lwp_create(tid);
         }
-        fn lookup(&self, tid: usize) -> Option<usize> {
-            self.lwp_hash_lookup_and_lock(tid).map(|f| {
-                let s = f.le_start();
-                f.unlock();
-                s
+        fn reader(&self) -> Box<dyn Fn(usize) -> Option<usize> + '_> {
+            let handle = self.register();
+            Box::new(move |tid| {
+                self.lwp_hash_lookup_and_lock_with(tid, handle.as_ref())
+                    .map(|f| {
+                        let s = f.le_start();
+                        f.unlock();
+                        s
+                    })
             })
         }
     }
@@ -47,8 +53,8 @@ mod bench {
         fn create(&self, tid: usize) {
             self.lwp_create(tid);
         }
-        fn lookup(&self, tid: usize) -> Option<usize> {
-            self.with_lwp(tid, |l| l.le_start)
+        fn reader(&self) -> Box<dyn Fn(usize) -> Option<usize> + '_> {
+            Box::new(|tid| self.with_lwp(tid, |l| l.le_start))
         }
     }
 
@@ -74,10 +80,11 @@ mod bench {
                 .map(|r| {
                     let start = &start;
                     s.spawn(move || {
+                        let lookup = p.reader();
                         start.wait();
                         for i in 0..iters {
                             let tid = 1 + ((i as usize + r) & 1);
-                            assert!(p.lookup(tid).is_some(), "tid {tid} not found");
+                            assert!(lookup(tid).is_some(), "tid {tid} not found");
                         }
                     })
                 })

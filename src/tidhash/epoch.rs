@@ -57,21 +57,13 @@ impl crate::model::Variant for EpochVariant {
     }
 }
 
-/// A reader's pin: the guard, and the handle it came from (kept alive with
-/// it).
+/// A reader's pin: the guard, and the handle it came from when the pin
+/// registered one for itself (dropped after the guard).
 pub struct Pin {
     /// Dropped first: unpins.
-    pub(super) guard: Guard,
-    /// Then the participant is released.
-    pub(super) handle: LocalHandle,
-}
-
-impl Pin {
-    /// True while pinned (always, for a live pin).
-    pub fn is_pinned(&self) -> bool {
-        let _ = &self.guard;
-        self.handle.is_pinned()
-    }
+    pub(super) _guard: Guard,
+    /// Then the participant, if this pin owns it, is released.
+    pub(super) _handle: Option<LocalHandle>,
 }
 
 /// Hand `old` to the collector and help the epoch along: two more

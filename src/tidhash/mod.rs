@@ -782,7 +782,6 @@ impl Proc {
     /// `lwp_hash_lookup_and_lock()` (lines 2029-2065): without `p_lock`.
     /// On success the bucket lock is held by the returned [`Found`].
     pub fn lwp_hash_lookup_and_lock(&self, lwpid: usize) -> Option<Found<'_>> {
-        let v = self.variant;
         // Epoch mode: pinned from before the table is read until the bucket
         // lock is released (the pin travels in `Found`).
         let pin = match &self.reclaim {
@@ -791,10 +790,50 @@ impl Proc {
             {
                 let handle = collector.register();
                 let guard = handle.pin();
-                Some(epoch::Pin { guard, handle })
+                Some(epoch::Pin {
+                    _guard: guard,
+                    _handle: Some(handle),
+                })
             }
             _ => None,
         };
+        self.lookup_and_lock(lwpid, pin)
+    }
+
+    /// Epoch mode: a participant handle for a reader thread to reuse with
+    /// [`Proc::lwp_hash_lookup_and_lock_with`] (`None` for the kernel's
+    /// retired list, which needs none).
+    pub fn register(&self) -> Option<crossbeam_epoch::LocalHandle> {
+        match &self.reclaim {
+            Reclaim::Epoch { collector, .. } => Some(collector.register()),
+            Reclaim::Retire => None,
+        }
+    }
+
+    /// [`Proc::lwp_hash_lookup_and_lock`] pinning with the caller's handle
+    /// (what a long-lived reader thread does, instead of registering with
+    /// the collector at every lookup).
+    pub fn lwp_hash_lookup_and_lock_with(
+        &self,
+        lwpid: usize,
+        handle: Option<&crossbeam_epoch::LocalHandle>,
+    ) -> Option<Found<'_>> {
+        let pin = match (&self.reclaim, handle) {
+            (Reclaim::Epoch { variant, .. }, Some(h))
+                if *variant != epoch::EpochVariant::ReaderNotPinned =>
+            {
+                Some(epoch::Pin {
+                    _guard: h.pin(),
+                    _handle: None,
+                })
+            }
+            _ => None,
+        };
+        self.lookup_and_lock(lwpid, pin)
+    }
+
+    fn lookup_and_lock(&self, lwpid: usize, pin: Option<epoch::Pin>) -> Option<Found<'_>> {
+        let v = self.variant;
         loop {
             // top:
             let (tidhash_sz, tidhash) = if v == Variant::ReaderLoadsTableFirst {
