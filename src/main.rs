@@ -51,6 +51,27 @@ enum Command {
         #[arg(long)]
         schedules: Option<String>,
     },
+    /// Run every cell this binary's explorer can run (loom: both profiles;
+    /// shuttle: the scenario's schedules), compare with the expectations,
+    /// and exit non-zero on any surprise or time-out.
+    Matrix {
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// Only this scenario.
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Only this variant.
+        #[arg(long)]
+        variant: Option<String>,
+        /// Only this loom profile (arm or x86).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Print the matrix as a Markdown table (for a README or a pull
+        /// request) instead of text rows.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +86,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Matrix {
+            model,
+            scenario,
+            variant,
+            profile,
+            markdown,
+        } => matrix(model, scenario, variant, profile, markdown),
         Command::List => {
             for m in registry::all() {
                 println!("model {}", m.name);
@@ -154,4 +182,155 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// The explorer this binary was built for.
+fn explorer() -> Result<&'static str, String> {
+    match lwpcheck::sync::BACKEND {
+        "std" => Err(format!(
+            "this binary was built without an explorer; run it as: {} matrix (or the shuttle build: {} matrix)",
+            registry::build_hint("loom"),
+            registry::build_hint("shuttle")
+        )),
+        b => Ok(b),
+    }
+}
+
+fn matrix(
+    model: Option<String>,
+    scenario: Option<String>,
+    variant: Option<String>,
+    profile: Option<String>,
+    markdown: bool,
+) -> Result<ExitCode, String> {
+    let explorer = explorer()?;
+    let models: Vec<registry::Entry> = match &model {
+        Some(m) => vec![registry::find(m)?],
+        None => registry::all(),
+    };
+    let profiles = match &profile {
+        Some(p) => vec![registry::profile(p)?],
+        None => lwpcheck::sync::Profile::ALL.to_vec(),
+    };
+    // Validate the narrowing names up front, against every selected model.
+    let mut requests = Vec::new();
+    for m in &models {
+        if explorer == "shuttle" {
+            if let Some(why) = m.no_shuttle {
+                if model.is_some() {
+                    return Err(format!("model {} is not checked by shuttle: {why}", m.name));
+                }
+                continue;
+            }
+        }
+        let scenarios = (m.scenarios)();
+        if let Some(s) = &scenario {
+            if !scenarios.iter().any(|x| &x.name == s) {
+                let names: Vec<&str> = scenarios.iter().map(|x| x.name).collect();
+                return Err(format!(
+                    "unknown scenario '{s}' of model {} (accepted: {})",
+                    m.name,
+                    names.join(", ")
+                ));
+            }
+        }
+        let variants = (m.variants)();
+        if let Some(v) = &variant {
+            if !variants.iter().any(|(x, _)| x == v) {
+                let names: Vec<&str> = variants.iter().map(|(x, _)| *x).collect();
+                return Err(format!(
+                    "unknown variant '{v}' of model {} (accepted: {})",
+                    m.name,
+                    names.join(", ")
+                ));
+            }
+        }
+        for sc in scenarios
+            .iter()
+            .filter(|x| scenario.as_deref().is_none_or(|s| s == x.name))
+        {
+            let runs: Vec<Run> = match explorer {
+                "loom" => profiles.iter().map(|&p| Run::Loom(p)).collect(),
+                _ => vec![Run::Shuttle(sc.shuttle)],
+            };
+            for run in runs {
+                for (v, _) in variants
+                    .iter()
+                    .filter(|(x, _)| variant.as_deref().is_none_or(|w| w == *x))
+                {
+                    requests.push((
+                        m.run,
+                        m.name,
+                        Request {
+                            scenario: sc.name.to_string(),
+                            variant: v.to_string(),
+                            run,
+                            bounds: None,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    if requests.is_empty() {
+        return Err("no cell matches the selection".into());
+    }
+    let started = std::time::Instant::now();
+    let total = requests.len();
+    let mut cells = Vec::with_capacity(total);
+    for (i, (run, model, req)) in requests.into_iter().enumerate() {
+        eprint!(
+            "[{}/{total} {:.0}s] {model} {} {} {} ... ",
+            i + 1,
+            started.elapsed().as_secs_f64(),
+            req.scenario,
+            req.variant,
+            req.run
+        );
+        let cell = run(&req)?;
+        eprintln!(
+            "{}{}",
+            cell.outcome.summary(),
+            if cell.surprise().is_some() {
+                "  SURPRISE"
+            } else {
+                ""
+            }
+        );
+        cells.push(cell);
+    }
+    if markdown {
+        print!("{}", lwpcheck::model::markdown(&cells));
+    } else {
+        for c in &cells {
+            println!("{}", c.row());
+        }
+    }
+    let surprises: Vec<_> = cells
+        .iter()
+        .filter_map(|c| c.surprise().map(|w| (c, w)))
+        .collect();
+    eprintln!(
+        "{} cells, {} surprises, {:.1} s",
+        cells.len(),
+        surprises.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (c, why) in &surprises {
+        eprintln!(
+            "\nSURPRISE {} / {} / {} / {}: {why}\n  expected: {} ({})\n{}",
+            c.model,
+            c.scenario,
+            c.variant,
+            c.run,
+            c.expectation.expected,
+            c.expectation.reason,
+            c.outcome.counterexample()
+        );
+    }
+    Ok(if surprises.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -332,6 +332,61 @@ pub fn check_shuttle<M: Model>(scenario: &str) -> Vec<Cell> {
         .collect()
 }
 
+/// The cells as a Markdown table: one row per (model, scenario, variant),
+/// one column per explorer run, each cell "verdict (executions, seconds)",
+/// a surprise in bold.
+pub fn markdown(cells: &[Cell]) -> String {
+    let mut runs: Vec<String> = Vec::new();
+    let mut rows: Vec<(&str, &str, &str)> = Vec::new();
+    for c in cells {
+        let r = c.run.to_string();
+        if !runs.contains(&r) {
+            runs.push(r);
+        }
+        let key = (c.model, c.scenario, c.variant);
+        if !rows.contains(&key) {
+            rows.push(key);
+        }
+    }
+    let mut out = format!("| model | scenario | variant | {} |\n", runs.join(" | "));
+    out.push_str(&format!(
+        "| --- | --- | --- |{}\n",
+        " --- |".repeat(runs.len())
+    ));
+    for (m, s, v) in rows {
+        let mut line = format!("| {m} | {s} | {v} |");
+        for r in &runs {
+            let cell = cells
+                .iter()
+                .find(|c| (c.model, c.scenario, c.variant) == (m, s, v) && &c.run.to_string() == r);
+            let text = match cell {
+                None => "".to_string(),
+                Some(c) => {
+                    let t = format!(
+                        "{} ({}, {:.2} s)",
+                        c.outcome.summary_verdict(),
+                        c.outcome.executions,
+                        c.outcome.elapsed.as_secs_f64()
+                    );
+                    let t = match c.expectation.expected {
+                        Expected::Miss(_) if c.surprise().is_none() => format!("{t} miss"),
+                        _ => t,
+                    };
+                    if c.surprise().is_some() {
+                        format!("**{t} SURPRISE**")
+                    } else {
+                        t
+                    }
+                }
+            };
+            line.push_str(&format!(" {text} |"));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// Print every row; panic with the surprises and their counterexamples.
 pub fn assert_expected(cells: &[Cell]) {
     let mut surprises = String::new();
