@@ -225,7 +225,7 @@ fn matrix(
         }
         let scenarios = (m.scenarios)();
         if let Some(s) = &scenario {
-            if !scenarios.iter().any(|x| &x.name == s) {
+            if !scenarios.iter().any(|x| x.name == s.as_str()) {
                 let names: Vec<&str> = scenarios.iter().map(|x| x.name).collect();
                 return Err(format!(
                     "unknown scenario '{s}' of model {} (accepted: {})",
