@@ -1,2 +1,12 @@
-//! loom checks of `lwpcheck::tdfind`.
+//! loom checks of `lwpcheck::tdfind`: every scenario, every variant, under
+//! the Arm and X86 profiles.
 #![cfg(loom)]
+
+lwpcheck::loom_tests!(lwpcheck::tdfind::Tdfind;
+    exit_recycle_vs_lookup,
+    same_tid_other_proc_vs_lookup,
+    upgrade_race,
+    fork_vs_lookup,
+    exit_window,
+    rwlock_exclusion,
+);
