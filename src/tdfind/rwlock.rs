@@ -121,6 +121,31 @@ impl RwLock {
         self.ghost_enter_read();
     }
 
+    /// `rw_try_rlock` (`__rw_try_rlock`): add a reader if the word is in
+    /// read mode, without waiting for a writer; retries only when another
+    /// reader changed the count under it.
+    #[track_caller]
+    pub fn rw_try_rlock(&self) -> bool {
+        // RW_READ_VALUE(rw): a plain read of the word.
+        let mut v = self.rw_lock.load(Relaxed);
+        while v & RW_LOCK_READ != 0 {
+            // atomic_fcmpset_acq_ptr(&rw->rw_lock, &v, v + RW_ONE_READER):
+            // acquire, pairs with the release of rw_wunlock / rw_runlock.
+            match self
+                .rw_lock
+                .compare_exchange(v, v.wrapping_add(RW_ONE_READER), Acquire, Relaxed)
+            {
+                Ok(_) => {
+                    self.ghost_enter_read();
+                    return true;
+                }
+                Err(cur) => v = cur,
+            }
+            thread::yield_now();
+        }
+        false
+    }
+
     /// `rw_runlock` (`__rw_runlock_try`): drop one reader.
     #[track_caller]
     pub fn rw_runlock(&self) {
@@ -155,6 +180,22 @@ impl RwLock {
             thread::yield_now();
         }
         self.ghost_enter_write();
+    }
+
+    /// `rw_try_wlock` (`__rw_try_wlock`): take the word from `RW_UNLOCKED`
+    /// to the owner if it is free, without waiting.
+    #[track_caller]
+    pub fn rw_try_wlock(&self) -> bool {
+        // atomic_fcmpset_acq_ptr(&rw->rw_lock, &v (RW_UNLOCKED), tid):
+        // acquire, pairs with the release of rw_wunlock and rw_runlock.
+        let ok = self
+            .rw_lock
+            .compare_exchange(RW_UNLOCKED, RW_WRITE_OWNED, Acquire, Relaxed)
+            .is_ok();
+        if ok {
+            self.ghost_enter_write();
+        }
+        ok
     }
 
     /// `rw_wunlock` (`_rw_write_unlock`): give the word back as
