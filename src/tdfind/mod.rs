@@ -358,7 +358,6 @@ impl Kernel {
 
     /// `LIST_REMOVE(td, td_hash)`. Caller holds the chain's stripe lock
     /// for writing.
-    #[track_caller]
     fn list_remove(&self, td: usize) {
         let t = &self.threads[td];
         // SAFETY (all four accesses): the caller write-holds TIDHASHLOCK of
@@ -385,7 +384,6 @@ impl Kernel {
 
     /// `LIST_INSERT_HEAD(&tidhashtbl[b], td, td_hash)`. Caller holds the
     /// bucket's stripe lock for writing.
-    #[track_caller]
     fn list_insert_head(&self, b: usize, td: usize) {
         // SAFETY (every access below): the caller write-holds TIDHASHLOCK
         // for bucket b, which protects its head and the td_hash links of
@@ -428,7 +426,6 @@ impl Kernel {
     /// (`uma_zalloc`, possibly a recycled thread), then `td->td_tid = tid`
     /// (line 799), with no lock: the thread is not published yet. The tid
     /// comes from the scenario (`tid_alloc`, 230-253, is not modelled).
-    #[track_caller]
     pub fn thread_alloc(&self, tid: Lwpid) -> usize {
         let td = {
             // uma_zalloc(thread_zone, M_WAITOK): the zone's own lock.
@@ -446,7 +443,6 @@ impl Kernel {
     /// `thread_link` (lines 1071-1093): `td->td_proc = p` and the insertion
     /// on `p_threads`. The caller holds `PROC_LOCK(p)` (the kernel's
     /// callers do; the assertion is compiled out there for proc0).
-    #[track_caller]
     pub fn thread_link(&self, td: usize, p: usize, guard: &MutexGuard<'_, ()>) {
         assert!(self.procs[p].p_mtx.is_held_by(guard), "PROC_LOCK_ASSERT");
         // td->td_proc = p (line 1080): a plain store in the kernel, under
@@ -462,7 +458,6 @@ impl Kernel {
 
     /// `thread_unlink` (lines 1100-1113): off `p_threads`; `td_proc` is
     /// kept ("Must NOT clear links to proc!"). Caller holds `PROC_LOCK(p)`.
-    #[track_caller]
     pub fn thread_unlink(&self, td: usize, p: usize, guard: &MutexGuard<'_, ()>) {
         assert!(self.procs[p].p_mtx.is_held_by(guard), "PROC_LOCK_ASSERT");
         // TAILQ_REMOVE(&p->p_threads, td, td_plist) (1109).
@@ -474,7 +469,6 @@ impl Kernel {
     }
 
     /// `tidhash_add` (lines 1810-1815).
-    #[track_caller]
     pub fn tidhash_add(&self, td: usize) {
         // TIDHASHLOCK(td->td_tid): the thread's own tid, a plain read.
         let tid = self.threads[td].td_tid.load(Relaxed);
@@ -485,7 +479,6 @@ impl Kernel {
     }
 
     /// `tidhash_remove` (lines 1817-1824).
-    #[track_caller]
     pub fn tidhash_remove(&self, td: usize) {
         // TIDHASHLOCK(td->td_tid): the exiting thread's own tid.
         let tid = self.threads[td].td_tid.load(Relaxed);
@@ -498,7 +491,6 @@ impl Kernel {
     /// `thread_create` (kern_thr.c, not in the seeds), as far as the tid
     /// hash is concerned: `thread_alloc`, then `PROC_LOCK(p)`,
     /// `thread_link`, `PROC_UNLOCK(p)`, then `tidhash_add`. Returns the slot.
-    #[track_caller]
     pub fn thread_create(&self, tid: Lwpid, p: usize) -> usize {
         let td = self.thread_alloc(tid);
         let g = self.procs[p].p_mtx.lock();
@@ -511,7 +503,6 @@ impl Kernel {
     /// A thread that is linked to `p` but never enters the tid hash: the
     /// looking-up thread's own `curthread` in the scenarios (kept off the
     /// chains so it does not change their length).
-    #[track_caller]
     pub fn curthread_create(&self, tid: Lwpid, p: usize) -> usize {
         let td = self.thread_alloc(tid);
         let g = self.procs[p].p_mtx.lock();
@@ -525,7 +516,6 @@ impl Kernel {
     /// its thread is allocated and linked, entered in the tid hash while the
     /// process is still `PRS_NEW`, and only at the end `p2->p_state =
     /// PRS_NORMAL` under `PROC_LOCK(p2)`.
-    #[track_caller]
     pub fn do_fork_child(&self, tid: Lwpid, p2: usize) -> usize {
         let td2 = self.thread_alloc(tid);
         let g = self.procs[p2].p_mtx.lock();
@@ -544,7 +534,6 @@ impl Kernel {
     /// proc lock dropped, then `PROC_LOCK(p)`, `thread_unlink` (972) and
     /// `PROC_UNLOCK(p)` (1010). The `p_pendingexits` bookkeeping under a
     /// first `PROC_LOCK` is left out: tdfind never reads it.
-    #[track_caller]
     pub fn kern_thr_exit(&self, td: usize) {
         // p = td->td_proc: the exiting thread's own process.
         let p = self.threads[td].td_proc.load(Relaxed);
@@ -558,7 +547,6 @@ impl Kernel {
     /// kernel through `thread_stash` and the reaper: `td->td_tid = -1`
     /// (841), then `uma_zfree`: the slot goes back to the zone, ready to be
     /// handed out again.
-    #[track_caller]
     pub fn thread_free(&self, td: usize) {
         let t = &self.threads[td];
         // td->td_tid = -1 (line 841): a plain store in the kernel, no lock.
@@ -577,7 +565,6 @@ impl Kernel {
     /// walk `TIDHASH(tid)`; on a hit check the pid and remember (proc,
     /// thread); a hit behind more than `RUN_THRESH` entries is moved to the
     /// front if `rw_try_upgrade` succeeds. `pid == None` is the kernel's -1.
-    #[track_caller]
     pub fn tdfind_hash(&self, tid: Lwpid, pid: Option<Pid>) -> Option<(usize, usize)> {
         let mut run = 0;
         let lock = self.tidhashlock(tid);
@@ -630,7 +617,6 @@ impl Kernel {
     /// `tdfind` (lines 1775-1807): the thread `tid` (of process `pid`, if
     /// given), returned with `PROC_LOCK` of its process held, or `None`.
     /// `curthread` is the calling thread's slot.
-    #[track_caller]
     pub fn tdfind(&self, curthread: usize, tid: Lwpid, pid: Option<Pid>) -> Option<Found<'_>> {
         let td = curthread;
         // td->td_tid of curthread: its own, stable.
@@ -698,7 +684,6 @@ impl Kernel {
     /// its memory was not freed since (else `UseAfterFree`: the recycled
     /// one), it belongs to the returned, locked process, and that process
     /// is not `PRS_NEW`.
-    #[track_caller]
     pub fn check_found(&self, f: &Found<'_>, want: &Want) {
         if f.td != want.slot || f.gen_at_lock != want.gen {
             violation(
@@ -737,7 +722,6 @@ impl Kernel {
 
     /// "Alive": the returned thread is still on its process's thread list,
     /// so it cannot exit (nor be freed) while the caller holds the lock.
-    #[track_caller]
     pub fn check_alive(&self, f: &Found<'_>, tid: Lwpid) {
         crate::prop!(
             self.on_p_threads(f.p, f.td, &f.guard),
@@ -752,7 +736,6 @@ impl Kernel {
     /// cycle, each entry hashes to its bucket), the hashed slots are exactly
     /// `expected` (slot, tid), and every stripe lock is unlocked (no lost
     /// reader).
-    #[track_caller]
     pub fn check_tidhash(&self, expected: &[(usize, Lwpid)]) {
         let mut seen = Vec::new();
         for b in 0..self.tidhashtbl.len() {
@@ -1227,13 +1210,28 @@ fn expect_same_tid_shuttle(v: Variant) -> Expectation {
 
 fn expect_upgrade_loom(v: Variant, p: Profile) -> Expectation {
     match v {
-        Variant::UpgradeTwoReaders => fail(
+        Variant::UpgradeTwoReaders if p == Profile::Arm => fail(
             FailKind::DataRace,
-            "the upgrade takes the word from under the other reader, whose walk of the chain races LIST_REMOVE / LIST_INSERT_HEAD (every profile: it is exclusion, not ordering)",
+            "the upgrade takes the word from under the other reader, whose walk of the chain races LIST_REMOVE / LIST_INSERT_HEAD",
         ),
-        Variant::MoveWithoutWlock => fail(
+        // CHANGED AFTER RUNNING (was fail data-race): measured under X86,
+        // the race is not flagged; the lost reader is (the word ends at
+        // 0x..f1 instead of RW_UNLOCKED).
+        Variant::UpgradeTwoReaders => fail(
+            FailKind::Assertion,
+            "measured: loom under X86 does not flag the race of the two holders; the erased reader's rw_runlock leaves the word wrong (a lost reader)",
+        ),
+        Variant::MoveWithoutWlock if p == Profile::Arm => fail(
             FailKind::DataRace,
-            "two read holders, one rewriting the chain while the other walks it (every profile)",
+            "two read holders, one rewriting the chain while the other walks it",
+        ),
+        // CHANGED AFTER RUNNING (was fail data-race, as under Arm): measured
+        // pass under X86 (504 executions). The bug is exclusion, not
+        // ordering, so it is real on x86; loom under the X86 profile does
+        // not flag the race (as in the two upgrade-two-readers X86 cells).
+        Variant::MoveWithoutWlock => miss(
+            FailKind::DataRace,
+            "measured: loom under the X86 profile does not flag the unlocked move racing the other reader's walk, and the move leaves the chain whole, so no assertion fires; real on x86 (exclusion, not ordering)",
         ),
         Variant::RunlockRelaxed if p == Profile::Arm => fail(
             FailKind::DataRace,
