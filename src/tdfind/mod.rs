@@ -360,7 +360,7 @@ impl Kernel {
     /// for writing.
     fn list_remove(&self, td: usize) {
         let t = &self.threads[td];
-        // SAFETY (all four accesses): the caller write-holds TIDHASHLOCK of
+        // SAFETY: (this and the accesses below) the caller write-holds TIDHASHLOCK of
         // td's chain, which protects td_hash of every entry on it and the
         // bucket head; a violation is what loom checks.
         let (next, prev) = unsafe { (t.le_next.read(), t.le_prev.read()) };
@@ -385,7 +385,7 @@ impl Kernel {
     /// `LIST_INSERT_HEAD(&tidhashtbl[b], td, td_hash)`. Caller holds the
     /// bucket's stripe lock for writing.
     fn list_insert_head(&self, b: usize, td: usize) {
-        // SAFETY (every access below): the caller write-holds TIDHASHLOCK
+        // SAFETY: (every access below) the caller write-holds TIDHASHLOCK
         // for bucket b, which protects its head and the td_hash links of
         // every entry on it (td is being added); a violation is what loom
         // checks.
