@@ -10,3 +10,27 @@ lwpcheck::loom_tests!(lwpcheck::tdfind::Tdfind;
     exit_window,
     rwlock_exclusion,
 );
+
+/// The two FINDING scenarios fail the faithful code: print the faithful
+/// counterexample of each (the evidence) and pin its kind.
+#[test]
+fn faithful_finding_traces() {
+    use lwpcheck::check::FailKind;
+    use lwpcheck::model::check_loom;
+    use lwpcheck::sync::Profile;
+    for (scenario, kind) in [
+        ("exit_window", FailKind::Assertion),
+        ("same_tid_other_proc_vs_lookup", FailKind::UseAfterFree),
+    ] {
+        let cells = check_loom::<lwpcheck::tdfind::Tdfind>(scenario, Profile::Arm);
+        let faithful = cells
+            .iter()
+            .find(|c| c.variant == "faithful")
+            .expect("faithful cell");
+        println!(
+            "== {scenario} / faithful / loom/arm\n{}",
+            faithful.outcome.counterexample()
+        );
+        assert_eq!(faithful.outcome.verdict.kind(), Some(kind), "{scenario}");
+    }
+}

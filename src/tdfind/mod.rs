@@ -262,14 +262,15 @@ pub struct Want {
 impl Kernel {
     /// A kernel with `nslots` free thread slots, the processes `procs`
     /// (pid, state), `buckets` hash buckets and `stripes` locks (both powers
-    /// of two), for `variant`. Objects are labelled for traces.
+    /// of two), for `variant`. Objects are labelled for traces (once the
+    /// kernel is in its `Arc`, so the labels name the final addresses).
     pub fn new(
         variant: Variant,
         nslots: usize,
         procs: &[(Pid, PState)],
         buckets: usize,
         stripes: usize,
-    ) -> Self {
+    ) -> Arc<Self> {
         assert!(buckets.is_power_of_two() && stripes.is_power_of_two());
         assert!(nslots <= 64, "p_threads is a 64-bit set");
         let k = Kernel {
@@ -300,6 +301,7 @@ impl Kernel {
             tidhashlock: stripes - 1,
             thread_zone: Mutex::new((0..nslots).rev().collect()),
         };
+        let k = Arc::new(k);
         for (i, t) in k.threads.iter().enumerate() {
             sync::label(&t.td_tid, format!("td_tid[{i}]"));
             sync::label(&t.td_proc, format!("td_proc[{i}]"));
@@ -901,13 +903,13 @@ fn lookup(k: &Kernel, curthread: usize, want: Want, alive: bool) -> bool {
 /// Scenario `exit_recycle_vs_lookup`.
 pub fn exit_recycle_vs_lookup(v: Variant) {
     // procs: 0 = the looker's (pid 100), 1 = pid 200.
-    let k = Arc::new(Kernel::new(
+    let k = Kernel::new(
         v,
         2,
         &[(PID_LOOKER, PState::Normal), (200, PState::Normal)],
         1,
         1,
-    ));
+    );
     let me = k.curthread_create(1, 0);
     let a = k.thread_create(2, 1);
     let want = Want {
@@ -937,7 +939,7 @@ pub fn exit_recycle_vs_lookup(v: Variant) {
 /// Scenario `same_tid_other_proc_vs_lookup`.
 pub fn same_tid_other_proc_vs_lookup(v: Variant) {
     // procs: 0 = the looker's, 1 = pid 200, 2 = pid 300.
-    let k = Arc::new(Kernel::new(
+    let k = Kernel::new(
         v,
         2,
         &[
@@ -947,7 +949,7 @@ pub fn same_tid_other_proc_vs_lookup(v: Variant) {
         ],
         1,
         1,
-    ));
+    );
     let me = k.curthread_create(1, 0);
     let a = k.thread_create(2, 1);
     let want = Want {
@@ -977,13 +979,13 @@ pub fn same_tid_other_proc_vs_lookup(v: Variant) {
 
 /// Scenario `upgrade_race`.
 pub fn upgrade_race(v: Variant) {
-    let k = Arc::new(Kernel::new(
+    let k = Kernel::new(
         v,
         4,
         &[(PID_LOOKER, PState::Normal), (200, PState::Normal)],
         1,
         1,
-    ));
+    );
     let me1 = k.curthread_create(1, 0);
     let me2 = k.curthread_create(3, 0);
     let a = k.thread_create(2, 1);
@@ -1015,13 +1017,13 @@ pub fn upgrade_race(v: Variant) {
 /// Scenario `fork_vs_lookup`.
 pub fn fork_vs_lookup(v: Variant) {
     // procs: 0 = the looker's, 1 = the child, pid 300, still PRS_NEW.
-    let k = Arc::new(Kernel::new(
+    let k = Kernel::new(
         v,
         2,
         &[(PID_LOOKER, PState::Normal), (300, PState::New)],
         1,
         1,
-    ));
+    );
     let me = k.curthread_create(1, 0);
     let want = Want {
         tid: 2,
@@ -1046,13 +1048,13 @@ pub fn fork_vs_lookup(v: Variant) {
 
 /// Scenario `exit_window`.
 pub fn exit_window(v: Variant) {
-    let k = Arc::new(Kernel::new(
+    let k = Kernel::new(
         v,
         2,
         &[(PID_LOOKER, PState::Normal), (200, PState::Normal)],
         1,
         1,
-    ));
+    );
     let me = k.curthread_create(1, 0);
     let a = k.thread_create(2, 1);
     let want = Want {
@@ -1184,7 +1186,7 @@ fn expect_same_tid_loom(v: Variant, p: Profile) -> Expectation {
     }
 }
 
-const SAME_TID_GAP: &str = "FINDING: thread_alloc stores td_tid (line 799) before thread_link stores td_proc (line 1080); a reader that found tid 2 of pid 200 before the exit can re-verify inside that gap, read td_tid 2 and the stale td_proc of pid 200, and return the slot being created for pid 300 (an interleaving, every profile)";
+const SAME_TID_GAP: &str = "FINDING: thread_alloc stores td_tid (line 799) before thread_link stores td_proc (line 1080); a reader that found tid 2 of pid 200 before the exit can re-verify inside that gap, read td_tid 2 and the stale td_proc of pid 200, and return the slot being created for pid 300 (an interleaving, every profile; loom also shows it after thread_link: the td_proc store made under pid 300's lock is not ordered before a reader holding pid 200's lock, which can still read the stale value)";
 
 fn expect_same_tid_shuttle(v: Variant) -> Expectation {
     match v {
@@ -1391,7 +1393,7 @@ mod tests {
         assert!(model::parse_variant::<Variant>("tdfind", "nope").is_err());
     }
 
-    fn kernel() -> Kernel {
+    fn kernel() -> Arc<Kernel> {
         Kernel::new(
             Variant::Faithful,
             4,
