@@ -1,1 +1,0 @@
-//! FreeBSD tdfind on type-stable memory (issue 6, being ported).
