@@ -136,6 +136,7 @@ pub fn all() -> Vec<Entry> {
         entry::<crate::tidhash::scenarios::Tidhash>(),
         entry::<crate::tidhash::epoch::TidhashEpoch>(),
         entry::<crate::lwplock::scenarios::LwpLock>(),
+        entry::<crate::tdfind::Tdfind>(),
     ]
 }
 
