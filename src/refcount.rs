@@ -897,6 +897,13 @@ const PCT: Explorer = Explorer::Pct {
     seed: 5,
 };
 
+/// two_inspectors: PCT with depth 3 missed the late reference in 20000
+/// schedules (measured); uniformly random schedules find it within ten.
+const RANDOM: Explorer = Explorer::Random {
+    iterations: 20000,
+    seed: 5,
+};
+
 impl Model for Refcount {
     const NAME: &'static str = "refcount";
     type V = Drain;
@@ -919,7 +926,7 @@ impl Model for Refcount {
                 run: two_inspectors,
                 loom_bounds: B2,
                 bound_reason: B2_TWO_REASON,
-                shuttle: PCT,
+                shuttle: RANDOM,
                 expect_loom: loom_two,
                 expect_shuttle: shuttle_two,
             },
@@ -949,7 +956,7 @@ impl Model for Refcount {
                 run: two_inspectors_r154,
                 loom_bounds: B2,
                 bound_reason: B2_TWO_REASON,
-                shuttle: PCT,
+                shuttle: RANDOM,
                 expect_loom: loom_two,
                 expect_shuttle: shuttle_two,
             },
