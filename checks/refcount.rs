@@ -2,7 +2,6 @@
 //! under its PCT explorer.
 #![cfg(shuttle)]
 
-
 lwpcheck::shuttle_tests!(lwpcheck::refcount::Refcount;
     inspect_exit_reap,
     two_inspectors,

@@ -160,17 +160,3 @@ fn finding_late_reference_during_drain_is_reachable() {
         );
     }
 }
-
-/// Measure one scenario for one variant: `LWPCHECK_PROBE=scenario:variant`.
-#[test]
-fn probe() {
-    let Ok(spec) = std::env::var("LWPCHECK_PROBE") else {
-        return;
-    };
-    let (sc, v) = spec.split_once(':').expect("scenario:variant");
-    let sc = lwpcheck::model::scenario_named::<lwpcheck::refcount::Refcount>(sc).unwrap();
-    let v: Drain = lwpcheck::model::parse_variant("refcount", v).unwrap();
-    let r = sc.run;
-    let out = run(Profile::Arm, move || r(v));
-    println!("probe {spec}: {} {} executions {:.3}s\n{}", out.summary_verdict(), out.executions, out.elapsed.as_secs_f64(), out.counterexample());
-}

@@ -26,21 +26,26 @@
 //!
 //! The LWP's memory: `lwp_free` ends in `pool_cache_put(lwp_cache, l)`; the
 //! model marks the LWP freed with a ghost flag (`freed`, relaxed atomics, so
-//! it adds no synchronization the kernel does not have) and every access to
-//! the LWP's fields checks it first: an access that happens after the free
-//! always sees it (coherence) and raises `use-after-free`; an access racing
-//! with the free sees it in some execution. The free does not write the
-//! LWP's cells, so a late access is reported as a use after free, not as a
-//! data race.
+//! it adds no synchronization the kernel does not have). The accesses that
+//! can come late check it: an inspector's read through its reference and
+//! the exiting LWP's last uses of itself after `mutex_exit(p_lock)` (986).
+//! An access ordered after the free always sees it (coherence); one racing
+//! with it can. The free does not write the LWP's cells, so a late access
+//! is a use after free, not a data race. `lwp_free` also checks, under
+//! `p_lock`, that `l_refcnt` is 0 ("the count ends at zero"): a reference
+//! still held when the LWP is freed is one its holder will use (at least in
+//! `lwp_delref`), and checking it at the free makes the verdict
+//! deterministic (a racing relaxed load may legally miss the free).
 //!
 //! KASSERTs: with `diagnostic` on (a `DIAGNOSTIC` kernel) every KASSERT of
 //! the ported functions is an assertion (`lwp_addref`: not a zombie,
 //! `l_refcnt != 0`; `lwp_delref2`: not a zombie, `l_refcnt > 0`;
-//! `lwp_drainrefs`: `l_refcnt != 0`). Scenarios where a reaper races run
-//! without them (a production kernel), so that each seeded bug shows as one
-//! failure kind (its real consequence) rather than as whichever of a KASSERT
-//! or a use after free loom reaches first; see the finding in the README
-//! section: 1.157's own `lwp_exit` can trip its `lwp_addref` KASSERT.
+//! `lwp_drainrefs`: `l_refcnt != 0`). The matrix scenarios run without
+//! them (a production kernel): the faithful code trips `lwp_addref`'s
+//! `KASSERT(l->l_refcnt != 0)` in two of the three scenarios (see the
+//! findings in `models/refcount.rs`), and with it on every variant's cell
+//! would show whichever failure loom reaches first. The findings run the
+//! faithful code with `diagnostic` on and assert the KASSERT fires.
 
 use crate::check::{violation, Bounds, Explorer, FailKind};
 use crate::model::{fail, miss, pass, Expectation, Model, Scenario, Variant};
@@ -284,7 +289,8 @@ impl Proc {
     fn list_remove(&self, g: &Guard<'_>, i: usize) {
         self.assert_locked(g);
         // SAFETY: p_lock is held, the lock that covers p_lwps.
-        self.p_lwps.with_mut(|v| unsafe { (*v).retain(|&x| x != i) })
+        self.p_lwps
+            .with_mut(|v| unsafe { (*v).retain(|&x| x != i) })
     }
 }
 
@@ -373,7 +379,10 @@ fn kassert(k: Kern, l: &Lwp, what: &str, cond: impl FnOnce() -> bool) {
     if k.diagnostic && !cond() {
         violation(
             FailKind::Assertion,
-            format!("KASSERT({what}) failed for LWP {} (lid {})", l.name, l.l_lid),
+            format!(
+                "KASSERT({what}) failed for LWP {} (lid {})",
+                l.name, l.l_lid
+            ),
         );
     }
 }
@@ -745,7 +754,10 @@ pub fn zombie_loop_with(k: Kern) {
     a.join().expect("A_exit");
     b.join().expect("B_exit");
     let got = reap.join().expect("reaper");
-    crate::prop!(got.is_none(), "exit1's lwp_wait1 returned {got:?}, not ESRCH");
+    crate::prop!(
+        got.is_none(),
+        "exit1's lwp_wait1 returned {got:?}, not ESRCH"
+    );
     check_freed(&p, &[0, 1]);
 }
 
