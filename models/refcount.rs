@@ -106,7 +106,7 @@ fn finding_two_inspectors_trip_addref_kassert() {
 /// inspector holds a reference, in the zombie loop (production kernel, no
 /// KASSERTs): `lwp_free` finds `l_refcnt == 1`.
 #[test]
-fn finding_r154_zombie_loop_use_after_free() {
+fn finding_r154_zombie_loop_frees_a_referenced_lwp() {
     for profile in [Profile::Arm, Profile::X86] {
         let k = Kern {
             rev: Rev::R154,
