@@ -137,6 +137,8 @@ pub fn all() -> Vec<Entry> {
         entry::<crate::tidhash::epoch::TidhashEpoch>(),
         entry::<crate::lwplock::scenarios::LwpLock>(),
         entry::<crate::tdfind::Tdfind>(),
+        entry::<crate::refcount::Refcount>(),
+        entry::<crate::zombies::Zombies>(),
     ]
 }
 
