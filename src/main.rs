@@ -306,9 +306,10 @@ fn matrix(
             println!("{}", c.row());
         }
     }
-    let surprises: Vec<_> = cells
+    let surprises: Vec<String> = cells
         .iter()
-        .filter_map(|c| c.surprise().map(|w| (c, w)))
+        .map(|c| c.surprise_report())
+        .filter(|r| !r.is_empty())
         .collect();
     eprintln!(
         "{} cells, {} surprises, {:.1} s",
@@ -316,17 +317,8 @@ fn matrix(
         surprises.len(),
         started.elapsed().as_secs_f64()
     );
-    for (c, why) in &surprises {
-        eprintln!(
-            "\nSURPRISE {} / {} / {} / {}: {why}\n  expected: {} ({})\n{}",
-            c.model,
-            c.scenario,
-            c.variant,
-            c.run,
-            c.expectation.expected,
-            c.expectation.reason,
-            c.outcome.counterexample()
-        );
+    for r in &surprises {
+        eprintln!("{r}");
     }
     Ok(if surprises.is_empty() {
         ExitCode::SUCCESS

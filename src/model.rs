@@ -220,6 +220,25 @@ impl Cell {
         }
     }
 
+    /// Why this cell is a surprise, what was expected and why, and the
+    /// counterexample: what a reader needs to study it (empty if it is not
+    /// a surprise).
+    pub fn surprise_report(&self) -> String {
+        match self.surprise() {
+            None => String::new(),
+            Some(why) => format!(
+                "\n== {} / {} / {} / {}: {why}\n   expected: {} ({})\n{}",
+                self.model,
+                self.scenario,
+                self.variant,
+                self.run,
+                self.expectation.expected,
+                self.expectation.reason,
+                self.outcome.counterexample()
+            ),
+        }
+    }
+
     /// One matrix row: model, scenario, variant, run, expected, actual,
     /// executions, time.
     pub fn row(&self) -> String {
@@ -392,18 +411,7 @@ pub fn assert_expected(cells: &[Cell]) {
     let mut surprises = String::new();
     for c in cells {
         println!("{}", c.row());
-        if let Some(why) = c.surprise() {
-            surprises.push_str(&format!(
-                "\n== {} / {} / {} / {}: {why}\n   expected: {} ({})\n{}",
-                c.model,
-                c.scenario,
-                c.variant,
-                c.run,
-                c.expectation.expected,
-                c.expectation.reason,
-                c.outcome.counterexample()
-            ));
-        }
+        surprises.push_str(&c.surprise_report());
     }
     assert!(
         surprises.is_empty(),

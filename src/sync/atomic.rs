@@ -108,16 +108,7 @@ macro_rules! common_ops {
             success: Ordering,
             failure: Ordering,
         ) -> Result<$t, $t> {
-            atomic_op(
-                Site::caller(),
-                Access::Rmw,
-                Op::Rmw("compare_exchange"),
-                self.addr(),
-                success,
-                failure,
-                |s, f| self.inner.compare_exchange(current, new, s, f),
-                |r, st| shown_cas(current, new, r, st),
-            )
+            self.cas(Site::caller(), false, current, new, success, failure)
         }
 
         /// Like `compare_exchange`, may fail spuriously where the backend
@@ -130,14 +121,37 @@ macro_rules! common_ops {
             success: Ordering,
             failure: Ordering,
         ) -> Result<$t, $t> {
+            self.cas(Site::caller(), true, current, new, success, failure)
+        }
+
+        fn cas(
+            &self,
+            site: Site,
+            weak: bool,
+            current: $t,
+            new: $t,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<$t, $t> {
+            let name = if weak {
+                "compare_exchange_weak"
+            } else {
+                "compare_exchange"
+            };
             atomic_op(
-                Site::caller(),
+                site,
                 Access::Rmw,
-                Op::Rmw("compare_exchange_weak"),
+                Op::Rmw(name),
                 self.addr(),
                 success,
                 failure,
-                |s, f| self.inner.compare_exchange_weak(current, new, s, f),
+                |s, f| {
+                    if weak {
+                        self.inner.compare_exchange_weak(current, new, s, f)
+                    } else {
+                        self.inner.compare_exchange(current, new, s, f)
+                    }
+                },
                 |r, st| shown_cas(current, new, r, st),
             )
         }
