@@ -2,10 +2,10 @@
 //! explorer, catch the failure, and return a [`Verdict`] with the failing
 //! execution's [`Trace`], the number of executions explored and the time.
 //!
-//! - [`loom`](mod@self::loom) (with `--cfg loom`): exhaustive, for a
+//! - `check::loom` (built with `--cfg loom`): exhaustive, for a
 //!   [`Profile`], with preemption and branch bounds.
-//! - [`shuttle`](mod@self::shuttle) (with `--cfg shuttle`): random, PCT or
-//!   DFS schedules, with the failing schedule and [`shuttle::replay`].
+//! - `check::shuttle` (built with `--cfg shuttle`): random, PCT or
+//!   DFS schedules, with the failing schedule and `check::shuttle::replay`.
 //!
 //! Properties inside a model are checked with [`prop!`](crate::prop) (an
 //! assertion with a message a reader understands) or [`violation`] (a
@@ -256,7 +256,7 @@ pub struct Outcome {
     /// Every atomic site the check touched, with the ordering written there.
     pub sites: Vec<SiteInfo>,
     /// Shuttle: the failing schedule, replayable with
-    /// [`shuttle::replay`](crate::check::shuttle::replay).
+    /// `check::shuttle::replay` (shuttle build).
     pub schedule: Option<String>,
 }
 

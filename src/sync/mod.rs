@@ -9,7 +9,7 @@
 //! | `--cfg shuttle` | shuttle (random / PCT / DFS, sequentially consistent) | nothing |
 //!
 //! Every atomic operation and fence is `#[track_caller]` and goes through one
-//! function ([`atomic_op`] and [`fence_named`]) that applies the profile and
+//! function (`atomic_op` and `fence_named`) that applies the profile and
 //! the weakening [`Plan`], then records a [`trace::Event`] with the thread,
 //! the site (file:line), the orderings as written and as run, and the value.
 //! Locks, condition variables and lock-protected cells record their events
