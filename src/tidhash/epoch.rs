@@ -95,9 +95,10 @@ impl Model for TidhashEpoch {
     /// The kernel model's scenarios but `two_growths`, which loom 0.7.3
     /// cannot check with crossbeam-epoch: with the grower's three
     /// pin-and-flush rounds per growth it aborts with "Reached unexpected
-    /// exploration state. Is the model fully deterministic?" (loom tracks
-    /// only the last 7 stores of an atomic, and two growths store crossbeam's
-    /// epoch words far more often); with one round it ran 228,623 executions
+    /// exploration state. Is the model fully deterministic?" (likely loom's
+    /// 7-store history per atomic: two growths store crossbeam's epoch words
+    /// far more often, and with fewer stores the abort goes away); with one
+    /// round it ran 228,623 executions
     /// in 120 s at a preemption bound of 1 without finishing. Two and more
     /// growths under real crossbeam are covered by the std stress test
     /// `epoch_port_under_growth_churn` (hundreds of growths).
