@@ -121,16 +121,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             schedules,
         } => {
             let m = registry::find(&model)?;
-            let info = (m.scenarios)()
-                .into_iter()
-                .find(|s| s.name == scenario)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = (m.scenarios)().iter().map(|s| s.name).collect();
-                    format!(
-                        "unknown scenario '{scenario}' of model {model} (accepted: {})",
-                        names.join(", ")
-                    )
-                })?;
+            let info = (m.scenario)(&scenario)?;
             let run = match explorer.as_str() {
                 "loom" => Run::Loom(registry::profile(&profile)?),
                 "shuttle" => Run::Shuttle(match &schedules {
@@ -223,28 +214,14 @@ fn matrix(
                 continue;
             }
         }
-        let scenarios = (m.scenarios)();
         if let Some(s) = &scenario {
-            if !scenarios.iter().any(|x| x.name == s.as_str()) {
-                let names: Vec<&str> = scenarios.iter().map(|x| x.name).collect();
-                return Err(format!(
-                    "unknown scenario '{s}' of model {} (accepted: {})",
-                    m.name,
-                    names.join(", ")
-                ));
-            }
+            (m.scenario)(s)?;
         }
-        let variants = (m.variants)();
         if let Some(v) = &variant {
-            if !variants.iter().any(|(x, _)| x == v) {
-                let names: Vec<&str> = variants.iter().map(|(x, _)| *x).collect();
-                return Err(format!(
-                    "unknown variant '{v}' of model {} (accepted: {})",
-                    m.name,
-                    names.join(", ")
-                ));
-            }
+            (m.check_variant)(v)?;
         }
+        let scenarios = (m.scenarios)();
+        let variants = (m.variants)();
         for sc in scenarios
             .iter()
             .filter(|x| scenario.as_deref().is_none_or(|s| s == x.name))

@@ -43,29 +43,35 @@ pub struct Entry {
     pub scenarios: fn() -> Vec<ScenarioInfo>,
     /// `None` if shuttle checks it; otherwise why not.
     pub no_shuttle: Option<&'static str>,
+    /// The scenario named so, or the one-line error listing the valid ones.
+    pub scenario: fn(&str) -> Result<ScenarioInfo, String>,
+    /// `Ok` if the model has this variant, or the one-line error listing
+    /// the valid ones.
+    pub check_variant: fn(&str) -> Result<(), String>,
     /// The expectation of a cell (scenario, variant, run).
     pub expectation: fn(&str, &str, Run) -> Result<Expectation, String>,
     /// Run one cell with the explorer this binary was built for.
     pub run: fn(&Request) -> Result<Cell, String>,
 }
 
+fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
+    ScenarioInfo {
+        name: s.name,
+        about: s.about,
+        loom_bounds: s.loom_bounds,
+        bound_reason: s.bound_reason,
+        shuttle: s.shuttle,
+    }
+}
+
 fn entry<M: Model>() -> Entry {
     Entry {
         name: M::NAME,
         variants: || M::V::ALL.iter().map(|v| (v.name(), v.about())).collect(),
-        scenarios: || {
-            M::scenarios()
-                .into_iter()
-                .map(|s| ScenarioInfo {
-                    name: s.name,
-                    about: s.about,
-                    loom_bounds: s.loom_bounds,
-                    bound_reason: s.bound_reason,
-                    shuttle: s.shuttle,
-                })
-                .collect()
-        },
+        scenarios: || M::scenarios().into_iter().map(info).collect(),
         no_shuttle: M::SHUTTLE,
+        scenario: |name| scenario_named::<M>(name).map(info),
+        check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
         expectation: expectation::<M>,
         run: run::<M>,
     }
