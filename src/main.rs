@@ -154,6 +154,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 variant,
                 run,
                 bounds,
+                plan: Default::default(),
             })?;
             println!("{}", cell.row());
             println!(
@@ -243,6 +244,7 @@ fn matrix(
                             variant: v.to_string(),
                             run,
                             bounds: None,
+                            plan: Default::default(),
                         },
                     ));
                 }

@@ -286,18 +286,20 @@ pub fn scenario_named<M: Model>(name: &str) -> Result<Scenario<M::V>, String> {
 }
 
 /// Run one cell under loom: scenario `sc`, variant `v`, `profile`, with
-/// `bounds` (the scenario's own unless overridden).
+/// `bounds` (the scenario's own unless overridden) and the weakening `plan`.
 #[cfg(loom)]
 pub fn loom_cell<M: Model>(
     sc: &Scenario<M::V>,
     v: M::V,
     profile: Profile,
     bounds: Bounds,
+    plan: crate::sync::Plan,
 ) -> Result<Cell, crate::check::env::ConfigError> {
     use crate::check::loom::LoomCheck;
     let run = sc.run;
     let outcome = LoomCheck::new(profile)?
         .bounds(bounds)
+        .plan(plan)
         .run(move || run(v))?;
     Ok(Cell {
         model: M::NAME,
@@ -336,7 +338,10 @@ pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
     let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
     M::V::ALL
         .iter()
-        .map(|&v| loom_cell::<M>(&sc, v, profile, sc.loom_bounds).unwrap_or_else(|e| panic!("{e}")))
+        .map(|&v| {
+            loom_cell::<M>(&sc, v, profile, sc.loom_bounds, Default::default())
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
         .collect()
 }
 

@@ -3,7 +3,7 @@
 
 use crate::check::{Bounds, Explorer};
 use crate::model::{scenario_named, Cell, Expectation, Model, Run, Variant};
-use crate::sync::Profile;
+use crate::sync::{Plan, Profile};
 
 /// What the command line knows of a scenario.
 #[derive(Clone, Debug)]
@@ -31,6 +31,8 @@ pub struct Request {
     pub run: Run,
     /// loom bounds instead of the scenario's.
     pub bounds: Option<Bounds>,
+    /// loom only: the weakening plan (empty: every site as written).
+    pub plan: Plan,
 }
 
 /// A model, type-erased.
@@ -105,6 +107,7 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
                 v,
                 profile,
                 req.bounds.unwrap_or(sc.loom_bounds),
+                req.plan.clone(),
             )
             .map_err(|e| e.0);
             #[cfg(not(loom))]
@@ -198,6 +201,7 @@ mod tests {
             variant: "faithful".into(),
             run: Run::Loom(Profile::Arm),
             bounds: None,
+            plan: Plan::new(),
         };
         let e = (m.run)(&r).err().unwrap();
         assert!(
