@@ -20,9 +20,12 @@
 //! trace; [`litmus`] pins down what the explorers can and cannot see.
 
 pub mod check;
+pub mod checkpoint;
 pub mod litmus;
+pub mod matrix;
 pub mod model;
 pub mod registry;
+pub mod report;
 pub mod sync;
 
 pub mod lwplock;

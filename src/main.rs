@@ -1,15 +1,47 @@
 //! `lwpcheck`: list the models, run one cell and print its counterexample,
-//! or run a slice of the verdict matrix.
+//! replay a recorded failure, run a slice of the verdict matrix, or run the
+//! gate (the whole matrix under loom and shuttle, with reports).
 //!
-//! Checks need the binary built for an explorer:
+//! `gate` and `list` run from any build (`cargo run --release -- gate`);
+//! the other commands need the binary built for an explorer:
 //! `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" cargo run --release -- run ...`
 //! (loom) or `RUSTFLAGS="--cfg shuttle" cargo run --release -- run ...`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use lwpcheck::check::{Bounds, Explorer};
-use lwpcheck::model::Run;
+/// `println!` that ends the program quietly when stdout is closed (`| head`)
+/// instead of panicking.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("cannot write to stdout: {e}");
+        }
+    }};
+}
+
+/// `print!`, likewise.
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("cannot write to stdout: {e}");
+        }
+    }};
+}
+
+use clap::{Args, Parser, Subcommand};
+use lwpcheck::check::{Bounds, Checkpoint, Explorer, Verdict};
+use lwpcheck::checkpoint::CheckpointFile;
+use lwpcheck::matrix::{self, Only, Options, Selection};
+use lwpcheck::model::{Cell, Run};
 use lwpcheck::registry::{self, Request};
 
 #[derive(Parser)]
@@ -50,28 +82,100 @@ enum Command {
         /// pct:N:DEPTH[:SEED], dfs[:N]).
         #[arg(long)]
         schedules: Option<String>,
+        /// loom: show the first failing execution loom reaches, without
+        /// searching lower preemption bounds for the shortest one.
+        #[arg(long)]
+        first: bool,
+        /// loom: write the failing execution to this checkpoint file (replay
+        /// it with `lwpcheck replay --checkpoint FILE`).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Replay a recorded failure: a loom checkpoint file (loom build), or a
+    /// shuttle schedule (shuttle build; needs --model/--scenario/--variant).
+    Replay {
+        /// loom checkpoint file written by `run --checkpoint`.
+        #[arg(long, value_name = "FILE", conflicts_with = "schedule")]
+        checkpoint: Option<PathBuf>,
+        /// shuttle schedule (`SEED:STEPS`, as printed with a shuttle
+        /// counterexample), or `@FILE` to read it from a file.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Model name (shuttle replay).
+        #[arg(long)]
+        model: Option<String>,
+        /// Scenario name (shuttle replay).
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Variant name (shuttle replay).
+        #[arg(long, default_value = "faithful")]
+        variant: String,
+    },
+    /// Run the whole verdict matrix under loom and shuttle (each its own
+    /// build, via cargo), write report.md, report.json and one trace file
+    /// per failing cell, and exit non-zero on any surprise or time-out.
+    Gate {
+        #[command(flatten)]
+        select: Select,
+        /// Only this explorer: loom, shuttle or both.
+        #[arg(long, default_value = "both")]
+        only: String,
+        /// Cells checked at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Report folder.
+        #[arg(long, default_value = "target/gate")]
+        out: PathBuf,
     },
     /// Run every cell this binary's explorer can run (loom: both profiles;
     /// shuttle: the scenario's schedules), compare with the expectations,
     /// and exit non-zero on any surprise or time-out.
     Matrix {
-        /// Only this model.
-        #[arg(long)]
-        model: Option<String>,
-        /// Only this scenario.
-        #[arg(long)]
-        scenario: Option<String>,
-        /// Only this variant.
-        #[arg(long)]
-        variant: Option<String>,
-        /// Only this loom profile (arm or x86).
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        select: Select,
         /// Print the matrix as a Markdown table (for a README or a pull
         /// request) instead of text rows.
         #[arg(long)]
         markdown: bool,
+        /// Cells checked at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write report.json, report.md and traces/ into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// loom: keep the first counterexample found instead of searching
+        /// lower preemption bounds for the shortest.
+        #[arg(long)]
+        first: bool,
     },
+}
+
+/// Narrow the matrix.
+#[derive(Args)]
+struct Select {
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// Only this scenario.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Only this variant.
+    #[arg(long)]
+    variant: Option<String>,
+    /// Only this loom profile (arm or x86; shuttle cells have none).
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+impl From<Select> for Selection {
+    fn from(s: Select) -> Selection {
+        Selection {
+            model: s.model,
+            scenario: s.scenario,
+            variant: s.variant,
+            profile: s.profile,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -87,12 +191,30 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Matrix {
+            select,
+            markdown,
+            jobs,
+            out,
+            first,
+        } => run_matrix(select.into(), markdown, jobs, out, !first),
+        Command::Gate {
+            select,
+            only,
+            jobs,
+            out,
+        } => {
+            let only: Only = only.parse()?;
+            let jobs = positive_jobs(jobs)?;
+            let r = matrix::gate(&select.into(), only, jobs, &out)?;
+            Ok(finish(&r, &out))
+        }
+        Command::Replay {
+            checkpoint,
+            schedule,
             model,
             scenario,
             variant,
-            profile,
-            markdown,
-        } => matrix(model, scenario, variant, profile, markdown),
+        } => replay(checkpoint, schedule, model, scenario, variant),
         Command::List => {
             for m in registry::all() {
                 println!("model {}", m.name);
@@ -119,6 +241,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             profile,
             preemptions,
             schedules,
+            first,
+            checkpoint,
         } => {
             let m = registry::find(&model)?;
             let info = (m.scenario)(&scenario)?;
@@ -149,21 +273,43 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     ..info.loom_bounds
                 }),
             };
-            let cell = (m.run)(&Request {
-                scenario,
-                variant,
-                run,
-                bounds,
-                plan: Default::default(),
-            })?;
+            if checkpoint.is_some() && !matches!(run, Run::Loom(_)) {
+                return Err(
+                    "--checkpoint is loom's: a shuttle failure replays from its schedule (printed with the counterexample)".into(),
+                );
+            }
+            let mut req = Request::new(&scenario, &variant, run);
+            req.bounds = bounds;
+            let cell = (m.run)(&req)?;
             println!("{}", cell.row());
             println!(
                 "expected: {} ({})",
                 cell.expectation.expected, cell.expectation.reason
             );
-            let ce = cell.outcome.counterexample();
-            if !ce.is_empty() {
-                println!("\n{ce}");
+            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::check::FailKind::TimedOut);
+            let mut shown_bounds = req.bounds;
+            if failed {
+                let mut shown = None;
+                if !first {
+                    if let Some((sh, c)) = matrix::shortest(&m, &req, &cell)? {
+                        println!(
+                            "shown: the counterexample with the fewest preemptions, found at loom preemption bound {} (every lower bound passed; {} executions)",
+                            sh.preemptions, sh.executions
+                        );
+                        shown_bounds = Some(Bounds {
+                            preemptions: Some(sh.preemptions),
+                            ..req.bounds.unwrap_or(info.loom_bounds)
+                        });
+                        shown = Some(c);
+                    }
+                }
+                let shown = shown.as_ref().unwrap_or(&cell);
+                println!("\n{}", shown.outcome.counterexample());
+                if let Some(path) = &checkpoint {
+                    record_checkpoint(&m, &req, shown_bounds, shown, path)?;
+                }
+            } else if checkpoint.is_some() {
+                println!("no failure: no checkpoint written");
             }
             Ok(match cell.surprise() {
                 None => ExitCode::SUCCESS,
@@ -176,132 +322,256 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// The explorer this binary was built for.
-fn explorer() -> Result<&'static str, String> {
-    match lwpcheck::sync::BACKEND {
-        "std" => Err(format!(
-            "this binary was built without an explorer; run it as: {} matrix (or the shuttle build: {} matrix)",
-            registry::build_hint("loom"),
-            registry::build_hint("shuttle")
-        )),
-        b => Ok(b),
+fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {
+    match jobs {
+        None => Ok(matrix::default_jobs()),
+        Some(0) => Err("--jobs 0 is not valid (accepted: 1 or more)".into()),
+        Some(n) => Ok(n),
     }
 }
 
-fn matrix(
-    model: Option<String>,
-    scenario: Option<String>,
-    variant: Option<String>,
-    profile: Option<String>,
+fn run_matrix(
+    sel: Selection,
     markdown: bool,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    shortest: bool,
 ) -> Result<ExitCode, String> {
-    let explorer = explorer()?;
-    let models: Vec<registry::Entry> = match &model {
-        Some(m) => vec![registry::find(m)?],
-        None => registry::all(),
+    let opts = Options {
+        jobs: positive_jobs(jobs)?,
+        out: out.clone(),
+        shortest,
     };
-    let profiles = match &profile {
-        Some(p) => vec![registry::profile(p)?],
-        None => lwpcheck::sync::Profile::ALL.to_vec(),
-    };
-    // Validate the narrowing names up front, against every selected model.
-    let mut requests = Vec::new();
-    for m in &models {
-        if explorer == "shuttle" {
-            if let Some(why) = m.no_shuttle {
-                if model.is_some() {
-                    return Err(format!("model {} is not checked by shuttle: {why}", m.name));
-                }
-                continue;
-            }
-        }
-        if let Some(s) = &scenario {
-            (m.scenario)(s)?;
-        }
-        if let Some(v) = &variant {
-            (m.check_variant)(v)?;
-        }
-        let scenarios = (m.scenarios)();
-        let variants = (m.variants)();
-        for sc in scenarios
-            .iter()
-            .filter(|x| scenario.as_deref().is_none_or(|s| s == x.name))
-        {
-            let runs: Vec<Run> = match explorer {
-                "loom" => profiles.iter().map(|&p| Run::Loom(p)).collect(),
-                _ => vec![Run::Shuttle(sc.shuttle)],
-            };
-            for run in runs {
-                for (v, _) in variants
-                    .iter()
-                    .filter(|(x, _)| variant.as_deref().is_none_or(|w| w == *x))
-                {
-                    requests.push((
-                        m.run,
-                        m.name,
-                        Request {
-                            scenario: sc.name.to_string(),
-                            variant: v.to_string(),
-                            run,
-                            bounds: None,
-                            plan: Default::default(),
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    if requests.is_empty() {
-        return Err("no cell matches the selection".into());
-    }
-    let started = std::time::Instant::now();
-    let total = requests.len();
-    let mut cells = Vec::with_capacity(total);
-    for (i, (run, model, req)) in requests.into_iter().enumerate() {
-        eprint!(
-            "[{}/{total} {:.0}s] {model} {} {} {} ... ",
-            i + 1,
-            started.elapsed().as_secs_f64(),
-            req.scenario,
-            req.variant,
-            req.run
-        );
-        let cell = run(&req)?;
-        eprintln!(
-            "{}{}",
-            cell.outcome.summary(),
-            if cell.surprise().is_some() {
-                "  SURPRISE"
-            } else {
-                ""
-            }
-        );
-        cells.push(cell);
-    }
+    let report = matrix::run(&sel, &opts)?;
     if markdown {
-        print!("{}", lwpcheck::model::markdown(&cells));
+        let cells: Vec<&lwpcheck::report::Record> = report.cells.iter().collect();
+        print!("{}", lwpcheck::report::matrix_table(&cells));
     } else {
-        for c in &cells {
-            println!("{}", c.row());
+        for c in &report.cells {
+            println!(
+                "{:<13} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
+                c.model,
+                c.scenario,
+                c.variant,
+                c.run,
+                c.expected,
+                c.verdict_text(),
+                c.executions,
+                c.secs,
+                if c.surprise.is_some() {
+                    "  SURPRISE"
+                } else {
+                    ""
+                }
+            );
         }
     }
-    let surprises: Vec<String> = cells
-        .iter()
-        .map(|c| c.surprise_report())
-        .filter(|r| !r.is_empty())
-        .collect();
-    eprintln!(
-        "{} cells, {} surprises, {:.1} s",
-        cells.len(),
-        surprises.len(),
-        started.elapsed().as_secs_f64()
-    );
-    for r in &surprises {
-        eprintln!("{r}");
+    Ok(match &out {
+        Some(dir) => finish(&report, dir),
+        None => {
+            eprintln!("{}", report.summary());
+            exit_for(&report)
+        }
+    })
+}
+
+/// Print the summary and each surprise with its trace file; the exit code.
+fn finish(report: &lwpcheck::report::Report, dir: &std::path::Path) -> ExitCode {
+    eprintln!("{}", report.summary());
+    for c in report.surprises() {
+        eprintln!(
+            "SURPRISE {} / {} / {} / {}: {}{}",
+            c.model,
+            c.scenario,
+            c.variant,
+            c.run,
+            c.surprise.as_deref().unwrap_or_default(),
+            c.trace_file
+                .as_deref()
+                .map(|t| format!(" (trace: {})", dir.join(t).display()))
+                .unwrap_or_default()
+        );
     }
-    Ok(if surprises.is_empty() {
+    eprintln!(
+        "reports: {} and {}",
+        dir.join("report.md").display(),
+        dir.join("report.json").display()
+    );
+    exit_for(report)
+}
+
+fn exit_for(report: &lwpcheck::report::Report) -> ExitCode {
+    if report.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
+}
+
+/// Re-run the shown execution's bounds with loom recording its path, and
+/// wrap loom's file with the cell it belongs to.
+fn record_checkpoint(
+    m: &registry::Entry,
+    req: &Request,
+    bounds: Option<Bounds>,
+    shown: &Cell,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let Run::Loom(profile) = shown.run else {
+        return Err("--checkpoint is loom's".into());
+    };
+    let raw = path.with_extension("loom-path.tmp");
+    let mut r = req.clone();
+    r.bounds = bounds;
+    r.checkpoint = Some(Checkpoint::Record(raw.clone()));
+    let again = (m.run)(&r)?;
+    let Verdict::Fail(f) = &again.outcome.verdict else {
+        let _ = std::fs::remove_file(&raw);
+        return Err("the recording run did not fail again: no checkpoint written".into());
+    };
+    let text = std::fs::read_to_string(&raw)
+        .map_err(|e| format!("loom wrote no checkpoint at {}: {e}", raw.display()))?;
+    let _ = std::fs::remove_file(&raw);
+    let loom_path: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("loom's checkpoint is not JSON: {e}"))?;
+    let b = bounds.unwrap_or_default();
+    CheckpointFile {
+        format: lwpcheck::checkpoint::FORMAT.into(),
+        tool: lwpcheck::report::tool(),
+        model: shown.model.into(),
+        scenario: shown.scenario.into(),
+        variant: shown.variant.into(),
+        profile: profile.name().into(),
+        preemptions: b.preemptions,
+        branches: b.branches,
+        failure: format!(
+            "{}: {}",
+            f.kind,
+            f.message.lines().next().unwrap_or_default()
+        ),
+        trace_digest: lwpcheck::checkpoint::digest(&again.outcome.trace),
+        loom_path,
+    }
+    .write(path)?;
+    println!(
+        "checkpoint written: {} (replay: {} replay --checkpoint {})",
+        path.display(),
+        registry::build_hint("loom"),
+        path.display()
+    );
+    Ok(())
+}
+
+fn replay(
+    checkpoint: Option<PathBuf>,
+    schedule: Option<String>,
+    model: Option<String>,
+    scenario: Option<String>,
+    variant: String,
+) -> Result<ExitCode, String> {
+    let explorer = matrix::explorer()?;
+    let (m, mut req, recorded) = match (checkpoint, schedule) {
+        (Some(path), None) => {
+            if explorer != "loom" {
+                return Err(format!(
+                    "a checkpoint replays under loom: {} replay --checkpoint {}",
+                    registry::build_hint("loom"),
+                    path.display()
+                ));
+            }
+            let file = CheckpointFile::read(&path)?;
+            for (flag, given, recorded) in [
+                ("--model", &model, &file.model),
+                ("--scenario", &scenario, &file.scenario),
+            ] {
+                if given.as_ref().is_some_and(|g| g != recorded) {
+                    return Err(format!(
+                        "{} was recorded for {flag} {recorded}, not {}",
+                        path.display(),
+                        given.as_deref().unwrap_or_default()
+                    ));
+                }
+            }
+            let m = registry::find(&file.model)?;
+            (m.scenario)(&file.scenario)?;
+            (m.check_variant)(&file.variant)?;
+            let profile = registry::profile(&file.profile)?;
+            let raw =
+                std::env::temp_dir().join(format!("lwpcheck-replay-{}.json", std::process::id()));
+            std::fs::write(&raw, file.loom_path.to_string())
+                .map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
+            let mut req = Request::new(&file.scenario, &file.variant, Run::Loom(profile));
+            req.bounds = Some(file.bounds());
+            req.checkpoint = Some(Checkpoint::Replay(raw));
+            (m, req, Some(file))
+        }
+        (None, Some(sch)) => {
+            if explorer != "shuttle" {
+                return Err(format!(
+                    "a schedule replays under shuttle: {} replay --model M --scenario S --variant V --schedule {sch}",
+                    registry::build_hint("shuttle")
+                ));
+            }
+            let sch = match sch.strip_prefix('@') {
+                Some(f) => std::fs::read_to_string(f)
+                    .map_err(|e| format!("cannot read schedule file {f}: {e}"))?
+                    .trim()
+                    .to_string(),
+                None => sch,
+            };
+            let (Some(model), Some(scenario)) = (model, scenario) else {
+                return Err(
+                    "a shuttle replay needs --model and --scenario (and --variant unless faithful)"
+                        .into(),
+                );
+            };
+            let m = registry::find(&model)?;
+            let info = (m.scenario)(&scenario)?;
+            let mut req = Request::new(&scenario, &variant, Run::Shuttle(info.shuttle));
+            req.schedule = Some(sch);
+            (m, req, None)
+        }
+        _ => {
+            return Err(
+                "replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into(),
+            )
+        }
+    };
+    let result = (m.run)(&req);
+    if let Some(Checkpoint::Replay(raw)) = req.checkpoint.take() {
+        let _ = std::fs::remove_file(raw);
+    }
+    let cell = result?;
+    if let Some(file) = &recorded {
+        let got = lwpcheck::checkpoint::digest(&cell.outcome.trace);
+        if got != file.trace_digest {
+            return Err(format!(
+                "the replay diverged from the recorded execution (events digest {got}, recorded {}): the checkpoint does not fit {} / {} / {} in this build (did the model change since it was recorded?); replayed as: {}",
+                file.trace_digest,
+                cell.model,
+                cell.scenario,
+                cell.variant,
+                cell.outcome.summary_verdict()
+            ));
+        }
+    }
+    println!("{}", cell.row());
+    if let Some(file) = &recorded {
+        println!(
+            "recorded: {} (the replay reproduced its events exactly)",
+            file.failure
+        );
+    }
+    match &cell.outcome.verdict {
+        Verdict::Pass => {
+            println!(
+                "the replayed execution passed: it no longer reproduces the failure in this build"
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Verdict::Fail(_) => {
+            println!("\n{}", cell.outcome.counterexample());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -285,22 +285,17 @@ pub fn scenario_named<M: Model>(name: &str) -> Result<Scenario<M::V>, String> {
     })
 }
 
-/// Run one cell under loom: scenario `sc`, variant `v`, `profile`, with
-/// `bounds` (the scenario's own unless overridden) and the weakening `plan`.
+/// Run one cell under loom: scenario `sc`, variant `v`, with `check`
+/// (profile, bounds, plan, budget, checkpoint).
 #[cfg(loom)]
 pub fn loom_cell<M: Model>(
     sc: &Scenario<M::V>,
     v: M::V,
-    profile: Profile,
-    bounds: Bounds,
-    plan: crate::sync::Plan,
+    check: crate::check::loom::LoomCheck,
 ) -> Result<Cell, crate::check::env::ConfigError> {
-    use crate::check::loom::LoomCheck;
     let run = sc.run;
-    let outcome = LoomCheck::new(profile)?
-        .bounds(bounds)
-        .plan(plan)
-        .run(move || run(v))?;
+    let profile = check.profile;
+    let outcome = check.run(move || run(v))?;
     Ok(Cell {
         model: M::NAME,
         scenario: sc.name,
@@ -311,17 +306,17 @@ pub fn loom_cell<M: Model>(
     })
 }
 
-/// Run one cell under shuttle with `explorer` (the scenario's own unless
-/// overridden).
+/// Run one cell under shuttle: scenario `sc`, variant `v`, with `check`
+/// (explorer, budget).
 #[cfg(shuttle)]
 pub fn shuttle_cell<M: Model>(
     sc: &Scenario<M::V>,
     v: M::V,
-    explorer: Explorer,
+    check: crate::check::shuttle::ShuttleCheck,
 ) -> Result<Cell, crate::check::env::ConfigError> {
-    use crate::check::shuttle::ShuttleCheck;
     let run = sc.run;
-    let outcome = ShuttleCheck::new(explorer)?.run(move || run(v))?;
+    let explorer = check.explorer;
+    let outcome = check.run(move || run(v))?;
     Ok(Cell {
         model: M::NAME,
         scenario: sc.name,
@@ -339,7 +334,8 @@ pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
     M::V::ALL
         .iter()
         .map(|&v| {
-            loom_cell::<M>(&sc, v, profile, sc.loom_bounds, Default::default())
+            crate::check::loom::LoomCheck::new(profile)
+                .and_then(|check| loom_cell::<M>(&sc, v, check.bounds(sc.loom_bounds)))
                 .unwrap_or_else(|e| panic!("{e}"))
         })
         .collect()
@@ -352,63 +348,12 @@ pub fn check_shuttle<M: Model>(scenario: &str) -> Vec<Cell> {
     let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
     M::V::ALL
         .iter()
-        .map(|&v| shuttle_cell::<M>(&sc, v, sc.shuttle).unwrap_or_else(|e| panic!("{e}")))
+        .map(|&v| {
+            crate::check::shuttle::ShuttleCheck::new(sc.shuttle)
+                .and_then(|check| shuttle_cell::<M>(&sc, v, check))
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
         .collect()
-}
-
-/// The cells as a Markdown table: one row per (model, scenario, variant),
-/// one column per explorer run, each cell "verdict (executions, seconds)",
-/// a surprise in bold.
-pub fn markdown(cells: &[Cell]) -> String {
-    let mut runs: Vec<String> = Vec::new();
-    let mut rows: Vec<(&str, &str, &str)> = Vec::new();
-    for c in cells {
-        let r = c.run.to_string();
-        if !runs.contains(&r) {
-            runs.push(r);
-        }
-        let key = (c.model, c.scenario, c.variant);
-        if !rows.contains(&key) {
-            rows.push(key);
-        }
-    }
-    let mut out = format!("| model | scenario | variant | {} |\n", runs.join(" | "));
-    out.push_str(&format!(
-        "| --- | --- | --- |{}\n",
-        " --- |".repeat(runs.len())
-    ));
-    for (m, s, v) in rows {
-        let mut line = format!("| {m} | {s} | {v} |");
-        for r in &runs {
-            let cell = cells
-                .iter()
-                .find(|c| (c.model, c.scenario, c.variant) == (m, s, v) && &c.run.to_string() == r);
-            let text = match cell {
-                None => "".to_string(),
-                Some(c) => {
-                    let t = format!(
-                        "{} ({}, {:.2} s)",
-                        c.outcome.summary_verdict(),
-                        c.outcome.executions,
-                        c.outcome.elapsed.as_secs_f64()
-                    );
-                    let t = match c.expectation.expected {
-                        Expected::Miss(_) if c.surprise().is_none() => format!("{t} miss"),
-                        _ => t,
-                    };
-                    if c.surprise().is_some() {
-                        format!("**{t} SURPRISE**")
-                    } else {
-                        t
-                    }
-                }
-            };
-            line.push_str(&format!(" {text} |"));
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }
 
 /// Print every row; panic with the surprises and their counterexamples.

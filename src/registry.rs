@@ -1,7 +1,9 @@
 //! Every model, type-erased, so one command line can list, run and gate
 //! them all. A model is added here with one line in [`all`].
 
-use crate::check::{Bounds, Explorer};
+use std::time::Duration;
+
+use crate::check::{Bounds, Checkpoint, Explorer};
 use crate::model::{scenario_named, Cell, Expectation, Model, Run, Variant};
 use crate::sync::{Plan, Profile};
 
@@ -33,9 +35,32 @@ pub struct Request {
     pub bounds: Option<Bounds>,
     /// loom only: the weakening plan (empty: every site as written).
     pub plan: Plan,
+    /// Time budget instead of `LWPCHECK_BUDGET_SECS`'s.
+    pub budget: Option<Duration>,
+    /// loom only: record or replay a checkpoint file.
+    pub checkpoint: Option<Checkpoint>,
+    /// shuttle only: replay this failing schedule instead of exploring.
+    pub schedule: Option<String>,
+}
+
+impl Request {
+    /// A request for one cell, everything else as the scenario says.
+    pub fn new(scenario: &str, variant: &str, run: Run) -> Request {
+        Request {
+            scenario: scenario.into(),
+            variant: variant.into(),
+            run,
+            bounds: None,
+            plan: Plan::new(),
+            budget: None,
+            checkpoint: None,
+            schedule: None,
+        }
+    }
 }
 
 /// A model, type-erased.
+#[derive(Clone)]
 pub struct Entry {
     /// Model name.
     pub name: &'static str,
@@ -102,13 +127,23 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
     match req.run {
         Run::Loom(profile) => {
             #[cfg(loom)]
-            return crate::model::loom_cell::<M>(
-                &sc,
-                v,
-                profile,
-                req.bounds.unwrap_or(sc.loom_bounds),
-                req.plan.clone(),
-            )
+            return (|| {
+                let mut check = crate::check::loom::LoomCheck::new(profile)?
+                    .bounds(req.bounds.unwrap_or(sc.loom_bounds))
+                    .plan(req.plan.clone());
+                if let Some(b) = req.budget {
+                    check = check.budget(b);
+                }
+                if let Some(c) = &req.checkpoint {
+                    check = check.checkpoint(c.clone());
+                }
+                if req.schedule.is_some() {
+                    return Err(crate::check::env::ConfigError(
+                        "a schedule replays under shuttle; a loom failure replays from its checkpoint (lwpcheck replay --checkpoint)".into(),
+                    ));
+                }
+                crate::model::loom_cell::<M>(&sc, v, check)
+            })()
             .map_err(|e| e.0);
             #[cfg(not(loom))]
             {
@@ -126,7 +161,22 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
         )),
         Run::Shuttle(explorer) => {
             #[cfg(shuttle)]
-            return crate::model::shuttle_cell::<M>(&sc, v, explorer).map_err(|e| e.0);
+            return (|| {
+                if req.checkpoint.is_some() {
+                    return Err(crate::check::env::ConfigError(
+                        "checkpoint files are loom's: a shuttle failure replays from its schedule (lwpcheck replay --schedule)".into(),
+                    ));
+                }
+                let mut check = crate::check::shuttle::ShuttleCheck::new(explorer)?;
+                if let Some(b) = req.budget {
+                    check = check.budget(b);
+                }
+                if let Some(sch) = &req.schedule {
+                    check = check.replay(sch.clone());
+                }
+                crate::model::shuttle_cell::<M>(&sc, v, check)
+            })()
+            .map_err(|e| e.0);
             #[cfg(not(shuttle))]
             {
                 let _ = (sc, v, explorer);
@@ -196,13 +246,7 @@ mod tests {
             return;
         }
         let m = find("tidhash").unwrap();
-        let r = Request {
-            scenario: "grow_vs_lookup".into(),
-            variant: "faithful".into(),
-            run: Run::Loom(Profile::Arm),
-            bounds: None,
-            plan: Plan::new(),
-        };
+        let r = Request::new("grow_vs_lookup", "faithful", Run::Loom(Profile::Arm));
         let e = (m.run)(&r).err().unwrap();
         assert!(
             e.contains("RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\""),

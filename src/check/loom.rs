@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::env::{self, ConfigError};
 pub use super::Bounds;
+pub use super::Checkpoint;
 use super::{capture, Outcome, Plan, Profile, Verdict, TIMED_OUT};
 
 /// One loom check: profile, plan, bounds, budget.
@@ -22,6 +23,8 @@ pub struct LoomCheck {
     pub budget: Duration,
     /// Events kept in the counterexample.
     pub trace_cap: usize,
+    /// loom's checkpoint file: record the failing execution, or replay one.
+    pub checkpoint: Option<Checkpoint>,
 }
 
 impl LoomCheck {
@@ -34,6 +37,7 @@ impl LoomCheck {
             bounds: Bounds::default(),
             budget: env::budget(env::process_env)?,
             trace_cap: env::trace_cap(env::process_env)?,
+            checkpoint: None,
         })
     }
 
@@ -46,6 +50,12 @@ impl LoomCheck {
     /// With this weakening plan.
     pub fn plan(mut self, plan: Plan) -> Self {
         self.plan = plan;
+        self
+    }
+
+    /// With a checkpoint file to record or replay.
+    pub fn checkpoint(mut self, checkpoint: Checkpoint) -> Self {
+        self.checkpoint = Some(checkpoint);
         self
     }
 
@@ -68,6 +78,25 @@ impl LoomCheck {
         if let (None, Some(b)) = (std::env::var_os("LOOM_MAX_BRANCHES"), self.bounds.branches) {
             builder.max_branches = b;
         }
+        match &self.checkpoint {
+            None => {}
+            Some(Checkpoint::Record(p)) => {
+                if p.exists() {
+                    std::fs::remove_file(p).map_err(|e| {
+                        ConfigError(format!("cannot replace checkpoint {}: {e}", p.display()))
+                    })?;
+                }
+                builder.checkpoint_file = Some(p.clone());
+                builder.checkpoint_interval = 1;
+            }
+            Some(Checkpoint::Replay(p)) => {
+                builder.checkpoint_file = Some(p.clone());
+                builder.checkpoint_interval = 1;
+                // loom stores the path, then stops once `i >= max`: with 2,
+                // it runs exactly execution 1, the one loaded from the file.
+                builder.max_permutations = Some(2);
+            }
+        }
         let executions = Arc::new(AtomicU64::new(0));
         let counter = executions.clone();
         let budget = self.budget;
@@ -86,6 +115,15 @@ impl LoomCheck {
             });
         let elapsed = start.elapsed();
         let executions = executions.load(Relaxed);
+        if let (Some(Checkpoint::Replay(p)), Some(f), 0) = (&self.checkpoint, &failure, executions)
+        {
+            // loom panicked while loading the file, before any execution.
+            return Err(ConfigError(format!(
+                "{} is not a loom execution path: {}",
+                p.display(),
+                f.message.lines().next().unwrap_or_default()
+            )));
+        }
         Ok(match failure {
             None => Outcome {
                 verdict: Verdict::Pass,

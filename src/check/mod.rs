@@ -41,6 +41,20 @@ pub struct Bounds {
     pub branches: Option<usize>,
 }
 
+/// What to do with loom's checkpoint file (its `checkpoint` feature: the
+/// file holds the branch choices of one execution, as JSON).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Write the path of every execution before running it (loom's
+    /// `checkpoint_interval` 1), so that after a failure the file holds the
+    /// failing execution. An existing file is removed first: loom would
+    /// otherwise resume from it.
+    Record(std::path::PathBuf),
+    /// Run exactly the one execution whose path is in the file. loom
+    /// overwrites the file with the next path, so pass a copy.
+    Replay(std::path::PathBuf),
+}
+
 /// Which shuttle scheduler explores the scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Explorer {

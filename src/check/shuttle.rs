@@ -33,6 +33,8 @@ pub struct ShuttleCheck {
     pub budget: Duration,
     /// Events kept in the counterexample.
     pub trace_cap: usize,
+    /// Replay this failing schedule (`SEED:STEPS`) instead of exploring.
+    pub replay: Option<String>,
 }
 
 impl ShuttleCheck {
@@ -42,7 +44,14 @@ impl ShuttleCheck {
             explorer,
             budget: env::budget(env::process_env)?,
             trace_cap: env::trace_cap(env::process_env)?,
+            replay: None,
         })
+    }
+
+    /// Replay `schedule` (see [`replay`]) instead of exploring.
+    pub fn replay(mut self, schedule: impl Into<String>) -> Self {
+        self.replay = Some(schedule.into());
+        self
     }
 
     /// With this time budget.
@@ -56,6 +65,9 @@ impl ShuttleCheck {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        if let Some(schedule) = &self.replay {
+            return replay(schedule, self.trace_cap, f);
+        }
         match self.explorer {
             Explorer::Random { iterations, seed } => {
                 self.go(RandomScheduler::new_from_seed(seed, iterations), f)

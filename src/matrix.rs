@@ -1,0 +1,436 @@
+//! The verdict matrix and the gate.
+//!
+//! [`run`] checks a selection of (model, scenario, variant, profile) cells
+//! with the explorer this binary was built for, several cells at a time,
+//! compares each verdict with the expectation in the model's own table,
+//! searches loom failures for the counterexample with the fewest
+//! preemptions, and writes the report (see [`crate::report`]).
+//!
+//! [`gate`] runs the loom build's matrix and the shuttle build's matrix (each
+//! a `cargo run` of this package with the explorer's `RUSTFLAGS`) and merges
+//! their reports: the one command CI runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::check::Verdict;
+use crate::model::{Cell, Run};
+use crate::registry::{self, Entry, Request};
+use crate::report::{self, Record, Report, Shortest};
+use crate::sync::Profile;
+
+/// Which cells: every field narrows (all `None`: the whole matrix).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only this model.
+    pub model: Option<String>,
+    /// Only this scenario (of every selected model that has it; an unknown
+    /// name is an error).
+    pub scenario: Option<String>,
+    /// Only this variant.
+    pub variant: Option<String>,
+    /// Only this loom profile (shuttle cells have none).
+    pub profile: Option<String>,
+}
+
+impl Selection {
+    /// The selection as command-line options (for the report and for the
+    /// gate's child runs).
+    pub fn args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (flag, v) in [
+            ("--model", &self.model),
+            ("--scenario", &self.scenario),
+            ("--variant", &self.variant),
+            ("--profile", &self.profile),
+        ] {
+            if let Some(v) = v {
+                out.push(flag.to_string());
+                out.push(v.clone());
+            }
+        }
+        out
+    }
+
+    /// The cells of this selection for `explorer` (`loom` or `shuttle`),
+    /// every name validated first: an unknown name is a one-line error
+    /// listing the accepted ones.
+    pub fn requests(&self, explorer: &str) -> Result<Vec<(Entry, Request)>, String> {
+        let models: Vec<Entry> = match &self.model {
+            Some(m) => vec![registry::find(m)?],
+            None => registry::all(),
+        };
+        let profiles = match &self.profile {
+            Some(p) => vec![registry::profile(p)?],
+            None => Profile::ALL.to_vec(),
+        };
+        let mut out = Vec::new();
+        for m in models {
+            if let Some(s) = &self.scenario {
+                (m.scenario)(s)?;
+            }
+            if let Some(v) = &self.variant {
+                (m.check_variant)(v)?;
+            }
+            if explorer == "shuttle" {
+                if let Some(why) = m.no_shuttle {
+                    if self.model.is_some() {
+                        return Err(format!("model {} is not checked by shuttle: {why}", m.name));
+                    }
+                    continue;
+                }
+            }
+            let variants = (m.variants)();
+            for sc in (m.scenarios)()
+                .into_iter()
+                .filter(|x| self.scenario.as_deref().is_none_or(|s| s == x.name))
+            {
+                let runs: Vec<Run> = match explorer {
+                    "loom" => profiles.iter().map(|&p| Run::Loom(p)).collect(),
+                    _ => vec![Run::Shuttle(sc.shuttle)],
+                };
+                for run in runs {
+                    for (v, _) in variants
+                        .iter()
+                        .filter(|(x, _)| self.variant.as_deref().is_none_or(|w| w == *x))
+                    {
+                        out.push((m.clone(), Request::new(sc.name, v, run)));
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err("no cell matches the selection".into());
+        }
+        Ok(out)
+    }
+}
+
+/// How to run the matrix.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Cells checked at once (each check is single-threaded).
+    pub jobs: usize,
+    /// Write `report.json`, `report.md` and `traces/` here.
+    pub out: Option<PathBuf>,
+    /// For loom failures, search for the counterexample with the fewest
+    /// preemptions.
+    pub shortest: bool,
+}
+
+/// The number of cores, the default for `jobs`.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The explorer this binary was built for, or a one-line error saying how
+/// to build it.
+pub fn explorer() -> Result<&'static str, String> {
+    match crate::sync::BACKEND {
+        "std" => Err(format!(
+            "this binary was built without an explorer; run the matrix as: {} matrix (or the shuttle build: {} matrix), or run both with: cargo run --release -- gate",
+            registry::build_hint("loom"),
+            registry::build_hint("shuttle")
+        )),
+        b => Ok(b),
+    }
+}
+
+/// Run the selected cells with this binary's explorer, `jobs` at a time,
+/// with progress on stderr; write the report if asked. Returns the report
+/// (cells in selection order).
+pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
+    let explorer = explorer()?;
+    let requests = sel.requests(explorer)?;
+    let total = requests.len();
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Record, String>>>> =
+        Mutex::new((0..total).map(|_| None).collect());
+    let progress = |what: &str, i: usize, text: String| {
+        eprintln!(
+            "[{:>3}/{total} {:>4.0}s] {what} {text}",
+            i,
+            started.elapsed().as_secs_f64()
+        );
+    };
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.clamp(1, total) {
+            std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn_scoped(s, || loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some((entry, req)) = requests.get(i) else {
+                        break;
+                    };
+                    let name = format!(
+                        "{} {} {} {}",
+                        entry.name, req.scenario, req.variant, req.run
+                    );
+                    progress("start", done.load(Relaxed), name.clone());
+                    let r = check_cell(entry, req, opts);
+                    let n = done.fetch_add(1, Relaxed) + 1;
+                    match &r {
+                        Ok(rec) => progress(
+                            "done ",
+                            n,
+                            format!(
+                                "{name}: {} ({} executions, {:.2} s){}",
+                                rec.verdict_text(),
+                                rec.executions,
+                                rec.secs,
+                                if rec.surprise.is_some() {
+                                    "  SURPRISE"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ),
+                        Err(e) => progress("error", n, format!("{name}: {e}")),
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                })
+                .expect("spawn a matrix worker");
+        }
+    });
+    let cells = results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("cell not run".into())))
+        .collect::<Result<Vec<Record>, String>>()?;
+    let report = Report {
+        tool: report::tool(),
+        explorers: vec![explorer.to_string()],
+        selection: sel.args(),
+        wall_secs: started.elapsed().as_secs_f64(),
+        jobs: opts.jobs,
+        cells,
+    };
+    if let Some(dir) = &opts.out {
+        report::write(dir, &report)?;
+    }
+    Ok(report)
+}
+
+/// Check one cell; on a failure, find the shortest counterexample (loom)
+/// and write the trace file.
+fn check_cell(entry: &Entry, req: &Request, opts: &Options) -> Result<Record, String> {
+    let cell = (entry.run)(req)?;
+    let mut rec = Record::of(&cell);
+    if !matches!(cell.outcome.verdict, Verdict::Fail(_)) || rec.timed_out {
+        return Ok(rec);
+    }
+    let mut shown = cell;
+    if opts.shortest {
+        if let Some((sh, c)) = shortest(entry, req, &shown)? {
+            rec.shortest = Some(sh);
+            shown = c;
+        }
+    }
+    if let Some(dir) = &opts.out {
+        let name = format!("traces/{}", rec.trace_name());
+        report::write_file(&dir.join(&name), &trace_text(&rec, &shown))?;
+        rec.trace_file = Some(name);
+    }
+    Ok(rec)
+}
+
+/// Unbounded scenarios are searched up to this preemption bound.
+pub const SHORTEST_MAX_BOUND: usize = 3;
+
+/// For a loom failure: re-run the cell at preemption bounds 0, 1, ... below
+/// the scenario's own bound (or up to [`SHORTEST_MAX_BOUND`] when it has
+/// none) and return the first failing run, with the bound that found it.
+/// loom explores only executions with at most that many preemptions, and
+/// every lower bound passed, so the counterexample has the fewest
+/// preemptions any failure has. The search gets twice the cell's time (at
+/// least 10 s); `None` when it finds nothing cheaper in that time (the
+/// full run's counterexample is kept).
+pub fn shortest(
+    entry: &Entry,
+    req: &Request,
+    cell: &Cell,
+) -> Result<Option<(Shortest, Cell)>, String> {
+    if !matches!(cell.run, Run::Loom(_)) {
+        return Ok(None);
+    }
+    let own = req
+        .bounds
+        .unwrap_or((entry.scenario)(&req.scenario)?.loom_bounds);
+    let limit = own.preemptions.unwrap_or(SHORTEST_MAX_BOUND + 1);
+    let budget = (cell.outcome.elapsed * 2).max(Duration::from_secs(10));
+    let start = Instant::now();
+    for k in 0..limit {
+        let Some(left) = budget.checked_sub(start.elapsed()) else {
+            return Ok(None);
+        };
+        let mut r = req.clone();
+        r.bounds = Some(crate::check::Bounds {
+            preemptions: Some(k),
+            ..own
+        });
+        r.budget = Some(left.max(Duration::from_secs(1)));
+        let c = (entry.run)(&r)?;
+        match &c.outcome.verdict {
+            Verdict::Pass => continue,
+            Verdict::Fail(f) if f.kind == crate::check::FailKind::TimedOut => return Ok(None),
+            Verdict::Fail(_) => {
+                let sh = Shortest {
+                    preemptions: k,
+                    executions: c.outcome.executions,
+                    secs: start.elapsed().as_secs_f64(),
+                };
+                return Ok(Some((sh, c)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The text of a trace file: the cell, what was expected and why, the
+/// verdict, how the shown execution was found, how to reproduce it, then
+/// the counterexample.
+pub fn trace_text(rec: &Record, shown: &Cell) -> String {
+    let mut s = format!(
+        "cell:      {} / {} / {} / {}\nexpected:  {} ({})\nverdict:   {}{} ({} executions, {:.3} s)\n",
+        rec.model,
+        rec.scenario,
+        rec.variant,
+        rec.run,
+        rec.expected,
+        rec.reason,
+        rec.verdict_text(),
+        rec.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default(),
+        rec.executions,
+        rec.secs
+    );
+    if let Some(why) = &rec.surprise {
+        s.push_str(&format!("SURPRISE:  {why}\n"));
+    }
+    match rec.shortest {
+        Some(sh) => s.push_str(&format!(
+            "shown:     the counterexample with the fewest preemptions: found at loom preemption bound {}{}, execution {} of that run: {}\nreproduce: {} --preemptions {}\n",
+            sh.preemptions,
+            if sh.preemptions == 0 { " (it needs no preemption)" } else { " (every lower bound passed)" },
+            sh.executions,
+            shown.outcome.summary_verdict(),
+            rec.reproduce,
+            sh.preemptions
+        )),
+        None => s.push_str(&format!(
+            "shown:     the first failing execution the explorer reached\nreproduce: {}\n",
+            rec.reproduce
+        )),
+    }
+    if let Some(sch) = &rec.schedule {
+        s.push_str(&format!(
+            "replay:    {} replay --model {} --scenario {} --variant {} --schedule {sch}\n",
+            registry::build_hint("shuttle"),
+            rec.model,
+            rec.scenario,
+            rec.variant
+        ));
+    }
+    s.push('\n');
+    s.push_str(&shown.outcome.counterexample());
+    s
+}
+
+/// Which explorers the gate runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Only {
+    /// loom and shuttle.
+    Both,
+    /// loom only.
+    Loom,
+    /// shuttle only.
+    Shuttle,
+}
+
+impl std::str::FromStr for Only {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "loom" => Ok(Only::Loom),
+            "shuttle" => Ok(Only::Shuttle),
+            "both" => Ok(Only::Both),
+            _ => Err(format!(
+                "unknown explorer '{s}' (accepted: loom, shuttle, both)"
+            )),
+        }
+    }
+}
+
+/// The `RUSTFLAGS` of an explorer's build.
+pub fn rustflags(explorer: &str) -> &'static str {
+    match explorer {
+        "loom" => "--cfg loom --cfg crossbeam_loom",
+        _ => "--cfg shuttle",
+    }
+}
+
+/// The gate: run the loom and/or shuttle matrix (each its own build, via
+/// `cargo run --release`), write each report into `out/<explorer>/` and
+/// the merged one into `out/`. Names are validated before anything is
+/// built.
+pub fn gate(sel: &Selection, only: Only, jobs: usize, out: &Path) -> Result<Report, String> {
+    let explorers: &[&str] = match only {
+        Only::Both => &["loom", "shuttle"],
+        Only::Loom => &["loom"],
+        Only::Shuttle => &["shuttle"],
+    };
+    let mut any = false;
+    for e in explorers {
+        match sel.requests(e) {
+            Ok(_) => any = true,
+            // A shuttle-less model selected with both explorers: loom only.
+            Err(msg) if msg.contains("is not checked by shuttle") && explorers.len() > 1 => {}
+            Err(msg) => return Err(msg),
+        }
+    }
+    if !any {
+        return Err("no cell matches the selection".into());
+    }
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let mut parts = Vec::new();
+    for &e in explorers {
+        if sel.requests(e).is_err() {
+            eprintln!("gate: no {e} cells in the selection");
+            continue;
+        }
+        let dir = out.join(e);
+        eprintln!(
+            "gate: {e} matrix (RUSTFLAGS=\"{}\"), report in {}",
+            rustflags(e),
+            dir.display()
+        );
+        let status = Command::new(&cargo)
+            .args(["run", "--release", "--quiet", "--manifest-path"])
+            .arg(&manifest)
+            .args(["--", "matrix", "--jobs", &jobs.to_string(), "--out"])
+            .arg(&dir)
+            .args(sel.args())
+            .env("RUSTFLAGS", rustflags(e))
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|err| format!("cannot run {cargo}: {err}"))?;
+        // 0: as expected; 1: surprises (in the report); anything else: the
+        // build or the run itself failed.
+        if !matches!(status.code(), Some(0 | 1)) {
+            return Err(format!(
+                "the {e} matrix did not complete ({status}); its output is above"
+            ));
+        }
+        parts.push((PathBuf::from(e), report::read(&dir.join("report.json"))?));
+    }
+    let merged = report::merge(parts, started.elapsed().as_secs_f64());
+    report::write(out, &merged)?;
+    Ok(merged)
+}
