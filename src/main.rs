@@ -50,6 +50,13 @@ enum Command {
         /// pct:N:DEPTH[:SEED], dfs[:N]).
         #[arg(long)]
         schedules: Option<String>,
+        /// Print the counterexample flat (one line per event) instead of
+        /// one column per thread.
+        #[arg(long)]
+        flat: bool,
+        /// Also write the counterexample as a self-contained HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
     },
     /// Run every cell this binary's explorer can run (loom: both profiles;
     /// shuttle: the scenario's schedules), compare with the expectations,
@@ -119,6 +126,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             profile,
             preemptions,
             schedules,
+            flat,
+            html,
         } => {
             let m = registry::find(&model)?;
             let info = (m.scenario)(&scenario)?;
@@ -161,9 +170,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "expected: {} ({})",
                 cell.expectation.expected, cell.expectation.reason
             );
-            let ce = cell.outcome.counterexample();
+            let ce = if flat {
+                cell.outcome.counterexample_flat()
+            } else {
+                cell.outcome.counterexample()
+            };
             if !ce.is_empty() {
                 println!("\n{ce}");
+            }
+            if let Some(path) = html {
+                let title = format!(
+                    "{} / {} / {} / {}",
+                    cell.model, cell.scenario, cell.variant, cell.run
+                );
+                match cell.outcome.counterexample_html(&title) {
+                    Some(page) => std::fs::write(&path, page)
+                        .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?,
+                    None => eprintln!(
+                        "lwpcheck: the check passed: no counterexample, {} not written",
+                        path.display()
+                    ),
+                }
             }
             Ok(match cell.surprise() {
                 None => ExitCode::SUCCESS,
