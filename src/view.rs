@@ -328,9 +328,9 @@ pub fn html_with_sources(
         escape(title)
     );
     for l in 0..lanes {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            ".lane{l} {{ border-left-color: {}; }} .stripe.lane{l} {{ background: {}; }} .hd.lane{l} {{ background: {}; }}\n",
+            ".lane{l} {{ border-left-color: {}; }} .stripe.lane{l} {{ background: {}; }} .hd.lane{l} {{ background: {}; }}",
             LANE_COLOURS[l % 6],
             LANE_TINTS[l % 6],
             LANE_COLOURS[l % 6]
@@ -468,9 +468,9 @@ pub fn html_with_sources(
     }
     o.push_str("</div>\n");
     if let Some(f) = failure {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<section class=\"failure\"><h2>Failed: {}</h2><pre>{}</pre></section>\n",
+            "<section class=\"failure\"><h2>Failed: {}</h2><pre>{}</pre></section>",
             escape(f.kind.name()),
             escape(&f.to_string())
         );
@@ -659,7 +659,7 @@ mod tests {
         assert_eq!(wrap("aaa bbb ccc", 7, "  "), vec!["aaa bbb", "  ccc"]);
         assert_eq!(wrap("abcdefghij", 6, "  "), vec!["abcdef", "  ghij"]);
         assert_eq!(wrap("", 6, "  "), vec![""]);
-        assert_eq!(wrap("  <- a b", 6, "     "), vec!["  <- a", "     b"]);
+        assert_eq!(wrap("  <- a bcd", 9, "     "), vec!["  <- a", "     bcd"]);
     }
 
     #[test]
