@@ -10,12 +10,12 @@ use super::{atomic_op, imp, Site};
 /// How a value appears in the trace.
 pub(crate) trait Shown: Copy {
     fn shown(self, st: &mut State) -> String;
-    /// The raw bits (pointers by address).
-    fn raw(self) -> u64;
+    /// The raw bits (pointers by the location number of their target).
+    fn raw(self, st: &mut State) -> u64;
     /// The value, raw and shown.
     fn value(self, st: &mut State) -> Value {
         Value {
-            raw: self.raw(),
+            raw: self.raw(st),
             shown: self.shown(st),
         }
     }
@@ -25,7 +25,7 @@ impl Shown for usize {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
     }
-    fn raw(self) -> u64 {
+    fn raw(self, _: &mut State) -> u64 {
         self as u64
     }
 }
@@ -34,7 +34,7 @@ impl Shown for u32 {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
     }
-    fn raw(self) -> u64 {
+    fn raw(self, _: &mut State) -> u64 {
         u64::from(self)
     }
 }
@@ -43,7 +43,7 @@ impl Shown for bool {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
     }
-    fn raw(self) -> u64 {
+    fn raw(self, _: &mut State) -> u64 {
         u64::from(self)
     }
 }
@@ -52,8 +52,8 @@ impl<T> Shown for *mut T {
     fn shown(self, st: &mut State) -> String {
         st.ptr_label(self as usize)
     }
-    fn raw(self) -> u64 {
-        self as usize as u64
+    fn raw(self, st: &mut State) -> u64 {
+        st.location(self as usize) as u64
     }
 }
 

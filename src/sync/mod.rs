@@ -199,7 +199,7 @@ pub(crate) fn record(
             st.note_site(site, access, &op_name(&op), w);
         }
         let lane = st.lane(key, name.as_deref());
-        let addr = object;
+        let addr = st.location(object);
         let object = st.label_of(object);
         let detail = detail(st);
         st.push(trace::Event {
@@ -232,7 +232,7 @@ pub(crate) fn record_plain(
     let (key, name) = thread::current_key();
     trace::with_state(|st| {
         let lane = st.lane(key, name.as_deref());
-        let addr = object;
+        let addr = st.location(object);
         let object = st.label_of(object);
         let detail = detail(st);
         st.push(trace::Event {

@@ -87,10 +87,13 @@ pub struct Event {
     pub op: Op,
     /// The object operated on (its label, e.g. `p_tidhash` or `obj#3`).
     pub object: String,
-    /// The object's address, 0 when there is none (fences, notes, spawns,
-    /// joins): two events on the same location have the same address even
-    /// when the object is unlabelled. Only meaningful within one execution
-    /// (memory freed and reused later in the execution gets the same one).
+    /// The object's location: its address, numbered 1, 2, ... in order of
+    /// first use in the execution (0 when there is none: fences, notes,
+    /// spawns, joins). Two events on the same address have the same
+    /// location even when the object is unlabelled; unlike the raw address
+    /// it is the same each time the execution is replayed, so traces stay
+    /// deterministic. Memory freed and reused within one execution keeps
+    /// its number.
     pub addr: usize,
     /// The ordering as written in the model (atomics and fences).
     pub written: Option<Ordering>,
@@ -110,7 +113,9 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Value {
     /// The bits: integers as themselves, `bool` as 0 or 1, pointers by
-    /// address. Two values are the same value when their `raw` are equal.
+    /// address, as the location number of the address pointed to (see
+    /// [`Event::addr`]; 0 for null). Two values of one object are the same
+    /// value when their `raw` are equal.
     pub raw: u64,
     /// How the trace shows it (`42`, `true`, `null`, or the label of the
     /// object a pointer points to).
@@ -212,6 +217,7 @@ pub(crate) struct State {
     total: usize,
     threads: Vec<(String, String)>,
     labels: HashMap<usize, String>,
+    locations: HashMap<usize, usize>,
     anon: usize,
     sites: BTreeMap<Site, SiteInfo>,
     failing_lane: Option<usize>,
@@ -232,6 +238,7 @@ pub(crate) fn activate(profile: Profile, plan: Plan, cap: usize) {
             total: 0,
             threads: Vec::new(),
             labels: HashMap::new(),
+            locations: HashMap::new(),
             anon: 0,
             sites: BTreeMap::new(),
             failing_lane: None,
@@ -266,6 +273,7 @@ pub(crate) fn begin_execution(key: String) {
         st.total = 0;
         st.threads.clear();
         st.labels.clear();
+        st.locations.clear();
         st.anon = 0;
         st.failing_lane = None;
         st.threads.push((key, "main".to_string()));
@@ -304,6 +312,15 @@ impl State {
         };
         self.threads.push((key, name));
         i
+    }
+
+    /// The location number of an address (0 for none), see [`Event::addr`].
+    pub(crate) fn location(&mut self, addr: usize) -> usize {
+        if addr == 0 {
+            return 0;
+        }
+        let next = self.locations.len() + 1;
+        *self.locations.entry(addr).or_insert(next)
     }
 
     pub(crate) fn label_of(&mut self, addr: usize) -> String {
