@@ -31,7 +31,8 @@ fn retry_forms_differ_in_path_not_in_verdict() {
         let out = LoomCheck::new(Profile::Arm)
             .and_then(|c| c.run(move || scenarios::lend_back_vs_lock(v)))
             .unwrap_or_else(|e| panic!("{e}"));
-        let text = out.counterexample();
+        // Flat: the notes are matched whole, not wrapped into a column.
+        let text = out.counterexample_flat();
         println!(
             "== lend_back_vs_lock / {} / loom arm: {}\n{text}",
             v,

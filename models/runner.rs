@@ -50,7 +50,7 @@ fn broken_handoff_fails_under_arm_with_a_readable_trace() {
             .starts_with("src/litmus.rs:"),
         "{f}"
     );
-    let text = out.counterexample();
+    let text = out.counterexample_flat();
     println!("{text}");
     assert!(out.trace.threads.iter().any(|t| t == "writer"), "{text}");
     assert!(out.trace.threads.iter().any(|t| t == "reader"), "{text}");
@@ -65,6 +65,26 @@ fn broken_handoff_fails_under_arm_with_a_readable_trace() {
     assert!(
         text.contains("FAILED: assertion: reader saw flag == 1"),
         "{text}"
+    );
+    // The swimlane view (the default): the reader's stale load, in the
+    // reader's column, marked as the failing event.
+    let lanes = out.counterexample();
+    println!("{lanes}");
+    let column = |needle: &str| {
+        let line = lanes.lines().find(|l| l.contains(needle)).expect(needle);
+        line.find(needle).unwrap()
+    };
+    assert!(
+        column("store flag = 1") < column("!! load data -> 0"),
+        "{lanes}"
+    );
+    assert!(
+        lanes.contains("<- stale: initial value (no store of it"),
+        "{lanes}"
+    );
+    assert!(
+        lanes.contains("FAILED: assertion: reader saw flag == 1"),
+        "{lanes}"
     );
     // The reader loaded the flag that the writer stored: both lanes appear.
     let lanes: std::collections::BTreeSet<usize> =

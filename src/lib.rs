@@ -17,7 +17,8 @@
 //! Every model carries seeded bugs (variants) with an expected verdict per
 //! profile; a check is trusted only because its variants fail it.
 //! [`check`] runs a scenario and returns a verdict with the counterexample
-//! trace; [`litmus`] pins down what the explorers can and cannot see.
+//! trace, which [`view`] lays out in one column per thread (text or HTML);
+//! [`litmus`] pins down what the explorers can and cannot see.
 
 pub mod check;
 pub mod checkpoint;
@@ -27,6 +28,7 @@ pub mod model;
 pub mod registry;
 pub mod report;
 pub mod sync;
+pub mod view;
 
 pub mod lwplock;
 pub mod refcount;

@@ -90,6 +90,13 @@ enum Command {
         /// it with `lwpcheck replay --checkpoint FILE`).
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Print the counterexample flat (one line per event) instead of
+        /// one column per thread.
+        #[arg(long)]
+        flat: bool,
+        /// Also write the counterexample as a self-contained HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Replay a recorded failure: a loom checkpoint file (loom build), or a
     /// shuttle schedule (shuttle build; needs --model/--scenario/--variant).
@@ -243,6 +250,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             schedules,
             first,
             checkpoint,
+            flat,
+            html,
         } => {
             let m = registry::find(&model)?;
             let info = (m.scenario)(&scenario)?;
@@ -304,12 +313,34 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
                 let shown = shown.as_ref().unwrap_or(&cell);
-                println!("\n{}", shown.outcome.counterexample());
+                let ce = if flat {
+                    shown.outcome.counterexample_flat()
+                } else {
+                    shown.outcome.counterexample()
+                };
+                println!("\n{ce}");
+                if let Some(path) = &html {
+                    let title = format!(
+                        "{} / {} / {} / {}",
+                        shown.model, shown.scenario, shown.variant, shown.run
+                    );
+                    if let Some(page) = shown.outcome.counterexample_html(&title) {
+                        std::fs::write(path, page)
+                            .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?;
+                        println!("counterexample page: {}", path.display());
+                    }
+                }
                 if let Some(path) = &checkpoint {
                     record_checkpoint(&m, &req, shown_bounds, shown, path)?;
                 }
             } else if checkpoint.is_some() {
                 println!("no failure: no checkpoint written");
+            }
+            if let (false, Some(path)) = (failed, &html) {
+                eprintln!(
+                    "lwpcheck: no counterexample, {} not written",
+                    path.display()
+                );
             }
             Ok(match cell.surprise() {
                 None => ExitCode::SUCCESS,

@@ -235,6 +235,13 @@ fn check_cell(entry: &Entry, req: &Request, opts: &Options) -> Result<Record, St
     if let Some(dir) = &opts.out {
         let name = format!("traces/{}", rec.trace_name());
         report::write_file(&dir.join(&name), &trace_text(&rec, &shown))?;
+        let title = format!(
+            "{} / {} / {} / {}",
+            rec.model, rec.scenario, rec.variant, rec.run
+        );
+        if let Some(page) = shown.outcome.counterexample_html(&title) {
+            report::write_file(&dir.join(name.replace(".txt", ".html")), &page)?;
+        }
         rec.trace_file = Some(name);
     }
     Ok(rec)

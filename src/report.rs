@@ -73,7 +73,8 @@ pub struct Record {
     /// loom: the smallest preemption bound at which the counterexample in
     /// the trace file was found, when a search for it ran.
     pub shortest: Option<Shortest>,
-    /// The trace file, relative to the report folder.
+    /// The trace file (swimlane text), relative to the report folder; the
+    /// same counterexample as an HTML page sits beside it (`.html`).
     pub trace_file: Option<String>,
     /// One command that runs this cell again and prints its counterexample.
     pub reproduce: String,

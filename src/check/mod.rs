@@ -275,12 +275,33 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The counterexample: trace, failure, and how to replay it.
+    /// The counterexample in the swimlane view ([`crate::view::swimlane`],
+    /// one column per thread, laid out for 140 columns): trace, failure,
+    /// and how to replay it. Empty on a pass.
     pub fn counterexample(&self) -> String {
+        self.with_replay(|f| crate::view::swimlane(&self.trace, Some(f), crate::view::WIDTH))
+    }
+
+    /// The counterexample in the flat view ([`Trace::render`]: one line per
+    /// event), with the failure and how to replay it. Empty on a pass.
+    pub fn counterexample_flat(&self) -> String {
+        self.with_replay(|f| self.trace.render(Some(&f.to_string())))
+    }
+
+    /// The counterexample as a self-contained HTML page
+    /// ([`crate::view::html`]) titled `title`; `None` on a pass.
+    pub fn counterexample_html(&self, title: &str) -> Option<String> {
+        match &self.verdict {
+            Verdict::Pass => None,
+            Verdict::Fail(f) => Some(crate::view::html(&self.trace, Some(f), title)),
+        }
+    }
+
+    fn with_replay(&self, view: impl FnOnce(&Failure) -> String) -> String {
         match &self.verdict {
             Verdict::Pass => String::new(),
             Verdict::Fail(f) => {
-                let mut s = self.trace.render(Some(&f.to_string()));
+                let mut s = view(f);
                 if let Some(sch) = &self.schedule {
                     s.push_str(&format!("replay with schedule: {sch}\n"));
                 }
@@ -308,6 +329,7 @@ impl Outcome {
 /// free, leak).
 #[track_caller]
 pub fn violation(kind: FailKind, message: impl fmt::Display) -> ! {
+    crate::sync::note_failing_thread();
     PENDING_KIND.with(|k| *k.borrow_mut() = Some(kind));
     panic!("{kind}: {message}");
 }

@@ -4,17 +4,29 @@
 use std::sync::atomic::Ordering::{self, Relaxed};
 
 use super::ordering::Access;
-use super::trace::{Op, State};
+use super::trace::{Detail, Op, State, Value};
 use super::{atomic_op, imp, Site};
 
 /// How a value appears in the trace.
 pub(crate) trait Shown: Copy {
     fn shown(self, st: &mut State) -> String;
+    /// The raw bits (pointers by the location number of their target).
+    fn raw(self, st: &mut State) -> u64;
+    /// The value, raw and shown.
+    fn value(self, st: &mut State) -> Value {
+        Value {
+            raw: self.raw(st),
+            shown: self.shown(st),
+        }
+    }
 }
 
 impl Shown for usize {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
+    }
+    fn raw(self, _: &mut State) -> u64 {
+        self as u64
     }
 }
 
@@ -22,11 +34,17 @@ impl Shown for u32 {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
     }
+    fn raw(self, _: &mut State) -> u64 {
+        u64::from(self)
+    }
 }
 
 impl Shown for bool {
     fn shown(self, _: &mut State) -> String {
         self.to_string()
+    }
+    fn raw(self, _: &mut State) -> u64 {
+        u64::from(self)
     }
 }
 
@@ -34,16 +52,45 @@ impl<T> Shown for *mut T {
     fn shown(self, st: &mut State) -> String {
         st.ptr_label(self as usize)
     }
+    fn raw(self, st: &mut State) -> u64 {
+        st.location(self as usize) as u64
+    }
 }
 
-fn shown_cas<V: Shown>(current: V, new: V, r: &Result<V, V>, st: &mut State) -> String {
+/// A load: `-> v`, read `v`.
+fn loaded<V: Shown>(v: V, st: &mut State) -> Detail {
+    let read = v.value(st);
+    Detail {
+        text: format!("-> {}", read.shown),
+        read: Some(read),
+        wrote: None,
+    }
+}
+
+/// A read-modify-write that read `old` and wrote `new`: `text`, then both.
+fn rmw<V: Shown>(old: V, new: V, text: String, st: &mut State) -> Detail {
+    Detail {
+        text,
+        read: Some(old.value(st)),
+        wrote: Some(new.value(st)),
+    }
+}
+
+fn shown_cas<V: Shown>(current: V, new: V, r: &Result<V, V>, st: &mut State) -> Detail {
     match *r {
-        Ok(_) => format!("{} -> {}", current.shown(st), new.shown(st)),
-        Err(actual) => format!(
-            "expected {}, found {}: failed",
-            current.shown(st),
-            actual.shown(st)
-        ),
+        Ok(_) => {
+            let text = format!("{} -> {}", current.shown(st), new.shown(st));
+            rmw(current, new, text, st)
+        }
+        Err(actual) => Detail {
+            text: format!(
+                "expected {}, found {}: failed",
+                current.shown(st),
+                actual.shown(st)
+            ),
+            read: Some(actual.value(st)),
+            wrote: None,
+        },
     }
 }
 
@@ -65,7 +112,7 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| self.inner.load(o),
-                |v, st| format!("-> {}", v.shown(st)),
+                |v, st| loaded(*v, st),
             )
         }
 
@@ -80,7 +127,14 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| self.inner.store(val, o),
-                |_, st| format!("= {}", val.shown(st)),
+                |_, st| {
+                    let wrote = val.value(st);
+                    Detail {
+                        text: format!("= {}", wrote.shown),
+                        read: None,
+                        wrote: Some(wrote),
+                    }
+                },
             )
         }
 
@@ -95,7 +149,10 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| self.inner.swap(val, o),
-                |old, st| format!("{} -> {}", old.shown(st), val.shown(st)),
+                |old, st| {
+                    let text = format!("{} -> {}", old.shown(st), val.shown(st));
+                    rmw(*old, val, text, st)
+                },
             )
         }
 
@@ -158,9 +215,10 @@ macro_rules! common_ops {
     };
 }
 
-/// A read-modify-write with one operand: `fetch_add` and friends.
+/// A read-modify-write with one operand: `fetch_add` and friends; `$f`
+/// computes the value written from the old one and the operand.
 macro_rules! fetch_ops {
-    ($t:ty; $($name:ident $sym:literal),*) => {
+    ($t:ty; $($name:ident $sym:literal $f:expr),*) => {
         $(
             #[doc = concat!("Atomic `", stringify!($name), "`, returning the previous value.")]
             #[track_caller]
@@ -173,7 +231,11 @@ macro_rules! fetch_ops {
                     order,
                     Relaxed,
                     |o, _| self.inner.$name(val, o),
-                    |old, st| format!("{} {} {}", old.shown(st), $sym, val.shown(st)),
+                    |old, st| {
+                        let text = format!("{} {} {}", old.shown(st), $sym, val.shown(st));
+                        let new: $t = ($f)(*old, val);
+                        rmw(*old, new, text, st)
+                    },
                 )
             }
         )*
@@ -196,7 +258,11 @@ macro_rules! atomic_int {
             }
 
             common_ops!($t);
-            fetch_ops!($t; fetch_add "+", fetch_sub "-", fetch_or "|", fetch_and "&");
+            fetch_ops!($t;
+                fetch_add "+" <$t>::wrapping_add,
+                fetch_sub "-" <$t>::wrapping_sub,
+                fetch_or "|" |a: $t, b: $t| a | b,
+                fetch_and "&" |a: $t, b: $t| a & b);
         }
 
         impl std::fmt::Debug for $name {
@@ -230,7 +296,7 @@ impl AtomicBool {
     }
 
     common_ops!(bool);
-    fetch_ops!(bool; fetch_or "|", fetch_and "&");
+    fetch_ops!(bool; fetch_or "|" |a: bool, b: bool| a | b, fetch_and "&" |a: bool, b: bool| a & b);
 }
 
 impl std::fmt::Debug for AtomicBool {

@@ -139,7 +139,7 @@ pub(crate) fn atomic_op<R>(
     written: Ordering,
     failure: Ordering,
     f: impl FnOnce(Ordering, Ordering) -> R,
-    detail: impl FnOnce(&R, &mut trace::State) -> String,
+    detail: impl FnOnce(&R, &mut trace::State) -> trace::Detail,
 ) -> R {
     #[cfg(not(any(loom, shuttle)))]
     {
@@ -188,7 +188,7 @@ pub(crate) fn record(
     object: usize,
     written: Option<Ordering>,
     run: Option<Ordering>,
-    detail: impl FnOnce(&mut trace::State) -> String,
+    detail: impl FnOnce(&mut trace::State) -> trace::Detail,
 ) {
     if !trace::recording() {
         return;
@@ -199,6 +199,7 @@ pub(crate) fn record(
             st.note_site(site, access, &op_name(&op), w);
         }
         let lane = st.lane(key, name.as_deref());
+        let addr = st.location(object);
         let object = st.label_of(object);
         let detail = detail(st);
         st.push(trace::Event {
@@ -206,9 +207,12 @@ pub(crate) fn record(
             site: Some(site),
             op,
             object,
+            addr,
             written,
             run,
-            detail,
+            detail: detail.text,
+            read: detail.read,
+            wrote: detail.wrote,
         });
     });
 }
@@ -228,6 +232,7 @@ pub(crate) fn record_plain(
     let (key, name) = thread::current_key();
     trace::with_state(|st| {
         let lane = st.lane(key, name.as_deref());
+        let addr = st.location(object);
         let object = st.label_of(object);
         let detail = detail(st);
         st.push(trace::Event {
@@ -235,9 +240,12 @@ pub(crate) fn record_plain(
             site,
             op,
             object,
+            addr,
             written: None,
             run: None,
             detail,
+            read: None,
+            wrote: None,
         });
     });
 }
@@ -280,7 +288,7 @@ pub(crate) fn fence_named(name: &'static str, written: Ordering) {
             0,
             Some(written),
             m.ordering,
-            |_| String::new(),
+            |_| trace::Detail::default(),
         );
     }
 }
@@ -326,6 +334,16 @@ pub fn membar_enter() {
 #[cfg(any(loom, shuttle))]
 pub(crate) fn begin_execution() {
     trace::begin_execution(thread::current_key().0);
+}
+
+/// Remember, in the trace, which thread raises the current failure (called
+/// by [`crate::check::violation`] before it panics).
+pub(crate) fn note_failing_thread() {
+    #[cfg(any(loom, shuttle))]
+    if trace::recording() {
+        let (key, name) = thread::current_key();
+        trace::with_state(|st| st.set_failing(key, name.as_deref()));
+    }
 }
 
 /// Name an object (atomic, mutex, cell, or the target of a pointer) in this

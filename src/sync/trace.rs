@@ -52,7 +52,9 @@ pub enum Op {
 }
 
 impl Op {
-    fn name(&self) -> String {
+    /// The operation's name as traces show it (`load`, `fetch_add`,
+    /// `membar_producer`, `try_lock ok`...).
+    pub fn name(&self) -> String {
         match self {
             Op::Load => "load".into(),
             Op::Store => "store".into(),
@@ -85,13 +87,56 @@ pub struct Event {
     pub op: Op,
     /// The object operated on (its label, e.g. `p_tidhash` or `obj#3`).
     pub object: String,
+    /// The object's location: its address, numbered 1, 2, ... in order of
+    /// first use in the execution (0 when there is none: fences, notes,
+    /// spawns, joins). Two events on the same address have the same
+    /// location even when the object is unlabelled; unlike the raw address
+    /// it is the same each time the execution is replayed, so traces stay
+    /// deterministic. Memory freed and reused within one execution keeps
+    /// its number.
+    pub addr: usize,
     /// The ordering as written in the model (atomics and fences).
     pub written: Option<Ordering>,
     /// The ordering the explorer ran after the profile and plan (`None` for
     /// a dropped fence or a non-atomic event).
     pub run: Option<Ordering>,
-    /// The value loaded, stored or exchanged, or other detail.
+    /// The value loaded, stored or exchanged, or other detail, as printed.
     pub detail: String,
+    /// What an atomic load, or the read half of a read-modify-write
+    /// (including a failed compare-exchange), returned.
+    pub read: Option<Value>,
+    /// What an atomic store, or a read-modify-write that wrote, stored.
+    pub wrote: Option<Value>,
+}
+
+/// A value an atomic operation read or wrote, raw and as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// The bits: integers as themselves, `bool` as 0 or 1, pointers by
+    /// address, as the location number of the address pointed to (see
+    /// [`Event::addr`]; 0 for null). Two values of one object are the same
+    /// value when their `raw` are equal.
+    pub raw: u64,
+    /// How the trace shows it (`42`, `true`, `null`, or the label of the
+    /// object a pointer points to).
+    pub shown: String,
+}
+
+/// What a recorder call site reports about the operation's values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Detail {
+    pub(crate) text: String,
+    pub(crate) read: Option<Value>,
+    pub(crate) wrote: Option<Value>,
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Detail {
+            text,
+            ..Detail::default()
+        }
+    }
 }
 
 /// Everything known about one site over the whole check (all executions):
@@ -119,6 +164,46 @@ pub struct Trace {
     pub dropped: usize,
     /// The index of the first event after the dropped ones (for numbering).
     pub first_index: usize,
+    /// The lane of the thread that raised the failure through
+    /// [`prop!`](crate::prop) or [`violation`](crate::check::violation),
+    /// when known (not for failures the explorer raises itself: data races,
+    /// deadlocks, leaks, plain panics).
+    pub failing_lane: Option<usize>,
+}
+
+/// Which store a load read, **as far as the trace can tell**: inferred by
+/// value from the events in trace (execution) order, see
+/// [`Trace::read_from`]. Indices are positions in [`Trace::events`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The most recent earlier write to the same address, in trace order,
+    /// wrote the value read.
+    Latest {
+        /// That write.
+        store: usize,
+    },
+    /// The value read was written by an older store than the most recent
+    /// one in trace order (the most recent earlier store of that value is
+    /// named; an older one of the same value cannot be told apart).
+    Stale {
+        /// The most recent earlier write of the value read.
+        store: usize,
+        /// The most recent earlier write to the address (another value).
+        latest: usize,
+    },
+    /// No write of the value read is in the trace and no event was dropped:
+    /// the value the object was created with.
+    Initial {
+        /// The most recent earlier write to the address, if any (then the
+        /// load is stale: it read the initial value after that write).
+        latest: Option<usize>,
+    },
+    /// No kept write of the value read, and earlier events were dropped by
+    /// the trace cap: it may have been written by one of them.
+    Unknown {
+        /// The most recent earlier kept write to the address, if any.
+        latest: Option<usize>,
+    },
 }
 
 /// Default cap on recorded events per execution.
@@ -132,8 +217,10 @@ pub(crate) struct State {
     total: usize,
     threads: Vec<(String, String)>,
     labels: HashMap<usize, String>,
+    locations: HashMap<usize, usize>,
     anon: usize,
     sites: BTreeMap<Site, SiteInfo>,
+    failing_lane: Option<usize>,
 }
 
 thread_local! {
@@ -151,8 +238,10 @@ pub(crate) fn activate(profile: Profile, plan: Plan, cap: usize) {
             total: 0,
             threads: Vec::new(),
             labels: HashMap::new(),
+            locations: HashMap::new(),
             anon: 0,
             sites: BTreeMap::new(),
+            failing_lane: None,
         })
     });
 }
@@ -172,6 +261,7 @@ fn snapshot(st: &State) -> Trace {
         events: st.events.clone(),
         dropped,
         first_index: dropped,
+        failing_lane: st.failing_lane,
     }
 }
 
@@ -183,7 +273,9 @@ pub(crate) fn begin_execution(key: String) {
         st.total = 0;
         st.threads.clear();
         st.labels.clear();
+        st.locations.clear();
         st.anon = 0;
+        st.failing_lane = None;
         st.threads.push((key, "main".to_string()));
     });
 }
@@ -220,6 +312,15 @@ impl State {
         };
         self.threads.push((key, name));
         i
+    }
+
+    /// The location number of an address (0 for none), see [`Event::addr`].
+    pub(crate) fn location(&mut self, addr: usize) -> usize {
+        if addr == 0 {
+            return 0;
+        }
+        let next = self.locations.len() + 1;
+        *self.locations.entry(addr).or_insert(next)
     }
 
     pub(crate) fn label_of(&mut self, addr: usize) -> String {
@@ -265,6 +366,14 @@ impl State {
         });
     }
 
+    /// Remember that the thread `key` raised the failure (the first one
+    /// to do so in this execution).
+    pub(crate) fn set_failing(&mut self, key: String, name: Option<&str>) {
+        if self.failing_lane.is_none() {
+            self.failing_lane = Some(self.lane(key, name));
+        }
+    }
+
     pub(crate) fn push(&mut self, ev: Event) {
         self.total += 1;
         if self.events.len() == self.cap {
@@ -275,8 +384,111 @@ impl State {
 }
 
 impl Trace {
-    /// Render as a counterexample: one line per event, the thread clearly
-    /// marked and indented into its own lane, then `failure` at the end.
+    /// The number an event is shown with (1-based, counting dropped events),
+    /// from its position in [`Trace::events`].
+    pub fn number(&self, index: usize) -> usize {
+        self.first_index + index + 1
+    }
+
+    /// The name of a lane (`?` if unknown).
+    pub fn thread_name(&self, lane: usize) -> &str {
+        self.threads.get(lane).map(String::as_str).unwrap_or("?")
+    }
+
+    /// For each event (same positions as [`Trace::events`]), which store it
+    /// read, for atomic loads and the read half of read-modify-writes
+    /// (`None` for every other event, and for objects with no address).
+    ///
+    /// **Inferred by value, in trace order.** The trace order is the order
+    /// the explorer ran the operations, not the location's modification
+    /// order as the memory model sees it: loom keeps a history of the last
+    /// stores of each atomic and lets a load read an older one, and it does
+    /// not say which through its public API. So: if the most recent earlier
+    /// write to the same address wrote the value read, the load is
+    /// [`ReadFrom::Latest`]; otherwise it read an older store, and the most
+    /// recent earlier store *of that value* is named ([`ReadFrom::Stale`]);
+    /// with no such store it read the initial value ([`ReadFrom::Initial`]),
+    /// or, when the trace cap dropped earlier events, nothing can be said
+    /// ([`ReadFrom::Unknown`]). Two stores of the same value cannot be told
+    /// apart.
+    pub fn read_from(&self) -> Vec<Option<ReadFrom>> {
+        self.events
+            .iter()
+            .enumerate()
+            .map(|(i, ev)| {
+                let v = ev.read.as_ref()?.raw;
+                if ev.addr == 0 {
+                    return None;
+                }
+                let writes = (0..i)
+                    .rev()
+                    .filter(|&j| self.events[j].addr == ev.addr)
+                    .filter_map(|j| Some((j, self.events[j].wrote.as_ref()?.raw)));
+                let mut latest = None;
+                for (j, w) in writes {
+                    if latest.is_none() {
+                        latest = Some(j);
+                        if w == v {
+                            return Some(ReadFrom::Latest { store: j });
+                        }
+                    } else if w == v {
+                        return Some(ReadFrom::Stale {
+                            store: j,
+                            latest: latest.unwrap_or(j),
+                        });
+                    }
+                }
+                Some(if self.dropped > 0 {
+                    ReadFrom::Unknown { latest }
+                } else {
+                    ReadFrom::Initial { latest }
+                })
+            })
+            .collect()
+    }
+
+    /// One line about a [`ReadFrom`]: `latest: reads #4 (writer)`,
+    /// `stale: reads #3 (writer); latest in trace order was #5 = 2`,
+    /// `initial value (no store in the trace)`, ...
+    pub fn describe_read_from(&self, rf: &ReadFrom) -> String {
+        let at = |j: usize| {
+            format!(
+                "#{} ({})",
+                self.number(j),
+                self.thread_name(self.events[j].lane)
+            )
+        };
+        let latest = |j: usize| {
+            format!(
+                "latest in trace order was #{} = {}",
+                self.number(j),
+                self.events[j]
+                    .wrote
+                    .as_ref()
+                    .map(|v| v.shown.as_str())
+                    .unwrap_or("?")
+            )
+        };
+        match *rf {
+            ReadFrom::Latest { store } => format!("latest: reads {}", at(store)),
+            ReadFrom::Stale { store, latest: l } => {
+                format!("stale: reads {}; {}", at(store), latest(l))
+            }
+            ReadFrom::Initial { latest: None } => "initial value (no store in the trace)".into(),
+            ReadFrom::Initial { latest: Some(l) } => format!(
+                "stale: initial value (no store of it in the trace); {}",
+                latest(l)
+            ),
+            ReadFrom::Unknown { latest: None } => "unknown: earlier events dropped".into(),
+            ReadFrom::Unknown { latest: Some(l) } => {
+                format!("unknown: earlier events dropped; {}", latest(l))
+            }
+        }
+    }
+
+    /// Render as a counterexample, the flat view: one line per event, the
+    /// thread clearly marked and indented into its own lane, then `failure`
+    /// at the end. The swimlane view is [`crate::view::swimlane`].
     pub fn render(&self, failure: Option<&str>) -> String {
         let mut out = String::new();
         let lanes = self.threads.len().max(1);
@@ -304,10 +516,11 @@ impl Trace {
             .max()
             .unwrap_or(4)
             .max(4);
+        let rf = self.read_from();
         for (i, ev) in self.events.iter().enumerate() {
             let name = self.threads.get(ev.lane).map(String::as_str).unwrap_or("?");
             let indent = "  ".repeat(ev.lane.min(lanes));
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:>4} {:<width$} |{}{}",
                 self.first_index + i + 1,
@@ -315,6 +528,12 @@ impl Trace {
                 indent,
                 ev
             );
+            match &rf[i] {
+                Some(r) => {
+                    let _ = writeln!(out, "  <- {}", self.describe_read_from(r));
+                }
+                None => out.push('\n'),
+            }
         }
         if let Some(f) = failure {
             let _ = writeln!(out, "FAILED: {f}");
@@ -323,24 +542,50 @@ impl Trace {
     }
 }
 
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.op.name())?;
+impl Event {
+    /// What the event did, in words: operation, object, value
+    /// (`store flag = 1`, `load p_tidhash -> table#2`, `lock p_lock`).
+    pub fn what(&self) -> String {
+        let mut s = self.op.name();
         if !self.object.is_empty() {
-            write!(f, " {}", self.object)?;
+            s.push(' ');
+            s.push_str(&self.object);
         }
         if !self.detail.is_empty() {
-            write!(f, " {}", self.detail)?;
+            s.push(' ');
+            s.push_str(&self.detail);
         }
+        s
+    }
+
+    /// The ordering as written, and as run when the profile or the plan
+    /// changed it: `[Relaxed]`, `[Relaxed as Release]`, `[Release dropped]`
+    /// (a fence the profile removed); `None` for non-atomic events.
+    pub fn ordering(&self) -> Option<String> {
         match (self.written, self.run) {
-            (Some(w), Some(r)) if w == r => write!(f, "  [{}]", short(w))?,
-            (Some(w), Some(r)) => write!(f, "  [{} as {}]", short(w), short(r))?,
-            (Some(w), None) => write!(f, "  [{} dropped]", short(w))?,
-            _ => {}
+            (Some(w), Some(r)) if w == r => Some(format!("[{}]", short(w))),
+            (Some(w), Some(r)) => Some(format!("[{} as {}]", short(w), short(r))),
+            (Some(w), None) => Some(format!("[{} dropped]", short(w))),
+            _ => None,
         }
+    }
+
+    /// The site as `file:line`, or `(guard dropped)` for a lock released by
+    /// going out of scope.
+    pub fn site_text(&self) -> String {
         match self.site {
-            Some(s) => write!(f, "  @ {s}"),
-            None => write!(f, "  @ (guard dropped)"),
+            Some(s) => s.to_string(),
+            None => "(guard dropped)".into(),
         }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what())?;
+        if let Some(o) = self.ordering() {
+            write!(f, "  {o}")?;
+        }
+        write!(f, "  @ {}", self.site_text())
     }
 }
