@@ -19,6 +19,7 @@
 //! [`check`] runs a scenario and returns a verdict with the counterexample
 //! trace; [`litmus`] pins down what the explorers can and cannot see.
 
+pub mod audit;
 pub mod check;
 pub mod litmus;
 pub mod model;

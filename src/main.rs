@@ -50,6 +50,36 @@ enum Command {
         /// pct:N:DEPTH[:SEED], dfs[:N]).
         #[arg(long)]
         schedules: Option<String>,
+        /// loom only: run the atomic operations at FILE:LINE with ORDERING
+        /// (relaxed drops a fence; never stronger than written); repeatable.
+        /// The variant's expectation then does not apply: the exit status
+        /// is the verdict (0 pass, 1 fail).
+        #[arg(long, value_name = "FILE:LINE=ORDERING")]
+        weaken: Vec<String>,
+    },
+    /// The ordering audit (loom build): weaken each atomic site one step at
+    /// a time and report the weakest ordering that still passes, and the
+    /// counterexample of each one that fails.
+    Audit {
+        /// Model name.
+        #[arg(long)]
+        model: String,
+        /// Scenario name.
+        #[arg(long)]
+        scenario: String,
+        /// Only this profile (arm or x86; default both).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Only this site (FILE:LINE); repeatable (default: every site).
+        #[arg(long)]
+        site: Vec<String>,
+        /// Print Markdown tables.
+        #[arg(long)]
+        markdown: bool,
+        /// Print each failing step's counterexample (otherwise the command
+        /// that reproduces it).
+        #[arg(long)]
+        counterexamples: bool,
     },
     /// Run every cell this binary's explorer can run (loom: both profiles;
     /// shuttle: the scenario's schedules), compare with the expectations,
@@ -93,6 +123,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             profile,
             markdown,
         } => matrix(model, scenario, variant, profile, markdown),
+        Command::Audit {
+            model,
+            scenario,
+            profile,
+            site,
+            markdown,
+            counterexamples,
+        } => {
+            let profiles = match &profile {
+                Some(p) => vec![registry::profile(p)?],
+                None => lwpcheck::sync::Profile::ALL.to_vec(),
+            };
+            let opts = lwpcheck::audit::AuditOptions {
+                model,
+                scenario,
+                profiles,
+                sites: site,
+            };
+            let audit = lwpcheck::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
+            print!("{}", audit.render(markdown, counterexamples));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List => {
             for m in registry::all() {
                 println!("model {}", m.name);
@@ -119,8 +171,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             profile,
             preemptions,
             schedules,
+            weaken,
         } => {
             let m = registry::find(&model)?;
+            let plan = lwpcheck::audit::plan_from_args(&weaken)?;
+            if !weaken.is_empty() && explorer != "loom" {
+                return Err("--weaken needs the loom explorer".into());
+            }
             let info = (m.scenario)(&scenario)?;
             let run = match explorer.as_str() {
                 "loom" => Run::Loom(registry::profile(&profile)?),
@@ -154,8 +211,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 variant,
                 run,
                 bounds,
-                plan: Default::default(),
+                plan,
             })?;
+            if !weaken.is_empty() {
+                lwpcheck::audit::check_weakened_sites(
+                    &weaken,
+                    &cell.outcome.sites,
+                    &model,
+                    cell.scenario,
+                )?;
+                println!(
+                    "{} {} {} {} weakened {}: {}",
+                    cell.model,
+                    cell.scenario,
+                    cell.variant,
+                    cell.run,
+                    weaken.join(" "),
+                    cell.outcome.summary()
+                );
+                let ce = cell.outcome.counterexample();
+                if !ce.is_empty() {
+                    println!("\n{ce}");
+                }
+                return Ok(match cell.outcome.verdict {
+                    lwpcheck::check::Verdict::Pass => ExitCode::SUCCESS,
+                    _ => ExitCode::FAILURE,
+                });
+            }
             println!("{}", cell.row());
             println!(
                 "expected: {} ({})",
