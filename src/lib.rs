@@ -20,6 +20,7 @@
 //! trace, which [`view`] lays out in one column per thread (text or HTML);
 //! [`litmus`] pins down what the explorers can and cannot see.
 
+pub mod audit;
 pub mod check;
 pub mod checkpoint;
 pub mod litmus;

@@ -97,6 +97,12 @@ enum Command {
         /// Also write the counterexample as a self-contained HTML page to FILE.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// loom only: run the atomic operations at FILE:LINE with ORDERING
+        /// (relaxed drops a fence; never stronger than written); repeatable.
+        /// The variant's expectation then does not apply: the exit status
+        /// is the verdict (0 pass, 1 fail).
+        #[arg(long, value_name = "FILE:LINE=ORDERING")]
+        weaken: Vec<String>,
     },
     /// Replay a recorded failure: a loom checkpoint file (loom build), or a
     /// shuttle schedule (shuttle build; needs --model/--scenario/--variant).
@@ -133,6 +139,30 @@ enum Command {
         /// Report folder.
         #[arg(long, default_value = "target/gate")]
         out: PathBuf,
+    },
+    /// The ordering audit (loom build): weaken each atomic site one step at
+    /// a time and report the weakest ordering that still passes, and the
+    /// counterexample of each one that fails.
+    Audit {
+        /// Model name.
+        #[arg(long)]
+        model: String,
+        /// Scenario name.
+        #[arg(long)]
+        scenario: String,
+        /// Only this profile (arm or x86; default both).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Only this site (FILE:LINE); repeatable (default: every site).
+        #[arg(long)]
+        site: Vec<String>,
+        /// Print Markdown tables.
+        #[arg(long)]
+        markdown: bool,
+        /// Print each failing step's counterexample (otherwise the command
+        /// that reproduces it).
+        #[arg(long)]
+        counterexamples: bool,
     },
     /// Run every cell this binary's explorer can run (loom: both profiles;
     /// shuttle: the scenario's schedules), compare with the expectations,
@@ -222,6 +252,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             scenario,
             variant,
         } => replay(checkpoint, schedule, model, scenario, variant),
+        Command::Audit {
+            model,
+            scenario,
+            profile,
+            site,
+            markdown,
+            counterexamples,
+        } => {
+            let profiles = match &profile {
+                Some(p) => vec![registry::profile(p)?],
+                None => lwpcheck::sync::Profile::ALL.to_vec(),
+            };
+            let opts = lwpcheck::audit::AuditOptions {
+                model,
+                scenario,
+                profiles,
+                sites: site,
+            };
+            let audit = lwpcheck::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
+            print!("{}", audit.render(markdown, counterexamples));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List => {
             for m in registry::all() {
                 println!("model {}", m.name);
@@ -252,8 +304,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             checkpoint,
             flat,
             html,
+            weaken,
         } => {
             let m = registry::find(&model)?;
+            let plan = lwpcheck::audit::plan_from_args(&weaken)?;
+            if !weaken.is_empty() && explorer != "loom" {
+                return Err("--weaken needs the loom explorer".into());
+            }
             let info = (m.scenario)(&scenario)?;
             let run = match explorer.as_str() {
                 "loom" => Run::Loom(registry::profile(&profile)?),
@@ -289,7 +346,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let mut req = Request::new(&scenario, &variant, run);
             req.bounds = bounds;
+            req.plan = plan;
             let cell = (m.run)(&req)?;
+            if !weaken.is_empty() {
+                lwpcheck::audit::check_weakened_sites(
+                    &weaken,
+                    &cell.outcome.sites,
+                    &model,
+                    cell.scenario,
+                )?;
+                println!(
+                    "{} {} {} {} weakened {}: {}",
+                    cell.model,
+                    cell.scenario,
+                    cell.variant,
+                    cell.run,
+                    weaken.join(" "),
+                    cell.outcome.summary()
+                );
+                let ce = cell.outcome.counterexample();
+                if !ce.is_empty() {
+                    println!("\n{ce}");
+                }
+                return Ok(match cell.outcome.verdict {
+                    lwpcheck::check::Verdict::Pass => ExitCode::SUCCESS,
+                    _ => ExitCode::FAILURE,
+                });
+            }
             println!("{}", cell.row());
             println!(
                 "expected: {} ({})",

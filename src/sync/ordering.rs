@@ -77,6 +77,11 @@ pub enum Access {
 
 /// A weakening plan: for some sites, the ordering to run instead of the one
 /// written. Used by the ordering audit; `Relaxed` on a fence drops it.
+///
+/// A plan only ever weakens: each operation at a planned site runs with the
+/// [`meet`] of its written ordering and the planned one (a compare-exchange's
+/// failure ordering too), so a plan for a line holding several operations
+/// never strengthens one of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     by_site: BTreeMap<(&'static str, u32), Ordering>,
@@ -127,6 +132,28 @@ fn rank(o: Ordering) -> u8 {
     }
 }
 
+/// The strongest ordering no stronger than both `a` and `b` (Acquire and
+/// Release meet at Relaxed).
+pub fn meet(a: Ordering, b: Ordering) -> Ordering {
+    match (a, b) {
+        (x, y) if x == y => x,
+        (Ordering::SeqCst, x) | (x, Ordering::SeqCst) => x,
+        (Ordering::AcqRel, x) | (x, Ordering::AcqRel) => x,
+        _ => Ordering::Relaxed,
+    }
+}
+
+/// The weakest ordering at least as strong as both `a` and `b` (Acquire and
+/// Release join at AcqRel).
+pub fn join(a: Ordering, b: Ordering) -> Ordering {
+    match (a, b) {
+        (x, y) if x == y => x,
+        (Ordering::Relaxed, x) | (x, Ordering::Relaxed) => x,
+        (Ordering::SeqCst, _) | (_, Ordering::SeqCst) => Ordering::SeqCst,
+        _ => Ordering::AcqRel,
+    }
+}
+
 /// The nearest ordering valid for `access` that is no stronger than `o`
 /// (a load cannot release, a store cannot acquire).
 pub fn valid_for(access: Access, o: Ordering) -> Ordering {
@@ -166,8 +193,8 @@ pub fn map(
     failure: Ordering,
 ) -> Mapped {
     let planned = plan.get(site);
-    let ord = valid_for(access, planned.unwrap_or(written));
-    let failure = failure_for(ord, if planned.is_some() { ord } else { failure });
+    let ord = valid_for(access, planned.map_or(written, |p| meet(written, p)));
+    let failure = failure_for(ord, planned.map_or(failure, |p| meet(failure, p)));
     match (profile, access) {
         (Profile::Arm, Access::Fence) => Mapped {
             ordering: (ord != Ordering::Relaxed).then_some(ord),
@@ -341,6 +368,44 @@ mod tests {
         let plan = Plan::new().weaken(site(3), Relaxed);
         let m = map(Profile::Arm, &plan, site(3), Access::Rmw, AcqRel, Acquire);
         assert_eq!((m.ordering, m.failure), (Some(Relaxed), Relaxed));
+    }
+
+    #[test]
+    fn a_plan_never_strengthens() {
+        assert_eq!(meet(Acquire, Release), Relaxed);
+        assert_eq!(meet(SeqCst, AcqRel), AcqRel);
+        assert_eq!(meet(AcqRel, Release), Release);
+        assert_eq!(join(Acquire, Release), AcqRel);
+        assert_eq!(join(Relaxed, Acquire), Acquire);
+        assert_eq!(join(SeqCst, Release), SeqCst);
+        // A planned Acquire on a line whose store is Relaxed and whose load
+        // is Acquire: the store stays Relaxed, the load stays Acquire.
+        let plan = Plan::new().weaken(site(4), Acquire);
+        let st = map(
+            Profile::Arm,
+            &plan,
+            site(4),
+            Access::Store,
+            Relaxed,
+            Relaxed,
+        );
+        assert_eq!(st.ordering, Some(Relaxed));
+        let ld = map(Profile::Arm, &plan, site(4), Access::Load, Acquire, Relaxed);
+        assert_eq!(ld.ordering, Some(Acquire));
+        // A compare-exchange's Relaxed failure is not raised by the plan.
+        let cas = map(Profile::Arm, &plan, site(4), Access::Rmw, AcqRel, Relaxed);
+        assert_eq!((cas.ordering, cas.failure), (Some(Acquire), Relaxed));
+        // A stronger plan than written changes nothing.
+        let strong = Plan::new().weaken(site(4), SeqCst);
+        let f = map(
+            Profile::Arm,
+            &strong,
+            site(4),
+            Access::Fence,
+            Release,
+            Relaxed,
+        );
+        assert_eq!(f.ordering, Some(Release));
     }
 
     #[test]
