@@ -23,6 +23,7 @@
 pub mod audit;
 pub mod check;
 pub mod checkpoint;
+pub mod firstfail;
 pub mod litmus;
 pub mod matrix;
 pub mod model;

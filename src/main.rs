@@ -124,6 +124,19 @@ enum Command {
         #[arg(long, default_value = "faithful")]
         variant: String,
     },
+    /// For every seeded bug: schedules to the first failure under shuttle
+    /// PCT and random (shuttle build, several seeds), beside loom's
+    /// executions and time to its first counterexample (from a loom report).
+    FirstFailure {
+        #[command(flatten)]
+        select: Select,
+        /// Seeds per shuttle scheduler.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// A loom matrix report (report.json) to take loom's numbers from.
+        #[arg(long, value_name = "FILE")]
+        loom_report: Option<PathBuf>,
+    },
     /// Run the whole verdict matrix under loom and shuttle (each its own
     /// build, via cargo), write report.md, report.json and one trace file
     /// per failing cell, and exit non-zero on any surprise or time-out.
@@ -184,6 +197,11 @@ enum Command {
         /// lower preemption bounds for the shortest.
         #[arg(long)]
         first: bool,
+        /// Run only shard I of N (1-based, cells I, I+N, ...) and write its
+        /// report as DIR/shard-I-of-N.json: what each process of a parallel
+        /// matrix runs.
+        #[arg(long, value_name = "I/N", requires = "out")]
+        shard: Option<String>,
     },
 }
 
@@ -233,7 +251,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             jobs,
             out,
             first,
-        } => run_matrix(select.into(), markdown, jobs, out, !first),
+            shard,
+        } => run_matrix(select.into(), markdown, jobs, out, !first, shard),
         Command::Gate {
             select,
             only,
@@ -244,6 +263,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let jobs = positive_jobs(jobs)?;
             let r = matrix::gate(&select.into(), only, jobs, &out)?;
             Ok(finish(&r, &out))
+        }
+        Command::FirstFailure {
+            select,
+            seeds,
+            loom_report,
+        } => {
+            let loom = loom_report
+                .as_deref()
+                .map(lwpcheck::report::read)
+                .transpose()?;
+            let started = std::time::Instant::now();
+            let rows = lwpcheck::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
+                eprintln!("{l}")
+            })?;
+            print!("{}", lwpcheck::firstfail::markdown(&rows));
+            eprintln!(
+                "{} seeded bugs, {:.1} s",
+                rows.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Replay {
             checkpoint,
@@ -436,6 +476,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// `I/N` with 1 <= I <= N, as a 0-based shard.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad =
+        || format!("--shard '{text}' is not valid (accepted: I/N with 1 <= I <= N, e.g. 1/2)");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i - 1, n))
+}
+
 fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {
     match jobs {
         None => Ok(matrix::default_jobs()),
@@ -450,13 +502,24 @@ fn run_matrix(
     jobs: Option<usize>,
     out: Option<PathBuf>,
     shortest: bool,
+    shard: Option<String>,
 ) -> Result<ExitCode, String> {
+    let shard = shard.map(|t| parse_shard(&t)).transpose()?;
     let opts = Options {
-        jobs: positive_jobs(jobs)?,
+        jobs: if shard.is_some() {
+            1
+        } else {
+            positive_jobs(jobs)?
+        },
         out: out.clone(),
         shortest,
+        shard,
     };
     let report = matrix::run(&sel, &opts)?;
+    if opts.shard.is_some() {
+        // A child of a parallel matrix: the parent reports.
+        return Ok(exit_for(&report));
+    }
     if markdown {
         let cells: Vec<&lwpcheck::report::Record> = report.cells.iter().collect();
         print!("{}", lwpcheck::report::matrix_table(&cells));

@@ -12,8 +12,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::check::Verdict;
@@ -119,6 +117,9 @@ pub struct Options {
     /// For loom failures, search for the counterexample with the fewest
     /// preemptions.
     pub shortest: bool,
+    /// Run only shard `i` of `n` (0-based), cells `i`, `i + n`, ...: what
+    /// each child process of a parallel matrix runs.
+    pub shard: Option<(usize, usize)>,
 }
 
 /// The number of cores, the default for `jobs`.
@@ -139,80 +140,155 @@ pub fn explorer() -> Result<&'static str, String> {
     }
 }
 
-/// Run the selected cells with this binary's explorer, `jobs` at a time,
-/// with progress on stderr; write the report if asked. Returns the report
-/// (cells in selection order).
+/// Run the selected cells with this binary's explorer, with progress on
+/// stderr; write the report if asked. Returns the report (cells in
+/// selection order).
+///
+/// With `jobs` above 1 the cells are split round-robin over that many
+/// child processes of this binary (`matrix --shard I/N`), whose reports are
+/// merged. Processes, not threads: loom maps and unmaps a stack for every
+/// simulated thread of every execution, and two checks in one process
+/// contend on the address space (measured: a 10 s cell took 31-37 s with
+/// two worker threads, and 10-11 s as two processes).
 pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
     let explorer = explorer()?;
     let requests = sel.requests(explorer)?;
+    if opts.jobs > 1 && opts.shard.is_none() && requests.len() > 1 {
+        return run_sharded(sel, opts, explorer, requests.len());
+    }
+    let requests: Vec<(Entry, Request)> = match opts.shard {
+        None => requests,
+        Some((i, n)) => requests
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i)
+            .map(|(_, r)| r)
+            .collect(),
+    };
+    let tag = opts
+        .shard
+        .map(|(i, n)| format!("shard {}/{n} ", i + 1))
+        .unwrap_or_default();
     let total = requests.len();
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Record, String>>>> =
-        Mutex::new((0..total).map(|_| None).collect());
-    let progress = |what: &str, i: usize, text: String| {
-        eprintln!(
-            "[{:>3}/{total} {:>4.0}s] {what} {text}",
-            i,
-            started.elapsed().as_secs_f64()
+    let mut cells = Vec::with_capacity(total);
+    for (i, (entry, req)) in requests.iter().enumerate() {
+        let name = format!(
+            "{} {} {} {}",
+            entry.name, req.scenario, req.variant, req.run
         );
-    };
-    std::thread::scope(|s| {
-        for _ in 0..opts.jobs.clamp(1, total) {
-            std::thread::Builder::new()
-                .stack_size(16 << 20)
-                .spawn_scoped(s, || loop {
-                    let i = next.fetch_add(1, Relaxed);
-                    let Some((entry, req)) = requests.get(i) else {
-                        break;
-                    };
-                    let name = format!(
-                        "{} {} {} {}",
-                        entry.name, req.scenario, req.variant, req.run
-                    );
-                    progress("start", done.load(Relaxed), name.clone());
-                    let r = check_cell(entry, req, opts);
-                    let n = done.fetch_add(1, Relaxed) + 1;
-                    match &r {
-                        Ok(rec) => progress(
-                            "done ",
-                            n,
-                            format!(
-                                "{name}: {} ({} executions, {:.2} s){}",
-                                rec.verdict_text(),
-                                rec.executions,
-                                rec.secs,
-                                if rec.surprise.is_some() {
-                                    "  SURPRISE"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        ),
-                        Err(e) => progress("error", n, format!("{name}: {e}")),
-                    }
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-                })
-                .expect("spawn a matrix worker");
-        }
-    });
-    let cells = results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("cell not run".into())))
-        .collect::<Result<Vec<Record>, String>>()?;
+        let rec = check_cell(entry, req, opts)?;
+        eprintln!(
+            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s){}",
+            i + 1,
+            started.elapsed().as_secs_f64(),
+            rec.verdict_text(),
+            rec.executions,
+            rec.secs,
+            if rec.surprise.is_some() {
+                "  SURPRISE"
+            } else {
+                ""
+            }
+        );
+        cells.push(rec);
+    }
     let report = Report {
         tool: report::tool(),
         explorers: vec![explorer.to_string()],
         selection: sel.args(),
         wall_secs: started.elapsed().as_secs_f64(),
-        jobs: opts.jobs,
+        jobs: 1,
         cells,
     };
-    if let Some(dir) = &opts.out {
-        report::write(dir, &report)?;
+    match (&opts.out, opts.shard) {
+        (Some(dir), None) => report::write(dir, &report)?,
+        (Some(dir), Some((i, n))) => {
+            let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
+            report::write_file(&shard_file(dir, i, n), &json)?;
+        }
+        (None, _) => {}
+    }
+    Ok(report)
+}
+
+fn shard_file(dir: &Path, i: usize, n: usize) -> PathBuf {
+    dir.join(format!("shard-{}-of-{n}.json", i + 1))
+}
+
+/// Run the matrix as `jobs` child processes, one shard each, and merge.
+fn run_sharded(
+    sel: &Selection,
+    opts: &Options,
+    explorer: &str,
+    cells: usize,
+) -> Result<Report, String> {
+    let n = opts.jobs.min(cells);
+    let started = Instant::now();
+    let tmp;
+    let dir = match &opts.out {
+        Some(d) => d.clone(),
+        None => {
+            tmp = std::env::temp_dir().join(format!("lwpcheck-matrix-{}", std::process::id()));
+            tmp.clone()
+        }
+    };
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut children = Vec::new();
+    for i in 0..n {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["matrix", "--shard", &format!("{}/{n}", i + 1), "--out"])
+            .arg(&dir)
+            .args(sel.args())
+            .stdout(Stdio::null());
+        if !opts.shortest {
+            cmd.arg("--first");
+        }
+        children.push(
+            cmd.spawn()
+                .map_err(|e| format!("cannot start {}: {e}", exe.display()))?,
+        );
+    }
+    let mut failed = None;
+    for (i, mut c) in children.into_iter().enumerate() {
+        let status = c.wait().map_err(|e| e.to_string())?;
+        if !status.success() && failed.is_none() {
+            failed = Some(format!(
+                "matrix shard {}/{n} failed ({status}); its output is above",
+                i + 1
+            ));
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let mut shards = Vec::new();
+    for i in 0..n {
+        let f = shard_file(&dir, i, n);
+        shards.push(report::read(&f)?);
+        let _ = std::fs::remove_file(&f);
+    }
+    // Back into selection order: shard i holds cells i, i+n, i+2n, ...
+    let mut cells_in_order = Vec::with_capacity(cells);
+    let mut iters: Vec<_> = shards.into_iter().map(|r| r.cells.into_iter()).collect();
+    for k in 0..cells {
+        if let Some(c) = iters[k % n].next() {
+            cells_in_order.push(c);
+        }
+    }
+    let report = Report {
+        tool: report::tool(),
+        explorers: vec![explorer.to_string()],
+        selection: sel.args(),
+        wall_secs: started.elapsed().as_secs_f64(),
+        jobs: n,
+        cells: cells_in_order,
+    };
+    match &opts.out {
+        Some(d) => report::write(d, &report)?,
+        None => {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
     Ok(report)
 }
