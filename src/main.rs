@@ -137,6 +137,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         loom_report: Option<PathBuf>,
     },
+    /// Print a gate or matrix report (report.json) again as Markdown.
+    Report {
+        /// The report.json to read.
+        file: PathBuf,
+        /// Only the matrix tables, one per model (for the README).
+        #[arg(long)]
+        tables: bool,
+    },
     /// Run the whole verdict matrix under loom and shuttle (each its own
     /// build, via cargo), write report.md, report.json and one trace file
     /// per failing cell, and exit non-zero on any surprise or time-out.
@@ -284,6 +292,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { file, tables } => {
+            let r = lwpcheck::report::read(&file)?;
+            if tables {
+                print!("{}", r.tables());
+            } else {
+                print!("{}", r.markdown());
+            }
+            Ok(exit_for(&r))
         }
         Command::Replay {
             checkpoint,

@@ -331,9 +331,12 @@ pub const SHORTEST_MAX_BOUND: usize = 3;
 /// none) and return the first failing run, with the bound that found it.
 /// loom explores only executions with at most that many preemptions, and
 /// every lower bound passed, so the counterexample has the fewest
-/// preemptions any failure has. The search gets twice the cell's time (at
-/// least 10 s); `None` when it finds nothing cheaper in that time (the
-/// full run's counterexample is kept).
+/// preemptions any failure has; when every bound below the scenario's own
+/// passes, the full run's counterexample is the shortest. The search gets
+/// twice the cell's time (at least 10 s); `None` when it runs out of that,
+/// or for an unbounded scenario that needs more than
+/// [`SHORTEST_MAX_BOUND`] preemptions (the full run's counterexample is
+/// kept and the trace file says so).
 pub fn shortest(
     entry: &Entry,
     req: &Request,
@@ -372,7 +375,16 @@ pub fn shortest(
             }
         }
     }
-    Ok(None)
+    // Every bound below the scenario's own passed: the full run's
+    // counterexample, found at that bound, is already the shortest.
+    Ok(own.preemptions.map(|b| {
+        let sh = Shortest {
+            preemptions: b,
+            executions: cell.outcome.executions,
+            secs: start.elapsed().as_secs_f64(),
+        };
+        (sh, cell.clone())
+    }))
 }
 
 /// The text of a trace file: the cell, what was expected and why, the

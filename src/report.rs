@@ -255,7 +255,14 @@ impl Report {
                 c.secs
             );
         }
-        let _ = writeln!(out, "\n## The matrix\n\nEach cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N.\n");
+        let _ = writeln!(out, "\n## The matrix\n");
+        out.push_str(&self.tables());
+        out
+    }
+
+    /// The matrix, one folded table per model, with a legend.
+    pub fn tables(&self) -> String {
+        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N.\n\n");
         let mut models: Vec<&str> = Vec::new();
         for c in &self.cells {
             if !models.contains(&c.model.as_str()) {
@@ -276,31 +283,52 @@ impl Report {
     }
 }
 
+/// The column of a run: `loom/arm`, `loom/x86`, or `shuttle` (whose
+/// scheduler, which differs by scenario, gets a column of its own).
+fn column(run: &str) -> &str {
+    if run.starts_with("shuttle/") {
+        "shuttle"
+    } else {
+        run
+    }
+}
+
 /// The cells as a Markdown table: one row per (model, scenario, variant),
-/// one column per explorer run; a surprise in bold.
+/// one column per explorer run (and the shuttle scheduler); a surprise in
+/// bold.
 pub fn matrix_table(cells: &[&Record]) -> String {
-    let mut runs: Vec<&str> = Vec::new();
+    let mut cols: Vec<&str> = Vec::new();
     let mut rows: Vec<(&str, &str, &str)> = Vec::new();
     for c in cells {
-        if !runs.contains(&c.run.as_str()) {
-            runs.push(&c.run);
+        if !cols.contains(&column(&c.run)) {
+            cols.push(column(&c.run));
         }
         let key = (c.model.as_str(), c.scenario.as_str(), c.variant.as_str());
         if !rows.contains(&key) {
             rows.push(key);
         }
     }
-    let mut out = format!("| model | scenario | variant | {} |\n", runs.join(" | "));
-    let _ = writeln!(out, "| --- | --- | --- |{}", " --- |".repeat(runs.len()));
+    let shuttle = cols.contains(&"shuttle");
+    let mut out = format!(
+        "| model | scenario | variant | {}{} |\n",
+        cols.join(" | "),
+        if shuttle { " | shuttle scheduler" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "| --- | --- | --- |{}",
+        " --- |".repeat(cols.len() + usize::from(shuttle))
+    );
     for (m, s, v) in rows {
         let _ = write!(out, "| {m} | {s} | {v} |");
-        for r in &runs {
-            let text = cells
+        let mine: Vec<&&Record> = cells
+            .iter()
+            .filter(|c| (c.model.as_str(), c.scenario.as_str(), c.variant.as_str()) == (m, s, v))
+            .collect();
+        for col in &cols {
+            let text = mine
                 .iter()
-                .find(|c| {
-                    (c.model.as_str(), c.scenario.as_str(), c.variant.as_str()) == (m, s, v)
-                        && c.run == *r
-                })
+                .find(|c| column(&c.run) == *col)
                 .map(|c| {
                     let mut t = format!("{} ({}, {:.2} s)", c.verdict_text(), c.executions, c.secs);
                     if c.miss {
@@ -316,6 +344,13 @@ pub fn matrix_table(cells: &[&Record]) -> String {
                 })
                 .unwrap_or_default();
             let _ = write!(out, " {text} |");
+        }
+        if shuttle {
+            let sched = mine
+                .iter()
+                .find_map(|c| c.run.strip_prefix("shuttle/"))
+                .unwrap_or_default();
+            let _ = write!(out, " {sched} |");
         }
         out.push('\n');
     }
