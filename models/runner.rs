@@ -337,3 +337,64 @@ fn bad_loom_variable_is_a_one_line_error() {
         "{stdout}"
     );
 }
+
+/// A loom failure recorded with `checkpoint::record` replays as exactly one
+/// execution with the same events; a checkpoint edited to name another cell
+/// diverges and is refused; a loom path loom cannot load is a one-line error.
+#[test]
+fn checkpoint_records_replays_and_refuses_a_foreign_or_corrupt_file() {
+    use lwpcheck::checkpoint::{self, CheckpointFile};
+    use lwpcheck::model::Run;
+    use lwpcheck::registry::{self, Request};
+
+    let dir = std::env::temp_dir().join(format!("lwpcheck-ckpt-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ck.json");
+    let m = registry::find("tidhash").unwrap();
+    let mut req = Request::new(
+        "grow_vs_lookup",
+        "no-second-producer-barrier",
+        Run::Loom(Profile::Arm),
+    );
+    req.bounds = Some(Bounds {
+        preemptions: Some(0),
+        branches: None,
+    });
+    let recorded = checkpoint::record(&m, &req, &path).unwrap();
+    assert_eq!(failed(&recorded.outcome), FailKind::IndexOutOfBounds);
+
+    let (file, cell) = checkpoint::replay(&path).unwrap();
+    assert_eq!(cell.outcome.executions, 1, "a replay is one execution");
+    assert_eq!(failed(&cell.outcome), FailKind::IndexOutOfBounds);
+    assert_eq!(cell.outcome.trace, recorded.outcome.trace);
+    assert_eq!(file.variant, "no-second-producer-barrier");
+
+    // The same loom path, relabelled as the faithful variant: loom would
+    // replay it without a word; the digest refuses it.
+    let foreign = dir.join("foreign.json");
+    CheckpointFile {
+        variant: "faithful".into(),
+        ..file.clone()
+    }
+    .write(&foreign)
+    .unwrap();
+    let e = checkpoint::replay(&foreign).unwrap_err();
+    assert!(e.contains("diverged") && !e.contains('\n'), "{e}");
+
+    // A path loom cannot deserialize: loom would panic while loading it.
+    let corrupt = dir.join("corrupt.json");
+    let mut bad = file.clone();
+    bad.loom_path["branches"] = serde_json::json!({"entries": [{"Bogus": 1}]});
+    bad.write(&corrupt).unwrap();
+    let e = checkpoint::replay(&corrupt).unwrap_err();
+    assert!(
+        e.contains("is not a loom execution path") && !e.contains('\n'),
+        "{e}"
+    );
+
+    // A passing run writes nothing.
+    let pass = Request::new("grow_vs_lookup", "faithful", Run::Loom(Profile::Arm));
+    let e = checkpoint::record(&m, &pass, &dir.join("none.json")).unwrap_err();
+    assert!(e.contains("did not fail"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::Bounds;
+use crate::check::{Bounds, Checkpoint, Verdict};
+use crate::model::{Cell, Run};
+use crate::registry::{self, Entry, Request};
 
 /// The format tag of the file.
 pub const FORMAT: &str = "lwpcheck-loom-checkpoint/1";
@@ -103,6 +105,93 @@ impl CheckpointFile {
         }
         Ok(file)
     }
+}
+
+/// Run `req` (a loom cell of `m`) again with loom recording every
+/// execution's path, and write its failing execution to `path` as an
+/// lwpcheck checkpoint. Returns the recorded cell.
+pub fn record(m: &Entry, req: &Request, path: &Path) -> Result<Cell, String> {
+    let Run::Loom(profile) = req.run else {
+        return Err("checkpoints are loom's: a shuttle failure replays from its schedule".into());
+    };
+    if !req.plan.is_empty() {
+        return Err(
+            "a run with --weaken cannot be checkpointed (the file does not carry the plan)".into(),
+        );
+    }
+    let raw = path.with_extension("loom-path.tmp");
+    let mut r = req.clone();
+    r.checkpoint = Some(Checkpoint::Record(raw.clone()));
+    let cell = (m.run)(&r)?;
+    let Verdict::Fail(f) = &cell.outcome.verdict else {
+        let _ = std::fs::remove_file(&raw);
+        return Err("the recording run did not fail: no checkpoint written".into());
+    };
+    let text = std::fs::read_to_string(&raw)
+        .map_err(|e| format!("loom wrote no checkpoint at {}: {e}", raw.display()))?;
+    let _ = std::fs::remove_file(&raw);
+    let loom_path: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("loom's checkpoint is not JSON: {e}"))?;
+    let b = req
+        .bounds
+        .unwrap_or((m.scenario)(&req.scenario)?.loom_bounds);
+    CheckpointFile {
+        format: FORMAT.into(),
+        tool: crate::report::tool(),
+        model: cell.model.into(),
+        scenario: cell.scenario.into(),
+        variant: cell.variant.into(),
+        profile: profile.name().into(),
+        preemptions: b.preemptions,
+        branches: b.branches,
+        failure: format!(
+            "{}: {}",
+            f.kind,
+            f.message.lines().next().unwrap_or_default()
+        ),
+        trace_digest: digest(&cell.outcome.trace),
+        loom_path,
+    }
+    .write(path)?;
+    Ok(cell)
+}
+
+/// Replay the execution recorded in `path` (loom build): exactly one
+/// execution. A file that cannot be read or loaded, names an unknown cell,
+/// or whose replay does not reproduce the recorded events is a one-line
+/// error.
+pub fn replay(path: &Path) -> Result<(CheckpointFile, Cell), String> {
+    let file = CheckpointFile::read(path)?;
+    let m = registry::find(&file.model)?;
+    (m.scenario)(&file.scenario)?;
+    (m.check_variant)(&file.variant)?;
+    let profile = registry::profile(&file.profile)?;
+    let raw = std::env::temp_dir().join(format!(
+        "lwpcheck-replay-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&raw, file.loom_path.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
+    let mut req = Request::new(&file.scenario, &file.variant, Run::Loom(profile));
+    req.bounds = Some(file.bounds());
+    req.checkpoint = Some(Checkpoint::Replay(raw.clone()));
+    let result = (m.run)(&req);
+    let _ = std::fs::remove_file(&raw);
+    let cell = result?;
+    let got = digest(&cell.outcome.trace);
+    if got != file.trace_digest {
+        return Err(format!(
+            "the replay of {} diverged from the recorded execution (events digest {got}, recorded {}): it does not fit {} / {} / {} in this build (did the model change since it was recorded?); replayed as: {}",
+            path.display(),
+            file.trace_digest,
+            cell.model,
+            cell.scenario,
+            cell.variant,
+            cell.outcome.summary_verdict()
+        ));
+    }
+    Ok((file, cell))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ macro_rules! print {
 }
 
 use clap::{Args, Parser, Subcommand};
-use lwpcheck::check::{Bounds, Checkpoint, Explorer, Verdict};
+use lwpcheck::check::{Bounds, Explorer, Verdict};
 use lwpcheck::checkpoint::CheckpointFile;
 use lwpcheck::matrix::{self, Only, Options, Selection};
 use lwpcheck::model::{Cell, Run};
@@ -471,7 +471,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
                 if let Some(path) = &checkpoint {
-                    record_checkpoint(&m, &req, shown_bounds, shown, path)?;
+                    let mut r = req.clone();
+                    r.bounds = shown_bounds;
+                    lwpcheck::checkpoint::record(&m, &r, path)?;
+                    println!(
+                        "checkpoint written: {} (replay: {} replay --checkpoint {})",
+                        path.display(),
+                        registry::build_hint("loom"),
+                        path.display()
+                    );
                 }
             } else if checkpoint.is_some() {
                 println!("no failure: no checkpoint written");
@@ -602,60 +610,6 @@ fn exit_for(report: &lwpcheck::report::Report) -> ExitCode {
     }
 }
 
-/// Re-run the shown execution's bounds with loom recording its path, and
-/// wrap loom's file with the cell it belongs to.
-fn record_checkpoint(
-    m: &registry::Entry,
-    req: &Request,
-    bounds: Option<Bounds>,
-    shown: &Cell,
-    path: &std::path::Path,
-) -> Result<(), String> {
-    let Run::Loom(profile) = shown.run else {
-        return Err("--checkpoint is loom's".into());
-    };
-    let raw = path.with_extension("loom-path.tmp");
-    let mut r = req.clone();
-    r.bounds = bounds;
-    r.checkpoint = Some(Checkpoint::Record(raw.clone()));
-    let again = (m.run)(&r)?;
-    let Verdict::Fail(f) = &again.outcome.verdict else {
-        let _ = std::fs::remove_file(&raw);
-        return Err("the recording run did not fail again: no checkpoint written".into());
-    };
-    let text = std::fs::read_to_string(&raw)
-        .map_err(|e| format!("loom wrote no checkpoint at {}: {e}", raw.display()))?;
-    let _ = std::fs::remove_file(&raw);
-    let loom_path: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("loom's checkpoint is not JSON: {e}"))?;
-    let b = bounds.unwrap_or_default();
-    CheckpointFile {
-        format: lwpcheck::checkpoint::FORMAT.into(),
-        tool: lwpcheck::report::tool(),
-        model: shown.model.into(),
-        scenario: shown.scenario.into(),
-        variant: shown.variant.into(),
-        profile: profile.name().into(),
-        preemptions: b.preemptions,
-        branches: b.branches,
-        failure: format!(
-            "{}: {}",
-            f.kind,
-            f.message.lines().next().unwrap_or_default()
-        ),
-        trace_digest: lwpcheck::checkpoint::digest(&again.outcome.trace),
-        loom_path,
-    }
-    .write(path)?;
-    println!(
-        "checkpoint written: {} (replay: {} replay --checkpoint {})",
-        path.display(),
-        registry::build_hint("loom"),
-        path.display()
-    );
-    Ok(())
-}
-
 fn replay(
     checkpoint: Option<PathBuf>,
     schedule: Option<String>,
@@ -664,7 +618,7 @@ fn replay(
     variant: String,
 ) -> Result<ExitCode, String> {
     let explorer = matrix::explorer()?;
-    let (m, mut req, recorded) = match (checkpoint, schedule) {
+    match (checkpoint, schedule) {
         (Some(path), None) => {
             if explorer != "loom" {
                 return Err(format!(
@@ -686,18 +640,8 @@ fn replay(
                     ));
                 }
             }
-            let m = registry::find(&file.model)?;
-            (m.scenario)(&file.scenario)?;
-            (m.check_variant)(&file.variant)?;
-            let profile = registry::profile(&file.profile)?;
-            let raw =
-                std::env::temp_dir().join(format!("lwpcheck-replay-{}.json", std::process::id()));
-            std::fs::write(&raw, file.loom_path.to_string())
-                .map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
-            let mut req = Request::new(&file.scenario, &file.variant, Run::Loom(profile));
-            req.bounds = Some(file.bounds());
-            req.checkpoint = Some(Checkpoint::Replay(raw));
-            (m, req, Some(file))
+            let (file, cell) = lwpcheck::checkpoint::replay(&path)?;
+            Ok(show_replay(&cell, Some(&file)))
         }
         (None, Some(sch)) => {
             if explorer != "shuttle" {
@@ -723,32 +667,15 @@ fn replay(
             let info = (m.scenario)(&scenario)?;
             let mut req = Request::new(&scenario, &variant, Run::Shuttle(info.shuttle));
             req.schedule = Some(sch);
-            (m, req, None)
+            let cell = (m.run)(&req)?;
+            Ok(show_replay(&cell, None))
         }
-        _ => {
-            return Err(
-                "replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into(),
-            )
-        }
-    };
-    let result = (m.run)(&req);
-    if let Some(Checkpoint::Replay(raw)) = req.checkpoint.take() {
-        let _ = std::fs::remove_file(raw);
+        _ => Err("replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into()),
     }
-    let cell = result?;
-    if let Some(file) = &recorded {
-        let got = lwpcheck::checkpoint::digest(&cell.outcome.trace);
-        if got != file.trace_digest {
-            return Err(format!(
-                "the replay diverged from the recorded execution (events digest {got}, recorded {}): the checkpoint does not fit {} / {} / {} in this build (did the model change since it was recorded?); replayed as: {}",
-                file.trace_digest,
-                cell.model,
-                cell.scenario,
-                cell.variant,
-                cell.outcome.summary_verdict()
-            ));
-        }
-    }
+}
+
+/// Print a replayed cell; the exit status says whether it failed again.
+fn show_replay(cell: &Cell, recorded: Option<&CheckpointFile>) -> ExitCode {
     println!("{}", cell.row());
     if let Some(file) = &recorded {
         println!(
@@ -761,11 +688,11 @@ fn replay(
             println!(
                 "the replayed execution passed: it no longer reproduces the failure in this build"
             );
-            Ok(ExitCode::FAILURE)
+            ExitCode::FAILURE
         }
         Verdict::Fail(_) => {
             println!("\n{}", cell.outcome.counterexample());
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
     }
 }
