@@ -550,22 +550,7 @@ fn run_matrix(
         print!("{}", lwpcheck::report::matrix_table(&cells));
     } else {
         for c in &report.cells {
-            println!(
-                "{:<13} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
-                c.model,
-                c.scenario,
-                c.variant,
-                c.run,
-                c.expected,
-                c.verdict_text(),
-                c.executions,
-                c.secs,
-                if c.surprise.is_some() {
-                    "  SURPRISE"
-                } else {
-                    ""
-                }
-            );
+            println!("{}", c.row());
         }
     }
     Ok(match &out {

@@ -185,22 +185,11 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
             rec.verdict_text(),
             rec.executions,
             rec.secs,
-            if rec.surprise.is_some() {
-                "  SURPRISE"
-            } else {
-                ""
-            }
+            rec.surprise_mark()
         );
         cells.push(rec);
     }
-    let report = Report {
-        tool: report::tool(),
-        explorers: vec![explorer.to_string()],
-        selection: sel.args(),
-        wall_secs: started.elapsed().as_secs_f64(),
-        jobs: 1,
-        cells,
-    };
+    let report = Report::new(explorer, &sel.args(), started, 1, cells);
     match (&opts.out, opts.shard) {
         (Some(dir), None) => report::write(dir, &report)?,
         (Some(dir), Some((i, n))) => {
@@ -276,14 +265,7 @@ fn run_sharded(
             cells_in_order.push(c);
         }
     }
-    let report = Report {
-        tool: report::tool(),
-        explorers: vec![explorer.to_string()],
-        selection: sel.args(),
-        wall_secs: started.elapsed().as_secs_f64(),
-        jobs: n,
-        cells: cells_in_order,
-    };
+    let report = Report::new(explorer, &sel.args(), started, n, cells_in_order);
     match &opts.out {
         Some(d) => report::write(d, &report)?,
         None => {

@@ -127,6 +127,32 @@ impl Record {
         }
     }
 
+    /// One text row: model, scenario, variant, run, expected, verdict,
+    /// executions, seconds, and `SURPRISE` when it is one.
+    pub fn row(&self) -> String {
+        format!(
+            "{:<13} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
+            self.model,
+            self.scenario,
+            self.variant,
+            self.run,
+            self.expected,
+            self.verdict_text(),
+            self.executions,
+            self.secs,
+            self.surprise_mark()
+        )
+    }
+
+    /// `"  SURPRISE"` for a surprise, else empty.
+    pub fn surprise_mark(&self) -> &'static str {
+        if self.surprise.is_some() {
+            "  SURPRISE"
+        } else {
+            ""
+        }
+    }
+
     /// `fail <kind>` or `pass`.
     pub fn verdict_text(&self) -> String {
         match &self.kind {
@@ -163,6 +189,24 @@ pub fn reproduce(model: &str, scenario: &str, variant: &str, run: Run) -> String
 }
 
 impl Report {
+    /// The report of one explorer's run that started at `started`.
+    pub fn new(
+        explorer: &str,
+        sel: &[String],
+        started: std::time::Instant,
+        jobs: usize,
+        cells: Vec<Record>,
+    ) -> Report {
+        Report {
+            tool: tool(),
+            explorers: vec![explorer.to_string()],
+            selection: sel.to_vec(),
+            wall_secs: started.elapsed().as_secs_f64(),
+            jobs,
+            cells,
+        }
+    }
+
     /// Cells that are surprises.
     pub fn surprises(&self) -> impl Iterator<Item = &Record> {
         self.cells.iter().filter(|c| c.surprise.is_some())
