@@ -398,3 +398,57 @@ fn checkpoint_records_replays_and_refuses_a_foreign_or_corrupt_file() {
     assert!(e.contains("did not fail"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The matrix writes report.json, report.md and, for every failing cell, a
+/// trace file (with its shortest counterexample) and an HTML page beside it;
+/// a stale trace from an earlier run is removed.
+#[test]
+fn matrix_writes_reports_and_one_trace_per_failing_cell() {
+    use lwpcheck::matrix::{self, Options, Selection};
+    let dir = std::env::temp_dir().join(format!("lwpcheck-matrix-test-{}", std::process::id()));
+    let stale = dir.join("traces/stale.txt");
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, "old").unwrap();
+    let sel = Selection {
+        model: Some("tidhash".into()),
+        scenario: Some("grow_vs_lookup".into()),
+        variant: None,
+        profile: Some("arm".into()),
+    };
+    let opts = Options {
+        jobs: 1,
+        out: Some(dir.clone()),
+        shortest: true,
+        shard: None,
+    };
+    let report = matrix::run(&sel, &opts).unwrap();
+    assert!(report.ok(), "{}", report.markdown());
+    assert!(!stale.exists(), "a stale trace file survived");
+    let failing: Vec<_> = report.cells.iter().filter(|c| c.kind.is_some()).collect();
+    assert!(failing.len() >= 5, "{}", report.summary());
+    for c in &failing {
+        let t = c
+            .trace_file
+            .as_deref()
+            .expect("a failing cell has a trace file");
+        let text = std::fs::read_to_string(dir.join(t)).unwrap();
+        assert!(text.contains(&format!(
+            "cell:      tidhash / grow_vs_lookup / {}",
+            c.variant
+        )));
+        assert!(text.contains("FAILED:"), "{text}");
+        let sh = c
+            .shortest
+            .expect("every failure here has a shortest counterexample");
+        assert!(
+            text.contains(&format!("--preemptions {}", sh.preemptions)),
+            "{text}"
+        );
+        assert!(dir.join(t.replace(".txt", ".html")).exists());
+    }
+    let back = lwpcheck::report::read(&dir.join("report.json")).unwrap();
+    assert_eq!(back, report);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("**as expected**"), "{md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -25,8 +25,8 @@ use crate::sync::Profile;
 pub struct Selection {
     /// Only this model.
     pub model: Option<String>,
-    /// Only this scenario (of every selected model that has it; an unknown
-    /// name is an error).
+    /// Only this scenario (of every selected model that has it; a name no
+    /// selected model has is an error).
     pub scenario: Option<String>,
     /// Only this variant.
     pub variant: Option<String>,
@@ -66,12 +66,22 @@ impl Selection {
             None => Profile::ALL.to_vec(),
         };
         let mut out = Vec::new();
+        let mut unknown = None;
         for m in models {
-            if let Some(s) = &self.scenario {
-                (m.scenario)(s)?;
-            }
-            if let Some(v) = &self.variant {
-                (m.check_variant)(v)?;
+            // A scenario or variant name another model lacks narrows to the
+            // models that have it; unknown to all of them, it is an error.
+            let names = self
+                .scenario
+                .as_ref()
+                .map(|s| (m.scenario)(s).map(|_| ()))
+                .into_iter()
+                .chain(self.variant.as_ref().map(|v| (m.check_variant)(v)));
+            if let Some(Err(e)) = names.into_iter().find(Result::is_err) {
+                if self.model.is_some() {
+                    return Err(e);
+                }
+                unknown.get_or_insert(e);
+                continue;
             }
             if explorer == "shuttle" {
                 if let Some(why) = m.no_shuttle {
@@ -101,7 +111,7 @@ impl Selection {
             }
         }
         if out.is_empty() {
-            return Err("no cell matches the selection".into());
+            return Err(unknown.unwrap_or_else(|| "no cell matches the selection".into()));
         }
         Ok(out)
     }
@@ -153,6 +163,14 @@ pub fn explorer() -> Result<&'static str, String> {
 pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
     let explorer = explorer()?;
     let requests = sel.requests(explorer)?;
+    if let (Some(dir), None) = (&opts.out, opts.shard) {
+        // Trace files of an earlier run would otherwise outlive their cells.
+        let traces = dir.join("traces");
+        if traces.exists() {
+            std::fs::remove_dir_all(&traces)
+                .map_err(|e| format!("cannot clear {}: {e}", traces.display()))?;
+        }
+    }
     if opts.jobs > 1 && opts.shard.is_none() && requests.len() > 1 {
         return run_sharded(sel, opts, explorer, requests.len());
     }
@@ -241,7 +259,8 @@ fn run_sharded(
     let mut failed = None;
     for (i, mut c) in children.into_iter().enumerate() {
         let status = c.wait().map_err(|e| e.to_string())?;
-        if !status.success() && failed.is_none() {
+        // 0: as expected; 1: surprises, which are in the shard's report.
+        if !matches!(status.code(), Some(0 | 1)) && failed.is_none() {
             failed = Some(format!(
                 "matrix shard {}/{n} failed ({status}); its output is above",
                 i + 1
@@ -510,4 +529,55 @@ pub fn gate(sel: &Selection, only: Only, jobs: usize, out: &Path) -> Result<Repo
     let merged = report::merge(parts, started.elapsed().as_secs_f64());
     report::write(out, &merged)?;
     Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(model: Option<&str>, scenario: Option<&str>, variant: Option<&str>) -> Selection {
+        Selection {
+            model: model.map(String::from),
+            scenario: scenario.map(String::from),
+            variant: variant.map(String::from),
+            profile: None,
+        }
+    }
+
+    #[test]
+    fn a_scenario_narrows_to_the_models_that_have_it() {
+        let r = sel(None, Some("grow_vs_lookup"), None)
+            .requests("loom")
+            .unwrap();
+        let mut models: Vec<&str> = r.iter().map(|(m, _)| m.name).collect();
+        models.dedup();
+        assert_eq!(models, ["tidhash", "tidhash-epoch"]);
+        // 12 + 3 variants, 2 profiles each.
+        assert_eq!(r.len(), 30);
+        let e = sel(None, Some("nope"), None).requests("loom").unwrap_err();
+        assert!(
+            e.contains("unknown scenario 'nope'") && !e.contains('\n'),
+            "{e}"
+        );
+        let e = sel(Some("lwplock"), Some("grow_vs_lookup"), None)
+            .requests("loom")
+            .unwrap_err();
+        assert!(e.contains("of model lwplock"), "{e}");
+        let e = sel(None, None, Some("nope"))
+            .requests("shuttle")
+            .unwrap_err();
+        assert!(e.contains("'nope'") && e.contains("accepted"), "{e}");
+    }
+
+    #[test]
+    fn shuttle_skips_models_it_does_not_check_unless_named() {
+        let all = sel(None, None, None).requests("shuttle").unwrap();
+        assert!(all.iter().all(|(m, _)| m.no_shuttle.is_none()));
+        let e = sel(Some("tidhash-epoch"), None, None)
+            .requests("shuttle")
+            .unwrap_err();
+        assert!(e.contains("not checked by shuttle"), "{e}");
+        let args = sel(Some("tidhash"), None, Some("faithful")).args();
+        assert_eq!(args, ["--model", "tidhash", "--variant", "faithful"]);
+    }
 }
