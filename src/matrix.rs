@@ -544,6 +544,13 @@ mod tests {
         }
     }
 
+    fn err(s: Selection, explorer: &str) -> String {
+        match s.requests(explorer) {
+            Ok(r) => panic!("expected an error, got {} cells", r.len()),
+            Err(e) => e,
+        }
+    }
+
     #[test]
     fn a_scenario_narrows_to_the_models_that_have_it() {
         let r = sel(None, Some("grow_vs_lookup"), None)
@@ -554,18 +561,14 @@ mod tests {
         assert_eq!(models, ["tidhash", "tidhash-epoch"]);
         // 12 + 3 variants, 2 profiles each.
         assert_eq!(r.len(), 30);
-        let e = sel(None, Some("nope"), None).requests("loom").unwrap_err();
+        let e = err(sel(None, Some("nope"), None), "loom");
         assert!(
             e.contains("unknown scenario 'nope'") && !e.contains('\n'),
             "{e}"
         );
-        let e = sel(Some("lwplock"), Some("grow_vs_lookup"), None)
-            .requests("loom")
-            .unwrap_err();
+        let e = err(sel(Some("lwplock"), Some("grow_vs_lookup"), None), "loom");
         assert!(e.contains("of model lwplock"), "{e}");
-        let e = sel(None, None, Some("nope"))
-            .requests("shuttle")
-            .unwrap_err();
+        let e = err(sel(None, None, Some("nope")), "shuttle");
         assert!(e.contains("'nope'") && e.contains("accepted"), "{e}");
     }
 
@@ -573,9 +576,7 @@ mod tests {
     fn shuttle_skips_models_it_does_not_check_unless_named() {
         let all = sel(None, None, None).requests("shuttle").unwrap();
         assert!(all.iter().all(|(m, _)| m.no_shuttle.is_none()));
-        let e = sel(Some("tidhash-epoch"), None, None)
-            .requests("shuttle")
-            .unwrap_err();
+        let e = err(sel(Some("tidhash-epoch"), None, None), "shuttle");
         assert!(e.contains("not checked by shuttle"), "{e}");
         let args = sel(Some("tidhash"), None, Some("faithful")).args();
         assert_eq!(args, ["--model", "tidhash", "--variant", "faithful"]);
