@@ -329,8 +329,8 @@ impl Outcome {
 /// free, leak).
 #[track_caller]
 pub fn violation(kind: FailKind, message: impl fmt::Display) -> ! {
-    crate::sync::note_failing_thread();
     PENDING_KIND.with(|k| *k.borrow_mut() = Some(kind));
+    crate::sync::note_failing_thread();
     panic!("{kind}: {message}");
 }
 

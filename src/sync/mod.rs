@@ -340,7 +340,8 @@ pub(crate) fn begin_execution() {
 /// by [`crate::check::violation`] before it panics).
 pub(crate) fn note_failing_thread() {
     #[cfg(any(loom, shuttle))]
-    if trace::recording() {
+    if trace::recording() && trace::with_state(|st| st.executing()) == Some(true) {
+        // (Outside an execution, loom's `thread::current` would panic.)
         let (key, name) = thread::current_key();
         trace::with_state(|st| st.set_failing(key, name.as_deref()));
     }

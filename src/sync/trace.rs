@@ -366,6 +366,12 @@ impl State {
         });
     }
 
+    /// True once the runner has started an execution (`begin_execution`):
+    /// only then is there an explorer thread to ask who is running.
+    pub(crate) fn executing(&self) -> bool {
+        !self.threads.is_empty()
+    }
+
     /// Remember that the thread `key` raised the failure (the first one
     /// to do so in this execution).
     pub(crate) fn set_failing(&mut self, key: String, name: Option<&str>) {
