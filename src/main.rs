@@ -396,6 +396,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     ..info.loom_bounds
                 }),
             };
+            if !weaken.is_empty() && (checkpoint.is_some() || html.is_some()) {
+                return Err(
+                    "--weaken prints its counterexample only: drop --checkpoint and --html".into(),
+                );
+            }
             if checkpoint.is_some() && !matches!(run, Run::Loom(_)) {
                 return Err(
                     "--checkpoint is loom's: a shuttle failure replays from its schedule (printed with the counterexample)".into(),
@@ -442,8 +447,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if !first {
                     if let Some((sh, c)) = matrix::shortest(&m, &req, &cell)? {
                         println!(
-                            "shown: the counterexample with the fewest preemptions, found at loom preemption bound {} (every lower bound passed; {} executions)",
-                            sh.preemptions, sh.executions
+                            "shown: the counterexample with the fewest preemptions, {}, execution {} of that run",
+                            sh.describe(),
+                            sh.executions
                         );
                         shown_bounds = Some(Bounds {
                             preemptions: Some(sh.preemptions),

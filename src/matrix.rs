@@ -410,9 +410,8 @@ pub fn trace_text(rec: &Record, shown: &Cell) -> String {
     }
     match rec.shortest {
         Some(sh) => s.push_str(&format!(
-            "shown:     the counterexample with the fewest preemptions: found at loom preemption bound {}{}, execution {} of that run: {}\nreproduce: {} --preemptions {}\n",
-            sh.preemptions,
-            if sh.preemptions == 0 { " (it needs no preemption)" } else { " (every lower bound passed)" },
+            "shown:     the counterexample with the fewest preemptions: {}, execution {} of that run: {}\nreproduce: {} --preemptions {}\n",
+            sh.describe(),
             sh.executions,
             shown.outcome.summary_verdict(),
             rec.reproduce,

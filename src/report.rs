@@ -91,6 +91,21 @@ pub struct Shortest {
     pub secs: f64,
 }
 
+impl Shortest {
+    /// "found at loom preemption bound N (why that is the fewest)".
+    pub fn describe(&self) -> String {
+        format!(
+            "found at loom preemption bound {} ({})",
+            self.preemptions,
+            if self.preemptions == 0 {
+                "it needs no preemption"
+            } else {
+                "every lower bound passed"
+            }
+        )
+    }
+}
+
 impl Record {
     /// The record of a checked cell (without trace file or shortest search).
     pub fn of(c: &Cell) -> Record {
