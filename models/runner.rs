@@ -363,7 +363,8 @@ fn checkpoint_records_replays_and_refuses_a_foreign_or_corrupt_file() {
     let recorded = checkpoint::record(&m, &req, &path).unwrap();
     assert_eq!(failed(&recorded.outcome), FailKind::IndexOutOfBounds);
 
-    let (file, cell) = checkpoint::replay(&path).unwrap();
+    let file = CheckpointFile::read(&path).unwrap();
+    let cell = checkpoint::replay(&path, &file).unwrap();
     assert_eq!(cell.outcome.executions, 1, "a replay is one execution");
     assert_eq!(failed(&cell.outcome), FailKind::IndexOutOfBounds);
     assert_eq!(cell.outcome.trace, recorded.outcome.trace);
@@ -378,7 +379,8 @@ fn checkpoint_records_replays_and_refuses_a_foreign_or_corrupt_file() {
     }
     .write(&foreign)
     .unwrap();
-    let e = checkpoint::replay(&foreign).unwrap_err();
+    let f = CheckpointFile::read(&foreign).unwrap();
+    let e = checkpoint::replay(&foreign, &f).unwrap_err();
     assert!(e.contains("diverged") && !e.contains('\n'), "{e}");
 
     // A path loom cannot deserialize: loom would panic while loading it.
@@ -386,7 +388,8 @@ fn checkpoint_records_replays_and_refuses_a_foreign_or_corrupt_file() {
     let mut bad = file.clone();
     bad.loom_path["branches"] = serde_json::json!({"entries": [{"Bogus": 1}]});
     bad.write(&corrupt).unwrap();
-    let e = checkpoint::replay(&corrupt).unwrap_err();
+    let f = CheckpointFile::read(&corrupt).unwrap();
+    let e = checkpoint::replay(&corrupt, &f).unwrap_err();
     assert!(
         e.contains("is not a loom execution path") && !e.contains('\n'),
         "{e}"

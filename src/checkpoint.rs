@@ -156,12 +156,11 @@ pub fn record(m: &Entry, req: &Request, path: &Path) -> Result<Cell, String> {
     Ok(cell)
 }
 
-/// Replay the execution recorded in `path` (loom build): exactly one
-/// execution. A file that cannot be read or loaded, names an unknown cell,
-/// or whose replay does not reproduce the recorded events is a one-line
-/// error.
-pub fn replay(path: &Path) -> Result<(CheckpointFile, Cell), String> {
-    let file = CheckpointFile::read(path)?;
+/// Replay `file`, read from `path` with [`CheckpointFile::read`] (loom
+/// build): exactly one execution. A file that names an unknown cell, that
+/// loom cannot load, or whose replay does not reproduce the recorded events
+/// is a one-line error.
+pub fn replay(path: &Path, file: &CheckpointFile) -> Result<Cell, String> {
     let m = registry::find(&file.model)?;
     (m.scenario)(&file.scenario)?;
     (m.check_variant)(&file.variant)?;
@@ -191,7 +190,7 @@ pub fn replay(path: &Path) -> Result<(CheckpointFile, Cell), String> {
             cell.outcome.summary_verdict()
         ));
     }
-    Ok((file, cell))
+    Ok(cell)
 }
 
 #[cfg(test)]

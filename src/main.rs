@@ -631,7 +631,7 @@ fn replay(
                     ));
                 }
             }
-            let (file, cell) = lwpcheck::checkpoint::replay(&path)?;
+            let cell = lwpcheck::checkpoint::replay(&path, &file)?;
             Ok(show_replay(&cell, Some(&file)))
         }
         (None, Some(sch)) => {

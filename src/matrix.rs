@@ -479,27 +479,27 @@ pub fn gate(sel: &Selection, only: Only, jobs: usize, out: &Path) -> Result<Repo
         Only::Loom => &["loom"],
         Only::Shuttle => &["shuttle"],
     };
-    let mut any = false;
-    for e in explorers {
+    // Validate every name before building anything; keep the explorers
+    // that have cells in the selection.
+    let mut chosen = Vec::new();
+    for &e in explorers {
         match sel.requests(e) {
-            Ok(_) => any = true,
+            Ok(_) => chosen.push(e),
             // A shuttle-less model selected with both explorers: loom only.
-            Err(msg) if msg.contains("is not checked by shuttle") && explorers.len() > 1 => {}
+            Err(msg) if msg.contains("is not checked by shuttle") && explorers.len() > 1 => {
+                eprintln!("gate: no {e} cells in the selection");
+            }
             Err(msg) => return Err(msg),
         }
     }
-    if !any {
+    if chosen.is_empty() {
         return Err("no cell matches the selection".into());
     }
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let mut parts = Vec::new();
-    for &e in explorers {
-        if sel.requests(e).is_err() {
-            eprintln!("gate: no {e} cells in the selection");
-            continue;
-        }
+    for e in chosen {
         let dir = out.join(e);
         eprintln!(
             "gate: {e} matrix (RUSTFLAGS=\"{}\"), report in {}",

@@ -242,22 +242,7 @@ impl Cell {
     /// One matrix row: model, scenario, variant, run, expected, actual,
     /// executions, time.
     pub fn row(&self) -> String {
-        format!(
-            "{:<10} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
-            self.model,
-            self.scenario,
-            self.variant,
-            self.run.to_string(),
-            self.expectation.expected.to_string(),
-            self.outcome.summary_verdict(),
-            self.outcome.executions,
-            self.outcome.elapsed.as_secs_f64(),
-            if self.surprise().is_some() {
-                "  SURPRISE"
-            } else {
-                ""
-            }
-        )
+        crate::report::Record::of(self).row()
     }
 }
 

@@ -314,10 +314,7 @@ impl Outcome {
     pub fn summary(&self) -> String {
         format!(
             "{} ({} executions, {:.3} s)",
-            match &self.verdict {
-                Verdict::Pass => "pass".to_string(),
-                Verdict::Fail(f) => format!("fail {}", f.kind),
-            },
+            self.summary_verdict(),
             self.executions,
             self.elapsed.as_secs_f64()
         )
