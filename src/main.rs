@@ -38,11 +38,12 @@ macro_rules! print {
 }
 
 use clap::{Args, Parser, Subcommand};
-use lwpcheck::check::{Bounds, Explorer, Verdict};
-use lwpcheck::checkpoint::CheckpointFile;
-use lwpcheck::matrix::{self, Only, Options, Selection};
+use lwpcheck::explore::{Bounds, Schedule, Verdict};
 use lwpcheck::model::{Cell, Run};
-use lwpcheck::registry::{self, Request};
+use lwpcheck::sync::Backend;
+use lwpcheck::tool::checkpoint::CheckpointFile;
+use lwpcheck::tool::matrix::{self, Only, Options, Selection};
+use lwpcheck::tool::registry::{self, Request};
 
 #[derive(Parser)]
 #[command(
@@ -279,13 +280,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let loom = loom_report
                 .as_deref()
-                .map(lwpcheck::report::read)
+                .map(lwpcheck::tool::report::read)
                 .transpose()?;
             let started = std::time::Instant::now();
-            let rows = lwpcheck::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
-                eprintln!("{l}")
-            })?;
-            print!("{}", lwpcheck::firstfail::markdown(&rows));
+            let rows =
+                lwpcheck::tool::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
+                    eprintln!("{l}")
+                })?;
+            print!("{}", lwpcheck::tool::firstfail::markdown(&rows));
             eprintln!(
                 "{} seeded bugs, {:.1} s",
                 rows.len(),
@@ -294,7 +296,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { file, tables } => {
-            let r = lwpcheck::report::read(&file)?;
+            let r = lwpcheck::tool::report::read(&file)?;
             if tables {
                 print!("{}", r.tables());
             } else {
@@ -321,13 +323,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Some(p) => vec![registry::profile(p)?],
                 None => lwpcheck::sync::Profile::ALL.to_vec(),
             };
-            let opts = lwpcheck::audit::AuditOptions {
+            let opts = lwpcheck::tool::audit::AuditOptions {
                 model,
                 scenario,
                 profiles,
                 sites: site,
             };
-            let audit = lwpcheck::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
+            let audit = lwpcheck::tool::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
             print!("{}", audit.render(markdown, counterexamples));
             Ok(ExitCode::SUCCESS)
         }
@@ -364,7 +366,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             weaken,
         } => {
             let m = registry::find(&model)?;
-            let plan = lwpcheck::audit::plan_from_args(&weaken)?;
+            let plan = lwpcheck::tool::audit::plan_from_args(&weaken)?;
             if !weaken.is_empty() && explorer != "loom" {
                 return Err("--weaken needs the loom explorer".into());
             }
@@ -372,7 +374,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let run = match explorer.as_str() {
                 "loom" => Run::Loom(registry::profile(&profile)?),
                 "shuttle" => Run::Shuttle(match &schedules {
-                    Some(s) => s.parse::<Explorer>().map_err(|e| e.0)?,
+                    Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
                     None => info.shuttle,
                 }),
                 other => {
@@ -411,7 +413,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             req.plan = plan;
             let cell = (m.run)(&req)?;
             if !weaken.is_empty() {
-                lwpcheck::audit::check_weakened_sites(
+                lwpcheck::tool::audit::check_weakened_sites(
                     &weaken,
                     &cell.outcome.sites,
                     &model,
@@ -426,21 +428,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     weaken.join(" "),
                     cell.outcome.summary()
                 );
-                let ce = cell.outcome.counterexample();
+                let ce = lwpcheck::view::counterexample(&cell.outcome);
                 if !ce.is_empty() {
                     println!("\n{ce}");
                 }
                 return Ok(match cell.outcome.verdict {
-                    lwpcheck::check::Verdict::Pass => ExitCode::SUCCESS,
+                    lwpcheck::explore::Verdict::Pass => ExitCode::SUCCESS,
                     _ => ExitCode::FAILURE,
                 });
             }
-            println!("{}", cell.row());
+            println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
             println!(
                 "expected: {} ({})",
                 cell.expectation.expected, cell.expectation.reason
             );
-            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::check::FailKind::TimedOut);
+            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::explore::FailKind::TimedOut);
             let mut shown_bounds = req.bounds;
             if failed {
                 let mut shown = None;
@@ -460,9 +462,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 let shown = shown.as_ref().unwrap_or(&cell);
                 let ce = if flat {
-                    shown.outcome.counterexample_flat()
+                    lwpcheck::view::counterexample_flat(&shown.outcome)
                 } else {
-                    shown.outcome.counterexample()
+                    lwpcheck::view::counterexample(&shown.outcome)
                 };
                 println!("\n{ce}");
                 if let Some(path) = &html {
@@ -470,7 +472,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         "{} / {} / {} / {}",
                         shown.model, shown.scenario, shown.variant, shown.run
                     );
-                    if let Some(page) = shown.outcome.counterexample_html(&title) {
+                    if let Some(page) = lwpcheck::view::counterexample_html(&shown.outcome, &title)
+                    {
                         std::fs::write(path, page)
                             .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?;
                         println!("counterexample page: {}", path.display());
@@ -479,11 +482,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if let Some(path) = &checkpoint {
                     let mut r = req.clone();
                     r.bounds = shown_bounds;
-                    lwpcheck::checkpoint::record(&m, &r, path)?;
+                    lwpcheck::tool::checkpoint::record(&m, &r, path)?;
                     println!(
                         "checkpoint written: {} (replay: {} replay --checkpoint {})",
                         path.display(),
-                        registry::build_hint("loom"),
+                        registry::build_hint(Backend::Loom),
                         path.display()
                     );
                 }
@@ -552,8 +555,8 @@ fn run_matrix(
         return Ok(exit_for(&report));
     }
     if markdown {
-        let cells: Vec<&lwpcheck::report::Record> = report.cells.iter().collect();
-        print!("{}", lwpcheck::report::matrix_table(&cells));
+        let cells: Vec<&lwpcheck::tool::report::Record> = report.cells.iter().collect();
+        print!("{}", lwpcheck::tool::report::matrix_table(&cells));
     } else {
         for c in &report.cells {
             println!("{}", c.row());
@@ -569,7 +572,7 @@ fn run_matrix(
 }
 
 /// Print the summary and each surprise with its trace file; the exit code.
-fn finish(report: &lwpcheck::report::Report, dir: &std::path::Path) -> ExitCode {
+fn finish(report: &lwpcheck::tool::report::Report, dir: &std::path::Path) -> ExitCode {
     eprintln!("{}", report.summary());
     for c in report.surprises() {
         eprintln!(
@@ -593,7 +596,7 @@ fn finish(report: &lwpcheck::report::Report, dir: &std::path::Path) -> ExitCode 
     exit_for(report)
 }
 
-fn exit_for(report: &lwpcheck::report::Report) -> ExitCode {
+fn exit_for(report: &lwpcheck::tool::report::Report) -> ExitCode {
     if report.ok() {
         ExitCode::SUCCESS
     } else {
@@ -608,13 +611,13 @@ fn replay(
     scenario: Option<String>,
     variant: String,
 ) -> Result<ExitCode, String> {
-    let explorer = matrix::explorer()?;
+    let backend = matrix::backend()?;
     match (checkpoint, schedule) {
         (Some(path), None) => {
-            if explorer != "loom" {
+            if backend != Backend::Loom {
                 return Err(format!(
                     "a checkpoint replays under loom: {} replay --checkpoint {}",
-                    registry::build_hint("loom"),
+                    registry::build_hint(Backend::Loom),
                     path.display()
                 ));
             }
@@ -631,14 +634,14 @@ fn replay(
                     ));
                 }
             }
-            let cell = lwpcheck::checkpoint::replay(&path, &file)?;
+            let cell = lwpcheck::tool::checkpoint::replay(&path, &file)?;
             Ok(show_replay(&cell, Some(&file)))
         }
         (None, Some(sch)) => {
-            if explorer != "shuttle" {
+            if backend != Backend::Shuttle {
                 return Err(format!(
                     "a schedule replays under shuttle: {} replay --model M --scenario S --variant V --schedule {sch}",
-                    registry::build_hint("shuttle")
+                    registry::build_hint(Backend::Shuttle)
                 ));
             }
             let sch = match sch.strip_prefix('@') {
@@ -667,7 +670,7 @@ fn replay(
 
 /// Print a replayed cell; the exit status says whether it failed again.
 fn show_replay(cell: &Cell, recorded: Option<&CheckpointFile>) -> ExitCode {
-    println!("{}", cell.row());
+    println!("{}", lwpcheck::tool::report::Record::of(cell).row());
     if let Some(file) = &recorded {
         println!(
             "recorded: {} (the replay reproduced its events exactly)",
@@ -682,7 +685,7 @@ fn show_replay(cell: &Cell, recorded: Option<&CheckpointFile>) -> ExitCode {
             ExitCode::FAILURE
         }
         Verdict::Fail(_) => {
-            println!("\n{}", cell.outcome.counterexample());
+            println!("\n{}", lwpcheck::view::counterexample(&cell.outcome));
             ExitCode::SUCCESS
         }
     }
