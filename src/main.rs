@@ -140,11 +140,20 @@ enum Command {
     },
     /// Print a gate or matrix report (report.json) again as Markdown.
     Report {
-        /// The report.json to read.
-        file: PathBuf,
-        /// Only the matrix tables, one per model (for the README).
+        /// The report.json files to read; several are merged (the parts of
+        /// a gate split over CI runners with `--part`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only the matrix tables, one per model.
         #[arg(long)]
         tables: bool,
+        /// Fail unless the reports hold every cell of the whole matrix
+        /// exactly once (loom and shuttle).
+        #[arg(long)]
+        complete: bool,
+        /// Write the merged report.json and report.md into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run the whole verdict matrix under loom and shuttle (each its own
     /// build, via cargo), write report.md, report.json and one trace file
@@ -229,6 +238,11 @@ struct Select {
     /// Only this loom profile (arm or x86; shuttle cells have none).
     #[arg(long)]
     profile: Option<String>,
+    /// Only part I of N of the selected cells (1-based: cells I, I+N, ...),
+    /// for splitting the matrix over several CI runners; `lwpcheck report
+    /// --complete` merges the parts' reports.
+    #[arg(long, value_name = "I/N")]
+    part: Option<String>,
 }
 
 impl From<Select> for Selection {
@@ -238,6 +252,7 @@ impl From<Select> for Selection {
             scenario: s.scenario,
             variant: s.variant,
             profile: s.profile,
+            part: s.part,
         }
     }
 }
@@ -295,8 +310,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { file, tables } => {
-            let r = lwpcheck::tool::report::read(&file)?;
+        Command::Report {
+            files,
+            tables,
+            complete,
+            out,
+        } => {
+            let r = if let [file] = files.as_slice() {
+                lwpcheck::tool::report::read(file)?
+            } else {
+                let mut parts = Vec::new();
+                let mut wall: f64 = 0.0;
+                for f in &files {
+                    let r = lwpcheck::tool::report::read(f)?;
+                    wall = wall.max(r.wall_secs);
+                    let dir = f.parent().map(PathBuf::from).unwrap_or_default();
+                    parts.push((dir, r));
+                }
+                lwpcheck::tool::report::merge(parts, wall)
+            };
+            if complete {
+                matrix::check_complete(&r)?;
+            }
+            if let Some(dir) = &out {
+                lwpcheck::tool::report::write(dir, &r)?;
+            }
             if tables {
                 print!("{}", r.tables());
             } else {
@@ -510,18 +548,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// `I/N` with 1 <= I <= N, as a 0-based shard.
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let bad =
-        || format!("--shard '{text}' is not valid (accepted: I/N with 1 <= I <= N, e.g. 1/2)");
-    let (i, n) = text.split_once('/').ok_or_else(bad)?;
-    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
-    if i == 0 || i > n {
-        return Err(bad());
-    }
-    Ok((i - 1, n))
-}
-
 fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {
     match jobs {
         None => Ok(matrix::default_jobs()),
@@ -538,7 +564,9 @@ fn run_matrix(
     shortest: bool,
     shard: Option<String>,
 ) -> Result<ExitCode, String> {
-    let shard = shard.map(|t| parse_shard(&t)).transpose()?;
+    let shard = shard
+        .map(|t| matrix::parse_slice("--shard", &t))
+        .transpose()?;
     let opts = Options {
         jobs: if shard.is_some() {
             1

@@ -32,6 +32,60 @@ pub struct Selection {
     pub variant: Option<String>,
     /// Only this loom profile (shuttle cells have none).
     pub profile: Option<String>,
+    /// Only part `I/N` (1-based) of the cells: those at positions I, I+N,
+    /// ... of the selection, for one CI runner of several.
+    pub part: Option<String>,
+}
+
+/// `Ok` if `report` holds every cell of the whole matrix (loom and
+/// shuttle) exactly once; otherwise a one-line error naming the first
+/// missing or repeated cell and the counts.
+pub fn check_complete(report: &Report) -> Result<(), String> {
+    use std::collections::BTreeMap;
+    let mut want: BTreeMap<String, usize> = BTreeMap::new();
+    for b in [Backend::Loom, Backend::Shuttle] {
+        for (m, r) in Selection::default().requests(b)? {
+            *want
+                .entry(format!("{} {} {} {}", m.name, r.scenario, r.variant, r.run))
+                .or_default() += 1;
+        }
+    }
+    let total: usize = want.values().sum();
+    let mut got: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &report.cells {
+        *got.entry(format!(
+            "{} {} {} {}",
+            c.model, c.scenario, c.variant, c.run
+        ))
+        .or_default() += 1;
+    }
+    if let Some((cell, n)) = got.iter().find(|(_, &n)| n > 1) {
+        return Err(format!("cell {cell} is in the reports {n} times"));
+    }
+    if let Some(cell) = got.keys().find(|k| !want.contains_key(*k)) {
+        return Err(format!(
+            "cell {cell} is in the reports but not in the matrix"
+        ));
+    }
+    if let Some(cell) = want.keys().find(|k| !got.contains_key(*k)) {
+        return Err(format!(
+            "the reports hold {} of the matrix's {total} cells; missing, first: {cell}",
+            report.cells.len()
+        ));
+    }
+    Ok(())
+}
+
+/// `I/N` with 1 <= I <= N, as a 0-based slice; `flag` names it in the
+/// error.
+pub fn parse_slice(flag: &str, text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{flag} '{text}' is not valid (accepted: I/N with 1 <= I <= N, e.g. 1/2)");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i - 1, n))
 }
 
 impl Selection {
@@ -44,6 +98,7 @@ impl Selection {
             ("--scenario", &self.scenario),
             ("--variant", &self.variant),
             ("--profile", &self.profile),
+            ("--part", &self.part),
         ] {
             if let Some(v) = v {
                 out.push(flag.to_string());
@@ -57,6 +112,11 @@ impl Selection {
     /// every name validated first: an unknown name is a one-line error
     /// listing the accepted ones.
     pub fn requests(&self, backend: Backend) -> Result<Vec<(Entry, Request)>, String> {
+        let part = self
+            .part
+            .as_deref()
+            .map(|t| parse_slice("--part", t))
+            .transpose()?;
         let models: Vec<Entry> = match &self.model {
             Some(m) => vec![registry::find(m)?],
             None => registry::all(),
@@ -113,6 +173,9 @@ impl Selection {
         }
         if out.is_empty() {
             return Err(unknown.unwrap_or_else(|| "no cell matches the selection".into()));
+        }
+        if let Some((i, n)) = part {
+            out = out.into_iter().skip(i).step_by(n).collect();
         }
         Ok(out)
     }
@@ -540,6 +603,7 @@ mod tests {
             scenario: scenario.map(String::from),
             variant: variant.map(String::from),
             profile: None,
+            part: None,
         }
     }
 
@@ -582,5 +646,79 @@ mod tests {
         assert!(e.contains("not checked by shuttle"), "{e}");
         let args = sel(Some("tidhash"), None, Some("faithful")).args();
         assert_eq!(args, ["--model", "tidhash", "--variant", "faithful"]);
+    }
+
+    /// The parts of a split matrix are disjoint and together the whole; a
+    /// merged report passes `check_complete` only when it holds every cell
+    /// once.
+    #[test]
+    fn parts_cover_the_matrix_once_and_completeness_is_checked() {
+        let key = |(m, r): &(Entry, Request)| {
+            format!("{} {} {} {}", m.name, r.scenario, r.variant, r.run)
+        };
+        let mut report = Report::default();
+        let mut seen = Vec::new();
+        for b in [Backend::Loom, Backend::Shuttle] {
+            let whole: Vec<String> = Selection::default()
+                .requests(b)
+                .unwrap()
+                .iter()
+                .map(key)
+                .collect();
+            let mut parts: Vec<String> = Vec::new();
+            for i in 1..=3 {
+                let s = Selection {
+                    part: Some(format!("{i}/3")),
+                    ..Selection::default()
+                };
+                assert!(s
+                    .args()
+                    .ends_with(&["--part".to_string(), format!("{i}/3")]));
+                parts.extend(s.requests(b).unwrap().iter().map(key));
+            }
+            parts.sort();
+            let mut w = whole.clone();
+            w.sort();
+            assert_eq!(parts, w, "{b}: the three parts are the whole matrix, once");
+            seen.extend(whole);
+        }
+        for k in &seen {
+            let f: Vec<&str> = k.splitn(4, ' ').collect();
+            report.cells.push(Record {
+                model: f[0].into(),
+                scenario: f[1].into(),
+                variant: f[2].into(),
+                run: f[3].into(),
+                expected: "pass".into(),
+                reason: String::new(),
+                verdict: "pass".into(),
+                kind: None,
+                message: None,
+                executions: 1,
+                secs: 0.0,
+                miss: false,
+                timed_out: false,
+                surprise: None,
+                schedule: None,
+                shortest: None,
+                trace_file: None,
+                reproduce: String::new(),
+            });
+        }
+        assert_eq!(check_complete(&report), Ok(()));
+        let last = report.cells.pop().unwrap();
+        let e = check_complete(&report).unwrap_err();
+        assert!(e.contains("missing") && !e.contains('\n'), "{e}");
+        report.cells.push(last.clone());
+        report.cells.push(last);
+        assert!(check_complete(&report).unwrap_err().contains("2 times"));
+        let e = err(
+            Selection {
+                part: Some("4/3".into()),
+                ..Selection::default()
+            },
+            Backend::Loom,
+        );
+        assert!(e.contains("--part '4/3' is not valid"), "{e}");
     }
 }
