@@ -94,9 +94,11 @@ pub struct FindingSummary {
     /// The page (`docs/findings/...`).
     pub page: String,
     /// The cells marked with it (`model / scenario / variant / run`, the
-    /// verdict), all of which failed as expected when `confirmed`.
+    /// verdict).
     pub cells: Vec<String>,
-    /// Every marked cell failed as expected (no surprise).
+    /// How many of them failed (the others are recorded explorer misses).
+    pub failing: usize,
+    /// Every marked cell showed its expected verdict (no surprise).
     pub confirmed: bool,
     /// Per fix variant (`model / variant`): cells checked, and whether every
     /// one of them passed as expected.
@@ -295,6 +297,7 @@ impl Report {
                     out.push(FindingSummary {
                         page: page.clone(),
                         cells: Vec::new(),
+                        failing: 0,
                         confirmed: true,
                         fixes: Vec::new(),
                     });
@@ -310,7 +313,8 @@ impl Report {
                 c.run,
                 c.verdict_text()
             ));
-            f.confirmed &= c.surprise.is_none() && c.verdict == "fail";
+            f.confirmed &= c.surprise.is_none();
+            f.failing += usize::from(c.verdict == "fail");
         }
         for f in &mut out {
             for c in self.cells.iter().filter(|c| c.fixes.contains(&f.page)) {
@@ -335,7 +339,7 @@ impl Report {
             return String::new();
         }
         let mut out = String::from(
-            "## Findings\n\nFailures of the kernels' own code that are findings about the real kernels, each with its page and its fix variants (a fix passes when every one of its cells passes as expected).\n\n| finding | marked cells | as expected | fix variants (cells) | fixes pass |\n| --- | ---: | --- | --- | --- |\n",
+            "## Findings\n\nFailures of the kernels' own code that are findings about the real kernels, each with its page and its fix variants (a fix passes when every one of its cells passes as expected).\n\n| finding | marked cells (failing) | as expected | fix variants (cells) | fixes pass |\n| --- | ---: | --- | --- | --- |\n",
         );
         for f in &findings {
             let fixes: Vec<String> = f
@@ -345,10 +349,11 @@ impl Report {
                 .collect();
             let _ = writeln!(
                 out,
-                "| [{}]({}) | {} | {} | {} | {} |",
+                "| [{}]({}) | {} ({}) | {} | {} | {} |",
                 f.page.rsplit('/').next().unwrap_or(&f.page),
                 f.page,
                 f.cells.len(),
+                f.failing,
                 if f.confirmed { "yes" } else { "**no**" },
                 if fixes.is_empty() {
                     "none".to_string()
@@ -659,7 +664,7 @@ mod tests {
             .contains("1 kernel findings (1 cells, 1 with every fix passing)"));
         assert!(r
             .markdown()
-            .contains("| [x.md](docs/findings/x.md) | 1 | yes | `m / fix` (1) | yes |"));
+            .contains("| [x.md](docs/findings/x.md) | 1 (1) | yes | `m / fix` (1) | yes |"));
         // A fix cell that fails: the finding is not fixed.
         bad.verdict = "fail".into();
         let r = Report {
