@@ -64,9 +64,12 @@
 //!   holding the target), the re-test reads that pointer and returns, and
 //!   the lender's writes are not ordered before the new holder's accesses:
 //!   a data race in C11 (`lend_back_vs_lock`, faithful, Arm; the shape is
-//!   ARMv8's MP+dmb+ctrl, which the architecture allows). Making the
-//!   re-test loads `Acquire` makes it pass (729 executions, a local
-//!   experiment). x86 is safe (loads are acquires).
+//!   ARMv8's MP+dmb+ctrl, which the architecture allows). x86 is safe
+//!   (loads are acquires). Today's code ([`Variant::Current`], `lwp.h`
+//!   1.217 / `kern_lwp.c` 1.250) fails the same way, also through 1.250's
+//!   `lwp_free` lending (`free_lend_back_vs_lock`); the fix variants
+//!   (acquire re-tests, or `membar_consumer()` after them) pass every cell.
+//!   The finding's page: `docs/findings/netbsd-lwp-lock-lend-back.md`.
 //! - **`lwp_lock_retry`'s two forms** differ only in that situation (the
 //!   `#if 1` while loop can return on its entry test when `l_mutex` is back
 //!   to `old`); both fail it, by different paths (a loom test pins both).
