@@ -149,8 +149,8 @@ fn fault(message: fmt::Arguments<'_>) -> ! {
 mod tests {
     use super::*;
 
-    fn panic_text(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-        let e = std::panic::catch_unwind(f).expect_err("it panics");
+    fn panic_text(f: impl FnOnce()) -> String {
+        let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it panics");
         e.downcast_ref::<String>().cloned().unwrap_or_default()
     }
 
