@@ -513,6 +513,13 @@ mod tests {
             f.message,
             "lwp_unpark used lwpent of tid 1 after it was freed"
         );
+    }
+
+    // std only: outside an execution, a loom cell cannot be touched and
+    // shuttle cannot name the running thread for the trace.
+    #[cfg(not(any(loom, shuttle)))]
+    #[test]
+    fn a_use_after_free_is_captured_with_its_site() {
         let (f, _, _) = capture(Profile::Arm, Plan::new(), 10, || {
             let m = crate::sync::Alloc::new("table 2");
             m.zero("table 2 memory");
