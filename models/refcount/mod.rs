@@ -24,18 +24,20 @@
 //! moment one is touched without the lock. `LP_RUNNING` / `ci_curlwp == l`
 //! (read by `lwp_free`'s spin without a lock) is one [`AtomicBool`].
 //!
-//! The LWP's memory: `lwp_free` ends in `pool_cache_put(lwp_cache, l)`; the
-//! model marks the LWP freed with a ghost flag (`freed`, relaxed atomics, so
-//! it adds no synchronization the kernel does not have). The accesses that
-//! can come late check it: an inspector's read through its reference and
-//! the exiting LWP's last uses of itself after `mutex_exit(p_lock)` (986).
-//! An access ordered after the free always sees it (coherence); one racing
-//! with it can. The free does not write the LWP's cells, so a late access
-//! is a use after free, not a data race. `lwp_free` also checks, under
+//! The LWP's memory is the facade's [`Alloc`], as in every model:
+//! `lwp_free` ends in `pool_cache_put(lwp_cache, l)`, a free that poisons
+//! it (a write of its memory cell). The accesses that can come late touch
+//! it (a read): an inspector's read through its reference and the exiting
+//! LWP's last uses of itself after `mutex_exit(p_lock)` (986). So the
+//! LP_RUNNING pair is what orders the free: the exiting LWP's last uses,
+//! then its release store of LP_RUNNING, against `lwp_free`'s acquire spin,
+//! then the free. Without that order loom reports the free racing with the
+//! last uses (a data race); a use ordered after the free, or under shuttle
+//! scheduled after it, is a use after free. `lwp_free` also checks, under
 //! `p_lock`, that `l_refcnt` is 0 ("the count ends at zero"): a reference
 //! still held when the LWP is freed is one its holder will use (at least in
 //! `lwp_delref`), and checking it at the free makes the verdict
-//! deterministic (a racing relaxed load may legally miss the free).
+//! deterministic.
 //!
 //! KASSERTs: with `diagnostic` on (a `DIAGNOSTIC` kernel) every KASSERT of
 //! the ported functions is an assertion (`lwp_addref`: not a zombie,
@@ -50,7 +52,7 @@
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
-    self, thread, Arc, AtomicBool, Condvar, Mutex, MutexGuard,
+    self, thread, Alloc, Arc, AtomicBool, Condvar, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release},
     Profile, UnsafeCell,
 };
@@ -84,6 +86,12 @@ pub enum Variant {
     NoRetake,
     /// `lwp_free` does not spin until the LWP has left its CPU.
     NoSpin,
+    /// The switch away clears the zombie's LP_RUNNING with a plain store,
+    /// as for a live LWP, instead of `atomic_store_release` (later NetBSD's
+    /// `lwp_startup`: "If a zombie, don't touch after clearing LP_RUNNING
+    /// as it could be reaped by another CPU. Use atomic_store_release to
+    /// ensure this -- matches atomic_load_acquire in lwp_free").
+    ClearRunningPlain,
 }
 
 impl crate::model::Variant for Variant {
@@ -94,6 +102,7 @@ impl crate::model::Variant for Variant {
         Variant::UnlockedDecrement,
         Variant::NoRetake,
         Variant::NoSpin,
+        Variant::ClearRunningPlain,
     ];
 
     fn name(self) -> &'static str {
@@ -104,6 +113,7 @@ impl crate::model::Variant for Variant {
             Variant::UnlockedDecrement => "unlocked-decrement",
             Variant::NoRetake => "no-retake",
             Variant::NoSpin => "no-spin",
+            Variant::ClearRunningPlain => "clear-running-plain",
         }
     }
 
@@ -119,6 +129,7 @@ impl crate::model::Variant for Variant {
                 "lwp_exit's p_zomblwp loop does not re-take a reference and drain again after lwp_free dropped p_lock"
             }
             Variant::NoSpin => "lwp_free frees the LWP without waiting for it to leave its CPU",
+            Variant::ClearRunningPlain => "the switch away clears the zombie's LP_RUNNING with a plain store instead of a release",
         }
     }
 }
@@ -180,8 +191,8 @@ pub struct Lwp {
     l_running: AtomicBool,
     /// Ghost, covered by `p_lock`: the owner sleeps in `lwp_drainrefs`.
     l_draining: UnsafeCell<bool>,
-    /// Ghost: `pool_cache_put(lwp_cache, l)` has run.
-    freed: AtomicBool,
+    /// The LWP's memory (`lwp_cache`): poisoned by `pool_cache_put`.
+    mem: Alloc,
     /// Ghost, covered by `p_lock`: `l_refcnt` when `lwp_free` took the LWP
     /// off `p_lwps` (`u32::MAX` if it never did).
     refcnt_at_free: UnsafeCell<u32>,
@@ -200,7 +211,7 @@ pub struct Proc {
     p_zomblwp: UnsafeCell<Option<usize>>,
     /// `p_lwps`, covered by `p_lock` (indices into `lwps`).
     p_lwps: UnsafeCell<Vec<usize>>,
-    /// The LWP structures (their memory; `freed` says which are freed).
+    /// The LWP structures (each with its memory, `mem`).
     pub lwps: Vec<Lwp>,
 }
 
@@ -223,7 +234,7 @@ impl Proc {
                 l_pcb: UnsafeCell::new(0x1000 + u64::from(s.lid)),
                 l_running: AtomicBool::new(s.running),
                 l_draining: UnsafeCell::new(false),
-                freed: AtomicBool::new(false),
+                mem: Alloc::new(format!("LWP {} (lid {})", s.name, s.lid)),
                 refcnt_at_free: UnsafeCell::new(u32::MAX),
             })
             .collect();
@@ -239,6 +250,8 @@ impl Proc {
         p
     }
 
+    /// Name every object in traces, and zero each LWP's memory (the
+    /// allocation, before any other thread exists).
     fn label(&self) {
         sync::label(&self.p_lock, "p_lock");
         sync::label(&self.p_lwpcv, "p_lwpcv");
@@ -252,7 +265,8 @@ impl Proc {
             sync::label(&l.l_pcb, format!("{n}.l_pcb"));
             sync::label(&l.l_running, format!("{n}.LP_RUNNING"));
             sync::label(&l.l_draining, format!("{n}.draining(ghost)"));
-            sync::label(&l.freed, format!("{n}.freed(ghost)"));
+            // pool_cache_get: zeroed before any other thread exists.
+            l.mem.zero(format!("{n} memory"));
             sync::label(&l.refcnt_at_free, format!("{n}.refcnt_at_free(ghost)"));
         }
     }
@@ -299,18 +313,7 @@ impl Lwp {
     /// `lwp_free` is caught here.
     #[track_caller]
     fn live(&self, what: &str) -> &Self {
-        // Ghost, relaxed: an access ordered after the free always reads
-        // true (coherence), an access racing with it can; relaxed adds no
-        // happens-before edge the kernel does not have.
-        if self.freed.load(Relaxed) {
-            violation(
-                FailKind::UseAfterFree,
-                format!(
-                    "{what} of LWP {} (lid {}) after lwp_free returned it to lwp_cache",
-                    self.name, self.l_lid
-                ),
-            );
-        }
+        self.mem.touch(what);
         self
     }
 
@@ -366,10 +369,11 @@ impl Lwp {
         unsafe { self.refcnt_at_free.read() }
     }
 
-    /// Ghost: freed by `lwp_free`.
+    /// Freed by `lwp_free`: read by the main thread after every thread
+    /// was joined.
+    #[track_caller]
     pub fn is_freed(&self) -> bool {
-        // Ghost; read by the main thread after every thread was joined.
-        self.freed.load(Relaxed)
+        self.mem.is_freed()
     }
 }
 
@@ -535,9 +539,15 @@ pub fn lwp_exit(k: Kern, p: &Proc, i: usize) {
     // lwp_exit_switchaway -> cpu_switchto: LP_RUNNING cleared and
     // ci_curlwp changed once the CPU is off this LWP's stack. Release:
     // stands for the MD switch code ordering the LWP's last uses of its
-    // memory before the CPU lets go of it; pairs with the Acquire load in
-    // lwp_free's spin (1073-1075).
-    l.l_running.store(false, Release);
+    // memory before the CPU lets go of it (later NetBSD writes it:
+    // atomic_store_release in lwp_startup); pairs with the Acquire load in
+    // lwp_free's spin (1073-1075), which orders the free after those uses.
+    let clear = if k.v == Variant::ClearRunningPlain {
+        Relaxed
+    } else {
+        Release
+    };
+    l.l_running.store(false, clear);
 }
 
 /// `lwp_free` with `last == false`, kern_lwp.c 1.157 lines 1025-1115
@@ -545,9 +555,9 @@ pub fn lwp_exit(k: Kern, p: &Proc, i: usize) {
 pub fn lwp_free(k: Kern, p: &Proc, g: Guard<'_>, i: usize) {
     let l = p.lwp(i);
     p.assert_locked(&g);
-    // Ghost, under p_lock: a second lwp_free of the same LWP. (Not a load
-    // of the `freed` flag: a freer that loads the flag it later stores is
-    // the pattern loom under-explores, issue #392.)
+    // Ghost, under p_lock: a second lwp_free of the same LWP, caught here
+    // under the lock, before the LWP is touched again (the free itself
+    // would catch it too, later).
     // SAFETY: p_lock is held (the guard), which covers the ghost.
     if unsafe { l.refcnt_at_free.read() } != u32::MAX {
         violation(
@@ -580,9 +590,9 @@ pub fn lwp_free(k: Kern, p: &Proc, g: Guard<'_>, i: usize) {
             thread::yield_now(); // SPINLOCK_BACKOFF_HOOK
         }
     }
-    // 1083-1114: sigclear, turnstile, pool_cache_put(lwp_cache, l).
-    // Ghost: the memory is gone from here on.
-    l.freed.store(true, Relaxed);
+    // 1083-1114: sigclear, turnstile, pool_cache_put(lwp_cache, l): the
+    // LWP's memory is poisoned from here on.
+    l.mem.free();
 }
 
 /// `lwp_wait1`, kern_lwp.c 1.157 lines 487-640 (1.54: 371-470), the parts
@@ -811,7 +821,8 @@ fn expect_ier_157(v: Variant) -> Expectation {
         Variant::NoBroadcast => fail(FailKind::Deadlock, "the inspector's delref to zero wakes nobody: A sleeps in lwp_drainrefs and the reaper on p_lwpcv forever"),
         Variant::UnlockedDecrement => fail(FailKind::DataRace, "the inspector's unlocked --l_refcnt is unordered with the drain's accesses under p_lock"),
         Variant::NoRetake => pass("A is joinable: the p_zomblwp loop (and the re-take) never runs"),
-        Variant::NoSpin => fail(FailKind::UseAfterFree, "the reaper frees A while A still runs cpu_lwp_free / switches away on its own memory"),
+        Variant::NoSpin => fail(FailKind::DataRace, NO_SPIN_LOOM),
+        Variant::ClearRunningPlain => fail(FailKind::DataRace, CLEAR_PLAIN_ARM),
     }
 }
 
@@ -832,7 +843,8 @@ fn expect_two(v: Variant) -> Expectation {
         Variant::NoBroadcast => fail(FailKind::Deadlock, "when an inspector holds a reference as A drains, the last delref wakes nobody: A sleeps in the drain and the reaper on p_lwpcv"),
         Variant::UnlockedDecrement => fail(FailKind::DataRace, "an unlocked --l_refcnt is unordered with the other inspector's and the drain's accesses under p_lock"),
         Variant::NoRetake => pass("A is joinable: the p_zomblwp loop never runs"),
-        Variant::NoSpin => fail(FailKind::UseAfterFree, "the reaper frees A while A still runs cpu_lwp_free / switches away on its own memory"),
+        Variant::NoSpin => fail(FailKind::DataRace, NO_SPIN_LOOM),
+        Variant::ClearRunningPlain => fail(FailKind::DataRace, CLEAR_PLAIN_ARM),
     }
 }
 
@@ -844,33 +856,49 @@ fn expect_zl_157(v: Variant) -> Expectation {
         Variant::NoBroadcast => fail(FailKind::Deadlock, "once B is gone the inspector's last delref wakes nobody: A sleeps in the drain, the reaper on p_lwpcv"),
         Variant::UnlockedDecrement => fail(FailKind::DataRace, "the inspector's unlocked --l_refcnt is unordered with A's drain under p_lock"),
         Variant::NoRetake => fail(FailKind::Assertion, "the inspector takes a reference while A's lwp_free(B) has dropped p_lock (count 0); A does not drain again, turns zombie, and lwp_free(A) finds l_refcnt == 1"),
-        Variant::NoSpin => fail(FailKind::UseAfterFree, "a detached zombie is freed (by the other LWP or the reaper) while it still switches away on its own memory"),
+        Variant::NoSpin => fail(FailKind::DataRace, "a detached zombie is freed (by the other LWP or the reaper) while it may still switch away on its own memory: nothing orders its last uses before the free, which loom reports as a race with the free"),
+        Variant::ClearRunningPlain => fail(FailKind::DataRace, "each detached zombie is freed (by the other LWP or the reaper) after a spin that reads a store with no release: the free is not ordered after the zombie's last uses of its memory, which loom reports as a race with the free"),
     }
 }
 
-fn loom_ier_157(v: Variant, _: Profile) -> Expectation {
-    expect_ier_157(v)
+/// The loom expectation for `Profile::Arm` (the tables above) adjusted for
+/// the profile: only `clear-running-plain` depends on it.
+fn profile(v: Variant, p: Profile, arm: Expectation) -> Expectation {
+    match (v, p) {
+        (Variant::ClearRunningPlain, Profile::X86) => pass("the X86 profile runs the plain store as a release (TSO keeps the LWP's earlier loads and stores before it), so the acquire spin orders the free after the LWP's last uses"),
+        _ => arm,
+    }
+}
+
+/// `no-spin` under loom: the free is a write of the LWP's memory.
+const NO_SPIN_LOOM: &str = "the reaper frees A while A may still run cpu_lwp_free / switch away on its own memory: nothing orders A's last uses before the free, which loom reports as a race with the free, whichever ran first";
+
+/// `clear-running-plain` under loom's Arm profile.
+const CLEAR_PLAIN_ARM: &str = "lwp_free's acquire spin reads a LP_RUNNING store with no release: the free of A's memory is not ordered after A's last uses of it (cpu_lwp_free, the switch away), which loom reports as a race with the free in every execution that frees A; on ARMv8 those loads may still be pending when the flag is seen clear";
+
+fn loom_ier_157(v: Variant, p: Profile) -> Expectation {
+    profile(v, p, expect_ier_157(v))
 }
 fn shuttle_ier_157(v: Variant) -> Expectation {
     sc(v, expect_ier_157(v))
 }
-fn loom_ier_154(v: Variant, _: Profile) -> Expectation {
-    expect_ier_154(v)
+fn loom_ier_154(v: Variant, p: Profile) -> Expectation {
+    profile(v, p, expect_ier_154(v))
 }
 fn shuttle_ier_154(v: Variant) -> Expectation {
     sc(v, expect_ier_154(v))
 }
-fn loom_two(v: Variant, _: Profile) -> Expectation {
+fn loom_two(v: Variant, p: Profile) -> Expectation {
     match v {
         Variant::IfDrain => miss(FailKind::Assertion, "the late reference needs 3 preemptions as loom counts them (found with 3: 41161 executions, measured); this scenario is bounded at 2 to stay under 60 s; shuttle, inspect_exit_reap and zombie_loop show the bug"),
-        other => expect_two(other),
+        other => profile(other, p, expect_two(other)),
     }
 }
 fn shuttle_two(v: Variant) -> Expectation {
     sc(v, expect_two(v))
 }
-fn loom_zl_157(v: Variant, _: Profile) -> Expectation {
-    expect_zl_157(v)
+fn loom_zl_157(v: Variant, p: Profile) -> Expectation {
+    profile(v, p, expect_zl_157(v))
 }
 fn shuttle_zl_157(v: Variant) -> Expectation {
     sc(v, expect_zl_157(v))
@@ -887,6 +915,8 @@ fn sc(v: Variant, e: Expectation) -> Expectation {
             &[FailKind::Deadlock, FailKind::UseAfterFree, FailKind::Assertion],
             "an update interleaved between the unlocked read and write of l_refcnt is lost: a lost decrement leaves the count above zero and lwp_drainrefs sleeps forever (deadlock); a lost increment lets the LWP be freed while a reference is held",
         ),
+        (Variant::NoSpin, _) => fail(FailKind::UseAfterFree, "a schedule runs the free while the LWP still runs cpu_lwp_free / switches away on its own memory: its next use finds the memory poisoned"),
+        (Variant::ClearRunningPlain, _) => miss(FailKind::DataRace, "sequentially consistent: the LWP's last uses come before its store of LP_RUNNING in every schedule, so the spin always orders the free after them; the bug is the memory order (loom, Arm), and shuttle has no race detector"),
         (_, crate::model::Expected::Fail(FailKind::DataRace)) => miss(FailKind::DataRace, SC_RACE),
         _ => e,
     }

@@ -13,9 +13,10 @@
 //! - old tables are **retired, not freed** (kept on `p_ret_tidhash` until exit
 //!   or exec), because a reader may still be waiting on an old bucket lock.
 //!
-//! Memory is modeled as in the kernel: tables, directories and `lwpent_t`s
-//! are allocations whose contents start zeroed (`kmem_zalloc`, a write the
-//! first barrier must publish) and which a free poisons. The model never
+//! Memory is modeled as in every model, by the facade's [`Alloc`]: tables,
+//! directories and `lwpent_t`s are allocations whose contents start zeroed
+//! (`kmem_zalloc`, a write the first barrier must publish) and which a free
+//! poisons; every walk touches the memory it dereferences. The model never
 //! returns memory to Rust's allocator before the process is dropped, so a
 //! bug that reads freed memory is reported (data race with the free, or use
 //! after free), never undefined behaviour in the checker itself.
@@ -24,8 +25,8 @@ use std::fmt;
 
 use crate::explore::{violation, FailKind};
 use crate::sync::{
-    self, membar_consumer, membar_producer, AtomicPtr, AtomicUsize, Mutex, MutexGuard, Ordering::*,
-    UnsafeCell,
+    self, membar_consumer, membar_producer, Alloc, AtomicPtr, AtomicUsize, Mutex, MutexGuard,
+    Ordering::*, UnsafeCell,
 };
 
 pub mod epoch;
@@ -70,6 +71,10 @@ pub enum Variant {
     /// without the bucket lock (lines 1982 and 1996 dropped): `p_lock` does
     /// not exclude `lwp_unpark()`.
     HashOutUnlocked,
+    /// `lwp_unpark()` drops the bucket lock (`mutex_exit(mp)`) before it
+    /// reads the entry `lwp_hash_lookup_and_lock` returned: nothing then
+    /// keeps `lwp_hash_out` from freeing the entry under it.
+    UnparkAfterUnlock,
 }
 
 impl crate::model::Variant for Variant {
@@ -86,6 +91,7 @@ impl crate::model::Variant for Variant {
         Variant::NoRelockRecheck,
         Variant::LoserLeaks,
         Variant::HashOutUnlocked,
+        Variant::UnparkAfterUnlock,
     ];
 
     fn name(self) -> &'static str {
@@ -102,6 +108,7 @@ impl crate::model::Variant for Variant {
             Variant::NoRelockRecheck => "no-relock-recheck",
             Variant::LoserLeaks => "loser-leaks",
             Variant::HashOutUnlocked => "hash-out-unlocked",
+            Variant::UnparkAfterUnlock => "unpark-after-unlock",
         }
     }
 
@@ -135,74 +142,10 @@ impl crate::model::Variant for Variant {
             Variant::HashOutUnlocked => {
                 "lwp_hash_out unlinks and frees the entry under p_lock without the bucket lock"
             }
+            Variant::UnparkAfterUnlock => {
+                "lwp_unpark reads the entry after mutex_exit(mp), the bucket lock the lookup returned"
+            }
         }
-    }
-}
-
-/// The state of an allocation's memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mem {
-    /// `kmem_zalloc`ed and not freed.
-    Live,
-    /// `kmem_free`d.
-    Freed,
-}
-
-/// The memory of one kernel allocation, as far as the protocol can tell:
-/// the allocator's zeroing is a write, a free is a write, every use is a
-/// read. Under loom an unordered use and free (or use and zeroing) is a data
-/// race; an ordered use after a free is a use after free.
-struct Alloc {
-    what: String,
-    state: UnsafeCell<Mem>,
-}
-
-impl Alloc {
-    /// Memory for `what`, before `zero` (call both before sharing it).
-    fn new(what: String) -> Self {
-        Alloc {
-            what,
-            state: UnsafeCell::new(Mem::Live),
-        }
-    }
-
-    /// `kmem_zalloc`'s zeroing: the allocator writes the memory. Called once
-    /// the allocation is at its final address and labelled.
-    #[track_caller]
-    fn zero(&self, label: String) {
-        sync::label(&self.state, label);
-        // SAFETY: the allocation is not shared yet.
-        unsafe { self.state.write(Mem::Live) };
-    }
-
-    /// A use of the memory.
-    #[track_caller]
-    fn touch(&self, user: &str) {
-        // SAFETY: a racing free is exactly what this read lets loom report
-        // (variants only; the faithful protocol orders every use before the
-        // free). The std backend runs only the faithful protocol.
-        let state = unsafe { self.state.read() };
-        if state == Mem::Freed {
-            violation(
-                FailKind::UseAfterFree,
-                format_args!("{user} used {} after it was freed", self.what),
-            );
-        }
-    }
-
-    /// `kmem_free`.
-    #[track_caller]
-    fn free(&self) {
-        // SAFETY: as for `touch`.
-        unsafe { self.state.write(Mem::Freed) };
-    }
-
-    /// True once freed (read by the owner, ordered after every use).
-    #[track_caller]
-    fn is_freed(&self) -> bool {
-        // SAFETY: called by the main thread after every other thread of the
-        // scenario was joined.
-        unsafe { self.state.read() == Mem::Freed }
     }
 }
 
@@ -262,6 +205,27 @@ pub struct LwpEnt {
     /// `le_start`: stands for the entry's fields, written at creation under
     /// `p_lock`, read by lookups under the bucket lock.
     le_start: UnsafeCell<usize>,
+}
+
+impl LwpEnt {
+    /// `le_lwpid`, read by `user` through a pointer to the entry.
+    #[track_caller]
+    fn lwpid(&self, user: &str) -> usize {
+        self.mem.touch(user);
+        self.le_lwpid
+    }
+
+    /// `le_start`, read by `user` through a pointer to the entry.
+    #[track_caller]
+    fn le_start(&self, user: &str) -> usize {
+        self.mem.touch(user);
+        // SAFETY: written at creation and read only under a bucket lock the
+        // entry hashes to; loom reports a race if the lock held is not the
+        // entry's (the bugs this model seeds). `unpark-after-unlock` reads
+        // it with no lock: it is never written again, so only the touch of
+        // the entry's memory above can race (with `lwp_hash_out`'s free).
+        unsafe { self.le_start.read() }
+    }
 }
 
 /// `lwpdir_t`: one slot of the LWP directory. `ld_next` chains free slots
@@ -448,18 +412,13 @@ pub struct Found<'a> {
 impl Found<'_> {
     /// `le_lwpid` of the entry found.
     pub fn lwpid(&self) -> usize {
-        self.lep.mem.touch("lwp_unpark");
-        self.lep.le_lwpid
+        self.lep.lwpid("lwp_unpark")
     }
 
     /// `le_start`, read under the bucket lock.
     #[track_caller]
     pub fn le_start(&self) -> usize {
-        self.lep.mem.touch("lwp_unpark");
-        // SAFETY: written at creation and read only under a bucket lock the
-        // entry hashes to; loom reports a race if the lock held is not the
-        // entry's (the bugs this model seeds).
-        unsafe { self.lep.le_start.read() }
+        self.lep.le_start("lwp_unpark")
     }
 
     /// `mutex_exit(*mpp)`.
@@ -899,6 +858,23 @@ impl Proc {
         }
     }
 
+    /// `lwp_unpark()`'s use of the directory (`lwp_sobj.c`, not in the
+    /// seeds): `lwp_hash_lookup_and_lock`, read the entry with its bucket
+    /// lock held, `mutex_exit(mp)`. Returns `le_lwpid` and `le_start`.
+    pub fn lwp_unpark(&self, lwpid: usize) -> Option<(usize, usize)> {
+        let f = self.lwp_hash_lookup_and_lock(lwpid)?;
+        if self.variant == Variant::UnparkAfterUnlock {
+            // The bug: mutex_exit(mp) first, then the entry is read, while
+            // lwp_hash_out may take the bucket lock and free it.
+            let lep = f.lep;
+            f.unlock();
+            return Some((lep.lwpid("lwp_unpark"), lep.le_start("lwp_unpark")));
+        }
+        let found = (f.lwpid(), f.le_start());
+        f.unlock(); // mutex_exit(mp)
+        Some(found)
+    }
+
     /// After every thread is joined: the process's shape.
     pub fn shape(&self) -> Shape {
         let pl = self.p_lock.lock();
@@ -925,7 +901,7 @@ impl Proc {
                     FailKind::Leak,
                     format_args!(
                         "{} was neither published, retired nor freed",
-                        table.mem.what
+                        table.mem.what()
                     ),
                 );
             }

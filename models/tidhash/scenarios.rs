@@ -95,10 +95,9 @@ fn setup(p: Proc, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
 /// `lwp_unpark()`'s lookup of a tid that exists throughout: it must be
 /// found, be the entry for that tid, and its fields must read race-free.
 fn unpark(p: &Proc, tid: usize, context: &str) {
-    match p.lwp_hash_lookup_and_lock(tid) {
+    match p.lwp_unpark(tid) {
         None => crate::prop!(false, "tid {tid} not found {context}"),
-        Some(f) => {
-            let (id, start) = (f.lwpid(), f.le_start());
+        Some((id, start)) => {
             crate::prop!(
                 id == tid,
                 "lookup of tid {tid} {context} returned the entry of tid {id}"
@@ -108,7 +107,6 @@ fn unpark(p: &Proc, tid: usize, context: &str) {
                 "tid {tid}'s le_start reads {start}, not {} {context}",
                 le_start_of(tid)
             );
-            f.unlock();
         }
     }
 }
@@ -191,13 +189,11 @@ pub(super) fn exit_vs_lookup_in(p: Proc) {
         thread::spawn_named("reader1", move || {
             // tid 1 may or may not be found; if it is, it must be tid 1's
             // live entry.
-            if let Some(f) = r1.lwp_hash_lookup_and_lock(1) {
-                let (id, start) = (f.lwpid(), f.le_start());
+            if let Some((id, start)) = r1.lwp_unpark(1) {
                 crate::prop!(
                     id == 1 && start == le_start_of(1),
                     "exiting tid 1 found as tid {id} with le_start {start}"
                 );
-                f.unlock();
             }
         }),
         thread::spawn_named("reader5", move || {
@@ -282,6 +278,7 @@ fn expect_growth_loom(v: Variant, p: Profile) -> Expectation {
         ),
         (NoRelockRecheck, _) | (LoserLeaks, _) => pass("a single creator: nobody can beat it to the growth"),
         (HashOutUnlocked, _) => pass("no LWP exits in this scenario"),
+        (UnparkAfterUnlock, _) => pass("no LWP exits, so no entry is freed: the entry read after mutex_exit is still live (growth rehashes entries, it never frees or rewrites them)"),
     }
 }
 
@@ -307,6 +304,10 @@ fn expect_exit_loom(v: Variant, _: Profile) -> Expectation {
             "the unlink and the free of tid 1's entry run under p_lock only, which lwp_unpark does not take: the reader walking the same bucket races with them",
         ),
         Faithful => pass("lwp_hash_out holds the bucket lock; a lookup sees tid 1 before or after, never during"),
+        UnparkAfterUnlock => fail(
+            DataRace,
+            "reader1 finds tid 1 and drops th_lock before reading the entry; lwp_hash_out then takes th_lock and frees the entry: nothing orders the free after reader1's read of it, on any machine (the lock is the only order)",
+        ),
         NoRelockRecheck | LoserLeaks => pass("no creator races in this scenario"),
         NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst => pass("no growth in this scenario: the bug is in a path that does not run"),
     }
@@ -317,6 +318,10 @@ fn expect_exit_shuttle(v: Variant) -> Expectation {
         HashOutUnlocked => fail(
             UseAfterFree,
             "reader1 walks bucket 1 (tid 5, then tid 1) and reaches tid 1's entry after the unlocked lwp_hash_out freed it",
+        ),
+        UnparkAfterUnlock => fail(
+            UseAfterFree,
+            "a schedule runs lwp_hash_out between reader1's mutex_exit and its read of tid 1's entry: the read finds the entry poisoned",
         ),
         _ => expect_exit_loom(v, Profile::Arm),
     }
@@ -331,7 +336,7 @@ fn expect_creators_loom(v: Variant, _: Profile) -> Expectation {
             "the loser grows again from a directory with free slots and hashes in a NULL lwpent (a NULL dereference in the kernel)",
         ),
         LoserLeaks => fail(Leak, "the loser's table is neither published, retired nor freed"),
-        NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst | HashOutUnlocked => pass("no lock-free reader runs during the race, and creators are serialized by p_lock"),
+        NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst | HashOutUnlocked | UnparkAfterUnlock => pass("no lock-free reader runs during the race, and creators are serialized by p_lock"),
     }
 }
 

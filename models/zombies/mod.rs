@@ -24,16 +24,22 @@
 //! to `TDS_INACTIVE` at 1030, and the link `td_zombie` / `td_runq`) are
 //! facade [`UnsafeCell`]s, so loom reports a data race if the reaper reads
 //! them without being ordered after the exiting thread's writes ("the
-//! reaper sees each thread's final state"). The process' address space,
-//! which the exiting thread's CPU still uses until `cpu_throw` switches
-//! away (`pm_active`, one slot per exiting thread), is a cell per CPU that
-//! `cpu_throw` writes and the teardown writes, plus a ghost `freed` flag
-//! the thread checks after its last use: loom reports the race, shuttle
-//! the use after free ("the process never proceeds while a thread still
-//! runs on its stack"). A thread is freed through a ghost counter
-//! (`frees`, a relaxed RMW: a second free is reported at once); a thread
-//! never freed by the end is a leak ("every stashed thread is reaped
-//! exactly once").
+//! reaper sees each thread's final state"). Memory is the facade's
+//! [`Alloc`], as in every model: each `struct thread` is an allocation
+//! that `thread_free` (`uma_zfree`) poisons, and the reaper touches it
+//! before it reads the thread's fields, so a read of a freed thread fails
+//! (a data race with the free under loom, a use after free when ordered
+//! after it or under shuttle), and a second free fails at once. The
+//! process' address space is an allocation too: the exiting thread's CPU
+//! still uses it until `cpu_throw` switches away (`pm_active`, one slot per
+//! exiting thread, a cell that `cpu_throw` and the teardown both write, and
+//! a touch of the address space after it), and `vmspace_exit` frees it:
+//! loom reports the race, shuttle the use after free ("the process never
+//! proceeds while a thread still runs on its stack"). A thread never freed
+//! by the end is a leak ("every stashed thread is reaped exactly once").
+//! The exiting thread's own accesses to its `struct thread` are not
+//! touched: it is on no list until its push, so nothing can free it
+//! before them.
 //!
 //! Pointers are thread-table indices plus one (0 is NULL) in the atomics,
 //! so traces read `swap tdd_zombies 2 -> 0` (2 = T1).
@@ -41,7 +47,7 @@
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{fail, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
-    self, thread, Arc, AtomicBool, AtomicU32, AtomicUsize, Condvar, Mutex,
+    self, thread, Alloc, Arc, AtomicU32, AtomicUsize, Condvar, Mutex,
     Ordering::{self, Acquire, Relaxed, Release},
     Profile, UnsafeCell,
 };
@@ -75,6 +81,11 @@ pub enum Variant {
     /// store NULL instead of one swap; 2002: the unlocked head used as
     /// `td_first`, the lock taken only to empty the list).
     PeekAuthoritative,
+    /// The reaper frees each thread before it reads the thread's link to
+    /// the next one (2024 `itd = itd->td_zombie` after `thread_free`, 2002
+    /// `TAILQ_NEXT` after `thread_free`: a `FOREACH` where `FOREACH_SAFE`
+    /// is needed).
+    NextAfterFree,
 }
 
 impl crate::model::Variant for Variant {
@@ -85,6 +96,7 @@ impl crate::model::Variant for Variant {
         Variant::DecRelaxed,
         Variant::DecBeforeOffCpu,
         Variant::PeekAuthoritative,
+        Variant::NextAfterFree,
     ];
 
     fn name(self) -> &'static str {
@@ -95,6 +107,7 @@ impl crate::model::Variant for Variant {
             Variant::DecRelaxed => "dec-relaxed",
             Variant::DecBeforeOffCpu => "dec-before-off-cpu",
             Variant::PeekAuthoritative => "peek-authoritative",
+            Variant::NextAfterFree => "next-after-free",
         }
     }
 
@@ -106,6 +119,7 @@ impl crate::model::Variant for Variant {
             Variant::DecRelaxed => "thread_stash decrements p_exitthreads with a relaxed atomic instead of atomic_subtract_rel_int",
             Variant::DecBeforeOffCpu => "thread_exit decrements p_exitthreads before cpu_throw, while still on its CPU",
             Variant::PeekAuthoritative => "the reaper uses the value of its emptiness peek as the list, then empties the list (no single swap / no read under the lock)",
+            Variant::NextAfterFree => "the reaper reads a thread's td_zombie (2002: td_runq) link after thread_free freed the thread",
         }
     }
 }
@@ -138,8 +152,8 @@ pub struct Td {
     td_state: UnsafeCell<TdState>,
     /// 2024 `td_zombie` / 2002 `td_runq` next link (0 = NULL).
     td_zombie: UnsafeCell<usize>,
-    /// Ghost: how many times `thread_free` ran on it.
-    frees: AtomicU32,
+    /// The thread's memory (`thread_zone`): poisoned by `thread_free`.
+    mem: Alloc,
 }
 
 /// The process, its address space, the zombie lists and the threads.
@@ -156,8 +170,8 @@ pub struct World {
     /// `pm_active` of the process' pmap, one slot per exiting thread's CPU
     /// (true while that CPU still runs the thread in this address space).
     pm_active: Vec<UnsafeCell<bool>>,
-    /// Ghost: `vmspace_exit` has torn the address space down.
-    vm_freed: AtomicBool,
+    /// The address space's memory: freed by `vmspace_exit`.
+    vmspace: Alloc,
     /// 2024 `thread_domain_data[0].tdd_zombies` (index + 1, 0 = NULL).
     pub tdd_zombies: AtomicUsize,
     /// 2002 `zombie_thread_lock` (a spin mutex).
@@ -189,7 +203,7 @@ impl World {
             p_numthreads: UnsafeCell::new(exiting + 1),
             p_exitthreads: AtomicU32::new(0),
             pm_active: tds.iter().map(|s| UnsafeCell::new(!s.stashed)).collect(),
-            vm_freed: AtomicBool::new(false),
+            vmspace: Alloc::new("the process' address space"),
             tdd_zombies: AtomicUsize::new(0),
             zombie_thread_lock: Mutex::new(()),
             zombie_threads: AtomicUsize::new(0),
@@ -205,11 +219,17 @@ impl World {
                         TdState::Running
                     }),
                     td_zombie: UnsafeCell::new(0),
-                    frees: AtomicU32::new(0),
+                    mem: Alloc::new(format!("struct thread {}", s.name)),
                 })
                 .collect(),
         });
         w.label();
+        // uma_zalloc: every thread's and the address space's memory,
+        // zeroed before any other thread of the scenario exists.
+        w.vmspace.zero("vmspace memory");
+        for td in &w.tds {
+            td.mem.zero(format!("{} memory", td.name));
+        }
         // Threads already stashed: link them (no other thread exists yet).
         let mut head = 0;
         for (i, s) in tds.iter().enumerate() {
@@ -232,7 +252,6 @@ impl World {
         sync::label(&self.p_singlecv, "p_singlethread sleep");
         sync::label(&self.p_numthreads, "p_numthreads");
         sync::label(&self.p_exitthreads, "p_exitthreads");
-        sync::label(&self.vm_freed, "vmspace.freed(ghost)");
         sync::label(&self.tdd_zombies, "tdd_zombies");
         sync::label(&self.zombie_thread_lock, "zombie_thread_lock");
         sync::label(&self.zombie_threads, "zombie_threads.tqh_first");
@@ -241,7 +260,6 @@ impl World {
             sync::label(pm, format!("pm_active[cpu of {n}]"));
             sync::label(&td.td_state, format!("{n}.td_state"));
             sync::label(&td.td_zombie, format!("{n}.td_zombie"));
-            sync::label(&td.frees, format!("{n}.frees(ghost)"));
         }
     }
 
@@ -297,17 +315,10 @@ fn cpu_throw(w: &World, i: usize) {
     // SAFETY: this CPU's slot; the teardown's write to it must be ordered
     // after this one (through p_exitthreads): that is what loom checks.
     unsafe { w.pm_active[i].write(false) };
-    // Ghost, relaxed: a teardown ordered before this use is always seen;
-    // one racing with it can be (shuttle shows it as a use after free).
-    if w.vm_freed.load(Relaxed) {
-        violation(
-            FailKind::UseAfterFree,
-            format!(
-                "{} still ran in the process' address space after vmspace_exit tore it down",
-                w.td(i).name
-            ),
-        );
-    }
+    // The CPU still runs on the thread's stack in the address space: a
+    // teardown racing with this use is a data race with its free (loom),
+    // one before it a use after free (shuttle).
+    w.vmspace.touch(&format!("{}'s cpu_throw", w.td(i).name));
 }
 
 /// `thread_stash`, kern_thread.c (2024) lines 619-623.
@@ -359,9 +370,11 @@ pub fn thread_zombie(k: Kern, w: &World, i: usize) {
 
 /// Free one zombie (`thread_free_batched` 827-844 with the batches of
 /// `thread_reap_domain`): read what the kernel reads, check the final
-/// state (`thread_dtor`), count the free.
-fn reap_one(w: &World, i: usize, who: &str) -> usize {
+/// state (`thread_dtor`), free it. Returns the next thread on the list.
+fn reap_one(k: Kern, w: &World, i: usize, who: &str) -> usize {
     let td = w.td(i);
+    // The reaper dereferences a pointer it took off the list.
+    td.mem.touch(who);
     // 661: ntd = itd->td_zombie.
     // SAFETY: the reaper owns the detached list; the read is ordered after
     // the pusher's write only through the push/take orderings (what loom
@@ -376,13 +389,12 @@ fn reap_one(w: &World, i: usize, who: &str) -> usize {
         td.name
     );
     let _tid = td.td_tid; // 664: tidbatch_add
-                          // 669/843: uma_zfree(thread_zone, td). Ghost: a relaxed RMW always
-                          // reads the latest count, so a second free is seen at once.
-    if td.frees.fetch_add(1, Relaxed) != 0 {
-        violation(
-            FailKind::UseAfterFree,
-            format!("{who} freed {} a second time", td.name),
-        );
+    td.mem.free(); // 669/843: uma_zfree(thread_zone, td); a second free fails
+    if k.v == Variant::NextAfterFree {
+        // The bug: the link read after the free.
+        td.mem.touch(who);
+        // SAFETY: as above (the touch has just failed: the memory is freed).
+        return unsafe { td.td_zombie.read() };
     }
     ntd
 }
@@ -425,7 +437,7 @@ pub fn thread_reap_domain(k: Kern, w: &World, who: &str) -> Vec<usize> {
     // 660-677: free each, batching tids, creds, limits and counts.
     while itd != 0 {
         freed.push(itd - 1);
-        itd = reap_one(w, itd - 1, who);
+        itd = reap_one(k, w, itd - 1, who);
     }
     freed
 }
@@ -456,8 +468,8 @@ pub fn vmspace_exit(w: &World) {
         // with a cpu_throw not ordered before it (what loom checks).
         unsafe { pm.write(false) };
     }
-    // Ghost: the address space is gone.
-    w.vm_freed.store(true, Relaxed);
+    // The address space is gone.
+    w.vmspace.free();
 }
 
 // ---------------------------------------------------------------------
@@ -505,7 +517,7 @@ pub fn thread_reap_2002(k: Kern, w: &World, who: &str) -> Vec<usize> {
     // 638-642: free each (thread_free).
     while td_first != 0 {
         freed.push(td_first - 1);
-        td_first = reap_one(w, td_first - 1, who);
+        td_first = reap_one(k, w, td_first - 1, who);
     }
     freed
 }
@@ -527,8 +539,7 @@ fn final_checks(k: Kern, w: &World) -> Vec<usize> {
     };
     for td in &w.tds {
         // Read after every join.
-        let n = td.frees.load(Relaxed);
-        if n == 0 {
+        if !td.mem.is_freed() {
             violation(
                 FailKind::Leak,
                 format!(
@@ -655,7 +666,8 @@ fn expect_2024(v: Variant, p: Option<Profile>) -> Expectation {
         (Variant::DecBeforeOffCpu, None) => fail(FailKind::UseAfterFree, "exit1 can see the count at 0 and tear the address space down before the thread's cpu_throw, which then runs in it"),
         (Variant::DecBeforeOffCpu, _) => fail(FailKind::DataRace, "the decrement comes before cpu_throw's use of pm_active, so nothing orders that use before the teardown's write, on any machine"),
         (Variant::PeekAuthoritative, None) => fail(FailKind::Leak, "a thread pushed between the reaper's load of the head and its store of NULL is dropped from the list: no later reap finds it"),
-        (Variant::PeekAuthoritative, _) => fail(FailKind::UseAfterFree, "the push between the reaper's load and its store of NULL is lost (a leak on hardware, shuttle's verdict); loom 0.7.3 lets the racing CAS overtake that store (a non-C11 outcome, pinned by canary_loom_stale_store_overtaken_by_cas), so the lost thread reappears on the list and is freed twice"),
+        (Variant::PeekAuthoritative, _) => fail(FailKind::UseAfterFree, "the push between the reaper's load and its store of NULL is lost (a leak on hardware, shuttle's verdict); loom 0.7.3 lets the racing CAS overtake that store (a non-C11 outcome, pinned by canary_loom_stale_store_overtaken_by_cas), so the lost thread reappears on the list and is reaped again after its free"),
+        (Variant::NextAfterFree, _) => fail(FailKind::UseAfterFree, "every execution reaps at least one thread (the racing reaper or the later thread_reap), and the reaper reads its td_zombie after freeing it: the read is ordered after the free in the same thread, so it finds the memory poisoned under every explorer and profile"),
     }
 }
 
@@ -672,6 +684,7 @@ fn expect_2002(v: Variant) -> Expectation {
     match v {
         Variant::Faithful => pass("the list is only changed under zombie_thread_lock; a stash the unlocked peek misses stays on the global list for the next thread_reap"),
         Variant::PeekAuthoritative => fail(FailKind::Leak, "a thread inserted between the unlocked peek and the lock is dropped by TAILQ_INIT: the reaper walks from the stale head"),
+        Variant::NextAfterFree => fail(FailKind::UseAfterFree, "T0 is on the list from the start, so the racing reaper or the later thread_reap frees at least one thread and then reads its td_runq: ordered after the free in the same thread, poisoned under every explorer and profile"),
         Variant::PushRelaxed | Variant::SwapRelaxed | Variant::DecRelaxed | Variant::DecBeforeOffCpu => pass("2002 has no lock-free push, no swap and no p_exitthreads: the variant changes nothing in this code"),
     }
 }

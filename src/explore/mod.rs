@@ -9,8 +9,10 @@
 //!
 //! Properties inside a model are checked with [`prop!`](crate::prop) (an
 //! assertion with a message a reader understands) or [`violation`] (a
-//! specific kind such as use after free); loom itself reports data races,
-//! deadlocks and leaks, which the runner classifies from its messages.
+//! specific kind such as a leak); loom itself reports data races,
+//! deadlocks and leaks, and the facade's memory helper
+//! ([`crate::sync::mem`]) a use of freed memory, all of which the runner
+//! classifies from their messages.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -427,6 +429,14 @@ pub(crate) fn classify(
     message: String,
     site: Option<String>,
 ) -> Failure {
+    // The facade's memory helper cannot call `violation` (it is the layer
+    // below): it panics with the use-after-free prefix instead.
+    let faulted = pending.is_none() && message.starts_with(crate::sync::mem::USE_AFTER_FREE);
+    let pending = if faulted {
+        Some(FailKind::UseAfterFree)
+    } else {
+        pending
+    };
     let kind = pending.unwrap_or_else(|| {
         let m = message.as_str();
         if m.contains("Causality violation") {
@@ -502,6 +512,37 @@ mod tests {
             f.to_string(),
             "use-after-free: table 2 read after free (at src/tidhash.rs:10)"
         );
+    }
+
+    #[test]
+    fn the_memory_helpers_panic_is_a_use_after_free() {
+        let f = classify(
+            None,
+            "use-after-free: lwp_unpark used lwpent of tid 1 after it was freed".into(),
+            None,
+        );
+        assert_eq!(f.kind, FailKind::UseAfterFree);
+        assert_eq!(
+            f.message,
+            "lwp_unpark used lwpent of tid 1 after it was freed"
+        );
+    }
+
+    // std only: outside an execution, a loom cell cannot be touched and
+    // shuttle cannot name the running thread for the trace.
+    #[cfg(not(any(loom, shuttle)))]
+    #[test]
+    fn a_use_after_free_is_captured_with_its_site() {
+        let (f, _, _) = capture(Profile::Arm, Plan::new(), 10, || {
+            let m = crate::sync::Alloc::new("table 2");
+            m.zero("table 2 memory");
+            m.free();
+            m.touch("reader");
+        });
+        let f = f.expect("the closure fails");
+        assert_eq!(f.kind, FailKind::UseAfterFree);
+        assert_eq!(f.message, "reader used table 2 after it was freed");
+        assert!(f.site.unwrap().starts_with("src/explore/mod.rs:"));
     }
 
     #[test]

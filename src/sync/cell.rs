@@ -43,8 +43,15 @@ impl<T> UnsafeCell<T> {
     /// Write access: `f` gets a pointer valid for writes while it runs.
     #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        self.with_mut_as(Op::CellWrite, f)
+    }
+
+    /// Write access recorded in the trace as `op` (the memory helper
+    /// records a free as `free`); to the explorer it is the same write.
+    #[track_caller]
+    pub(crate) fn with_mut_as<R>(&self, op: Op, f: impl FnOnce(*mut T) -> R) -> R {
         scheduling_point();
-        event(Site::caller(), Op::CellWrite, self.addr());
+        event(Site::caller(), op, self.addr());
         #[cfg(loom)]
         return self.inner.with_mut(f);
         #[cfg(not(loom))]

@@ -15,6 +15,10 @@
 //! Locks, condition variables and lock-protected cells record their events
 //! too, so a counterexample reads like the kernel code it came from.
 //!
+//! Kernel memory (an allocation zeroed by a write, poisoned by its free,
+//! checked at every use) is modelled by one helper for every model,
+//! [`mem::Alloc`].
+//!
 //! The kernel barrier names map as in `shared/seeds/README.md`:
 //!
 //! | kernel | here | x86-64 | AArch64 |
@@ -34,6 +38,7 @@ compile_error!("choose one explorer: --cfg loom or --cfg shuttle, not both");
 mod atomic;
 mod cell;
 mod lock;
+pub mod mem;
 pub mod ordering;
 pub mod thread;
 // The recorder is driven only by the explorer backends' check runner.
@@ -43,6 +48,7 @@ pub mod trace;
 pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
 pub use lock::{Condvar, Mutex, MutexGuard};
+pub use mem::Alloc;
 pub use ordering::{Plan, Profile};
 pub use std::sync::atomic::Ordering;
 
@@ -397,7 +403,8 @@ pub(crate) fn begin_execution() {
 }
 
 /// Remember, in the trace, which thread raises the current failure (called
-/// by [`crate::explore::violation`] before it panics).
+/// by [`crate::explore::violation`] and by [`mem`]'s use-after-free check
+/// before they panic).
 pub(crate) fn note_failing_thread() {
     #[cfg(any(loom, shuttle))]
     if trace::recording() && trace::with_state(|st| st.executing()) == Some(true) {

@@ -42,6 +42,9 @@ pub enum Op {
     CellRead,
     /// A write of a lock-protected cell.
     CellWrite,
+    /// A free of an allocation's memory ([`super::mem::Alloc::free`]):
+    /// a write of its memory cell, shown as `free`.
+    Free,
     /// A thread was spawned.
     Spawn,
     /// A thread was joined.
@@ -66,6 +69,7 @@ impl Op {
             Op::Woken => "woken".into(),
             Op::CellRead => "read".into(),
             Op::CellWrite => "write".into(),
+            Op::Free => "free".into(),
             Op::Spawn => "spawn".into(),
             Op::Join => "join".into(),
             Op::Note => "note".into(),

@@ -622,8 +622,8 @@ mod tests {
         let mut models: Vec<&str> = r.iter().map(|(m, _)| m.name).collect();
         models.dedup();
         assert_eq!(models, ["tidhash", "tidhash-epoch"]);
-        // 12 + 3 variants, 2 profiles each.
-        assert_eq!(r.len(), 30);
+        // 13 + 3 variants, 2 profiles each.
+        assert_eq!(r.len(), 32);
         let e = err(sel(None, Some("nope"), None), Backend::Loom);
         assert!(
             e.contains("unknown scenario 'nope'") && !e.contains('\n'),
