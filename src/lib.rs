@@ -23,6 +23,10 @@
 pub mod audit;
 pub mod check;
 pub mod checkpoint;
+// The project's own DPOR explorer (issue 12), on shuttle's scheduler API.
+#[cfg(shuttle)]
+#[path = "explore/dpor/mod.rs"]
+pub mod dpor;
 pub mod firstfail;
 pub mod litmus;
 pub mod matrix;

@@ -280,6 +280,8 @@ pub(crate) fn fence_named(name: &'static str, written: Ordering) {
         );
         if let Some(o) = m.ordering {
             imp::fence(o);
+            #[cfg(shuttle)]
+            crate::dpor::recorder::fence(o);
         }
         record(
             site,
