@@ -131,6 +131,7 @@ impl<T> std::fmt::Debug for UnsafeCell<T> {
 /// execution, e.g. a std run of the same code, there is nothing to switch).
 /// A DPOR check also records the access and checks it for a data race.
 #[inline(always)]
+#[track_caller]
 fn scheduling_point(addr: usize, write: bool, site: Site) {
     #[cfg(shuttle)]
     if shuttle_engine::runtime::execution::ExecutionState::try_with(|_| ()).is_ok() {

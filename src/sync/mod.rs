@@ -50,8 +50,13 @@ pub use std::sync::atomic::Ordering;
 mod arc;
 #[cfg(loom)]
 pub use arc::Arc;
+#[cfg(shuttle)]
+#[path = "arc_shuttle.rs"]
+mod arc;
+#[cfg(shuttle)]
+pub use arc::Arc;
 /// Reference counting pointer of the active backend.
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::Arc;
 
 use std::fmt;

@@ -503,6 +503,24 @@ impl Engine {
             seq.push(s);
             last_of.insert(t, j);
         }
+        if std::env::var_os("LWPCHECK_DPOR_DEBUG").is_some() {
+            let steps: Vec<String> = self
+                .steps
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}{:?}",
+                        s.tid,
+                        s.ev.accesses
+                            .iter()
+                            .map(|a| (a.obj, a.kind))
+                            .collect::<Vec<_>>()
+                    )
+                })
+                .collect();
+            eprintln!("execution: {}", steps.join(" "));
+            eprintln!("  races: {races:?}");
+        }
         self.stats.races += races.len() as u64;
         for (i, j) in races {
             self.reverse(i, j, &vcs, &seq);

@@ -657,6 +657,7 @@ pub(crate) fn notify_before(cv: usize) {
 /// A lock-protected cell access: `switch` is the facade's scheduling
 /// point. Two accesses not ordered by happens-before, one of them a write,
 /// fail the execution as a data race.
+#[track_caller]
 pub(crate) fn cell_access(addr: usize, write: bool, site: Site, switch: impl FnOnce()) {
     if write && tso() {
         drain();
@@ -747,6 +748,14 @@ pub(crate) fn spawn_after(child: Tid, name: Option<&str>) {
         join_into(&mut ch.clock, &c);
         ch.name = name.map(str::to_owned);
     });
+}
+
+/// A locked instruction the explorer does not otherwise see (the count of
+/// an `Arc`): under tso, drain the buffer.
+pub(crate) fn locked_instruction() {
+    if tso() {
+        drain();
+    }
 }
 
 /// At the end of a thread's closure: under tso, drain its buffer.
