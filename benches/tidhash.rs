@@ -20,9 +20,9 @@ mod bench {
     use std::time::{Duration, Instant};
 
     use criterion::{BenchmarkId, Criterion, Throughput};
-    use lwpcheck::tidhash::epoch::EpochVariant;
-    use lwpcheck::tidhash::snapshot::SnapProc;
-    use lwpcheck::tidhash::{Proc, Variant};
+    use lwpcheck::models::tidhash::epoch;
+    use lwpcheck::models::tidhash::snapshot::SnapProc;
+    use lwpcheck::models::tidhash::{Proc, Variant};
 
     /// One implementation, as the benchmark drives it.
     trait TidHash: Sync {
@@ -108,7 +108,7 @@ mod bench {
         let impls: [(&str, Make); 3] = [
             ("faithful", || Box::new(Proc::new(Variant::Faithful))),
             ("epoch", || {
-                Box::new(Proc::new_epoch(EpochVariant::Faithful))
+                Box::new(Proc::new_epoch(epoch::Variant::Faithful))
             }),
             ("snapshot", || Box::new(SnapProc::new())),
         ];

@@ -20,24 +20,18 @@
 //! trace, which [`view`] lays out in one column per thread (text or HTML);
 //! [`litmus`] pins down what the explorers can and cannot see.
 
-pub mod audit;
-pub mod check;
-pub mod checkpoint;
-// The project's own DPOR explorer (issue 12), on shuttle's scheduler API.
-#[cfg(shuttle)]
-#[path = "explore/dpor/mod.rs"]
-pub mod dpor;
-pub mod firstfail;
-pub mod litmus;
-pub mod matrix;
-pub mod model;
-pub mod registry;
-pub mod report;
+// Dependencies point one way, in this order (`checks/tool/layout.rs`
+// checks every `crate::` path against it):
+//   sync -> explore -> view -> model -> models -> tool
 pub mod sync;
+
+pub mod explore;
+
 pub mod view;
 
-pub mod lwplock;
-pub mod refcount;
-pub mod tdfind;
-pub mod tidhash;
-pub mod zombies;
+pub mod model;
+
+#[path = "../models/mod.rs"]
+pub mod models;
+
+pub mod tool;

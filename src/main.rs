@@ -38,11 +38,12 @@ macro_rules! print {
 }
 
 use clap::{Args, Parser, Subcommand};
-use lwpcheck::check::{Bounds, Explorer, Verdict};
-use lwpcheck::checkpoint::CheckpointFile;
-use lwpcheck::matrix::{self, Only, Options, Selection};
+use lwpcheck::explore::{Bounds, Schedule, Verdict};
 use lwpcheck::model::{Cell, Run};
-use lwpcheck::registry::{self, Request};
+use lwpcheck::sync::Backend;
+use lwpcheck::tool::checkpoint::CheckpointFile;
+use lwpcheck::tool::matrix::{self, Only, Options, Selection};
+use lwpcheck::tool::registry::{self, Request};
 
 #[derive(Parser)]
 #[command(
@@ -139,11 +140,20 @@ enum Command {
     },
     /// Print a gate or matrix report (report.json) again as Markdown.
     Report {
-        /// The report.json to read.
-        file: PathBuf,
-        /// Only the matrix tables, one per model (for the README).
+        /// The report.json files to read; several are merged (the parts of
+        /// a gate split over CI runners with `--part`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only the matrix tables, one per model.
         #[arg(long)]
         tables: bool,
+        /// Fail unless the reports hold every cell of the whole matrix
+        /// exactly once (loom and shuttle).
+        #[arg(long)]
+        complete: bool,
+        /// Write the merged report.json and report.md into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run the whole verdict matrix under loom and shuttle (each its own
     /// build, via cargo), write report.md, report.json and one trace file
@@ -228,6 +238,11 @@ struct Select {
     /// Only this loom profile (arm or x86; shuttle cells have none).
     #[arg(long)]
     profile: Option<String>,
+    /// Only part I of N of the selected cells (1-based: cells I, I+N, ...),
+    /// for splitting the matrix over several CI runners; `lwpcheck report
+    /// --complete` merges the parts' reports.
+    #[arg(long, value_name = "I/N")]
+    part: Option<String>,
 }
 
 impl From<Select> for Selection {
@@ -237,6 +252,7 @@ impl From<Select> for Selection {
             scenario: s.scenario,
             variant: s.variant,
             profile: s.profile,
+            part: s.part,
         }
     }
 }
@@ -279,13 +295,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let loom = loom_report
                 .as_deref()
-                .map(lwpcheck::report::read)
+                .map(lwpcheck::tool::report::read)
                 .transpose()?;
             let started = std::time::Instant::now();
-            let rows = lwpcheck::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
-                eprintln!("{l}")
-            })?;
-            print!("{}", lwpcheck::firstfail::markdown(&rows));
+            let rows =
+                lwpcheck::tool::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
+                    eprintln!("{l}")
+                })?;
+            print!("{}", lwpcheck::tool::firstfail::markdown(&rows));
             eprintln!(
                 "{} seeded bugs, {:.1} s",
                 rows.len(),
@@ -293,8 +310,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { file, tables } => {
-            let r = lwpcheck::report::read(&file)?;
+        Command::Report {
+            files,
+            tables,
+            complete,
+            out,
+        } => {
+            let r = if let [file] = files.as_slice() {
+                lwpcheck::tool::report::read(file)?
+            } else {
+                let mut parts = Vec::new();
+                let mut wall: f64 = 0.0;
+                for f in &files {
+                    let r = lwpcheck::tool::report::read(f)?;
+                    wall = wall.max(r.wall_secs);
+                    let dir = f.parent().map(PathBuf::from).unwrap_or_default();
+                    parts.push((dir, r));
+                }
+                lwpcheck::tool::report::merge(parts, wall)
+            };
+            if complete {
+                matrix::check_complete(&r)?;
+            }
+            if let Some(dir) = &out {
+                lwpcheck::tool::report::write(dir, &r)?;
+            }
             if tables {
                 print!("{}", r.tables());
             } else {
@@ -321,13 +361,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Some(p) => vec![registry::profile(p)?],
                 None => lwpcheck::sync::Profile::ALL.to_vec(),
             };
-            let opts = lwpcheck::audit::AuditOptions {
+            let opts = lwpcheck::tool::audit::AuditOptions {
                 model,
                 scenario,
                 profiles,
                 sites: site,
             };
-            let audit = lwpcheck::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
+            let audit = lwpcheck::tool::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
             print!("{}", audit.render(markdown, counterexamples));
             Ok(ExitCode::SUCCESS)
         }
@@ -364,7 +404,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             weaken,
         } => {
             let m = registry::find(&model)?;
-            let plan = lwpcheck::audit::plan_from_args(&weaken)?;
+            let plan = lwpcheck::tool::audit::plan_from_args(&weaken)?;
             if !weaken.is_empty() && explorer != "loom" {
                 return Err("--weaken needs the loom explorer".into());
             }
@@ -372,7 +412,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let run = match explorer.as_str() {
                 "loom" => Run::Loom(registry::profile(&profile)?),
                 "shuttle" => Run::Shuttle(match &schedules {
-                    Some(s) => s.parse::<Explorer>().map_err(|e| e.0)?,
+                    Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
                     None => info.shuttle,
                 }),
                 other => {
@@ -411,7 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             req.plan = plan;
             let cell = (m.run)(&req)?;
             if !weaken.is_empty() {
-                lwpcheck::audit::check_weakened_sites(
+                lwpcheck::tool::audit::check_weakened_sites(
                     &weaken,
                     &cell.outcome.sites,
                     &model,
@@ -426,21 +466,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     weaken.join(" "),
                     cell.outcome.summary()
                 );
-                let ce = cell.outcome.counterexample();
+                let ce = lwpcheck::view::counterexample(&cell.outcome);
                 if !ce.is_empty() {
                     println!("\n{ce}");
                 }
                 return Ok(match cell.outcome.verdict {
-                    lwpcheck::check::Verdict::Pass => ExitCode::SUCCESS,
+                    lwpcheck::explore::Verdict::Pass => ExitCode::SUCCESS,
                     _ => ExitCode::FAILURE,
                 });
             }
-            println!("{}", cell.row());
+            println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
             println!(
                 "expected: {} ({})",
                 cell.expectation.expected, cell.expectation.reason
             );
-            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::check::FailKind::TimedOut);
+            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::explore::FailKind::TimedOut);
             let mut shown_bounds = req.bounds;
             if failed {
                 let mut shown = None;
@@ -460,9 +500,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 let shown = shown.as_ref().unwrap_or(&cell);
                 let ce = if flat {
-                    shown.outcome.counterexample_flat()
+                    lwpcheck::view::counterexample_flat(&shown.outcome)
                 } else {
-                    shown.outcome.counterexample()
+                    lwpcheck::view::counterexample(&shown.outcome)
                 };
                 println!("\n{ce}");
                 if let Some(path) = &html {
@@ -470,7 +510,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         "{} / {} / {} / {}",
                         shown.model, shown.scenario, shown.variant, shown.run
                     );
-                    if let Some(page) = shown.outcome.counterexample_html(&title) {
+                    if let Some(page) = lwpcheck::view::counterexample_html(&shown.outcome, &title)
+                    {
                         std::fs::write(path, page)
                             .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?;
                         println!("counterexample page: {}", path.display());
@@ -479,11 +520,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if let Some(path) = &checkpoint {
                     let mut r = req.clone();
                     r.bounds = shown_bounds;
-                    lwpcheck::checkpoint::record(&m, &r, path)?;
+                    lwpcheck::tool::checkpoint::record(&m, &r, path)?;
                     println!(
                         "checkpoint written: {} (replay: {} replay --checkpoint {})",
                         path.display(),
-                        registry::build_hint("loom"),
+                        registry::build_hint(Backend::Loom),
                         path.display()
                     );
                 }
@@ -507,18 +548,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// `I/N` with 1 <= I <= N, as a 0-based shard.
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let bad =
-        || format!("--shard '{text}' is not valid (accepted: I/N with 1 <= I <= N, e.g. 1/2)");
-    let (i, n) = text.split_once('/').ok_or_else(bad)?;
-    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
-    if i == 0 || i > n {
-        return Err(bad());
-    }
-    Ok((i - 1, n))
-}
-
 fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {
     match jobs {
         None => Ok(matrix::default_jobs()),
@@ -535,7 +564,9 @@ fn run_matrix(
     shortest: bool,
     shard: Option<String>,
 ) -> Result<ExitCode, String> {
-    let shard = shard.map(|t| parse_shard(&t)).transpose()?;
+    let shard = shard
+        .map(|t| matrix::parse_slice("--shard", &t))
+        .transpose()?;
     let opts = Options {
         jobs: if shard.is_some() {
             1
@@ -552,8 +583,8 @@ fn run_matrix(
         return Ok(exit_for(&report));
     }
     if markdown {
-        let cells: Vec<&lwpcheck::report::Record> = report.cells.iter().collect();
-        print!("{}", lwpcheck::report::matrix_table(&cells));
+        let cells: Vec<&lwpcheck::tool::report::Record> = report.cells.iter().collect();
+        print!("{}", lwpcheck::tool::report::matrix_table(&cells));
     } else {
         for c in &report.cells {
             println!("{}", c.row());
@@ -569,7 +600,7 @@ fn run_matrix(
 }
 
 /// Print the summary and each surprise with its trace file; the exit code.
-fn finish(report: &lwpcheck::report::Report, dir: &std::path::Path) -> ExitCode {
+fn finish(report: &lwpcheck::tool::report::Report, dir: &std::path::Path) -> ExitCode {
     eprintln!("{}", report.summary());
     for c in report.surprises() {
         eprintln!(
@@ -593,7 +624,7 @@ fn finish(report: &lwpcheck::report::Report, dir: &std::path::Path) -> ExitCode 
     exit_for(report)
 }
 
-fn exit_for(report: &lwpcheck::report::Report) -> ExitCode {
+fn exit_for(report: &lwpcheck::tool::report::Report) -> ExitCode {
     if report.ok() {
         ExitCode::SUCCESS
     } else {
@@ -608,13 +639,13 @@ fn replay(
     scenario: Option<String>,
     variant: String,
 ) -> Result<ExitCode, String> {
-    let explorer = matrix::explorer()?;
+    let backend = matrix::backend()?;
     match (checkpoint, schedule) {
         (Some(path), None) => {
-            if explorer != "loom" {
+            if backend != Backend::Loom {
                 return Err(format!(
                     "a checkpoint replays under loom: {} replay --checkpoint {}",
-                    registry::build_hint("loom"),
+                    registry::build_hint(Backend::Loom),
                     path.display()
                 ));
             }
@@ -631,14 +662,14 @@ fn replay(
                     ));
                 }
             }
-            let cell = lwpcheck::checkpoint::replay(&path, &file)?;
+            let cell = lwpcheck::tool::checkpoint::replay(&path, &file)?;
             Ok(show_replay(&cell, Some(&file)))
         }
         (None, Some(sch)) => {
-            if explorer != "shuttle" {
+            if backend != Backend::Shuttle {
                 return Err(format!(
                     "a schedule replays under shuttle: {} replay --model M --scenario S --variant V --schedule {sch}",
-                    registry::build_hint("shuttle")
+                    registry::build_hint(Backend::Shuttle)
                 ));
             }
             let sch = match sch.strip_prefix('@') {
@@ -667,7 +698,7 @@ fn replay(
 
 /// Print a replayed cell; the exit status says whether it failed again.
 fn show_replay(cell: &Cell, recorded: Option<&CheckpointFile>) -> ExitCode {
-    println!("{}", cell.row());
+    println!("{}", lwpcheck::tool::report::Record::of(cell).row());
     if let Some(file) = &recorded {
         println!(
             "recorded: {} (the replay reproduced its events exactly)",
@@ -682,7 +713,7 @@ fn show_replay(cell: &Cell, recorded: Option<&CheckpointFile>) -> ExitCode {
             ExitCode::FAILURE
         }
         Verdict::Fail(_) => {
-            println!("\n{}", cell.outcome.counterexample());
+            println!("\n{}", lwpcheck::view::counterexample(&cell.outcome));
             ExitCode::SUCCESS
         }
     }

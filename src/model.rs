@@ -14,7 +14,8 @@
 
 use std::fmt;
 
-use crate::check::{Bounds, Explorer, FailKind, Outcome, Verdict};
+pub use crate::explore::Run;
+use crate::explore::{Bounds, FailKind, Outcome, Schedule, Verdict};
 use crate::sync::Profile;
 
 /// A model's variant: `Faithful` or one named, realistic bug.
@@ -84,6 +85,10 @@ pub struct Expectation {
     pub expected: Expected,
     /// Why, in one line, from the code and the memory model.
     pub reason: &'static str,
+    /// For a failure of the faithful code: the page (under `docs/findings/`)
+    /// that states the finding about the kernel. Every faithful cell that is
+    /// not expected to pass must name one (`checks/tool/tables.rs`).
+    pub finding: Option<&'static str>,
 }
 
 /// Expect a pass, because `reason`.
@@ -91,6 +96,7 @@ pub const fn pass(reason: &'static str) -> Expectation {
     Expectation {
         expected: Expected::Pass,
         reason,
+        finding: None,
     }
 }
 
@@ -99,6 +105,7 @@ pub const fn fail(kind: FailKind, reason: &'static str) -> Expectation {
     Expectation {
         expected: Expected::Fail(kind),
         reason,
+        finding: None,
     }
 }
 
@@ -107,6 +114,7 @@ pub const fn fail_any(kinds: &'static [FailKind], reason: &'static str) -> Expec
     Expectation {
         expected: Expected::FailAny(kinds),
         reason,
+        finding: None,
     }
 }
 
@@ -115,6 +123,29 @@ pub const fn miss(kind: FailKind, reason: &'static str) -> Expectation {
     Expectation {
         expected: Expected::Miss(kind),
         reason,
+        finding: None,
+    }
+}
+
+/// Expect the faithful code to fail with `kind`: a finding about the kernel,
+/// stated on `page` (a file under `docs/findings/`), because `reason`.
+pub const fn finding(kind: FailKind, page: &'static str, reason: &'static str) -> Expectation {
+    Expectation {
+        expected: Expected::Fail(kind),
+        reason,
+        finding: Some(page),
+    }
+}
+
+impl Expectation {
+    /// The same expectation, marked as a finding about the kernel stated on
+    /// `page` (for faithful cells expected to fail several ways, or missed
+    /// by an explorer).
+    pub const fn finding(self, page: &'static str) -> Expectation {
+        Expectation {
+            finding: Some(page),
+            ..self
+        }
     }
 }
 
@@ -131,7 +162,7 @@ pub struct Scenario<V: Variant> {
     /// Why the bounds are needed (empty when exhaustive).
     pub bound_reason: &'static str,
     /// The shuttle explorer for this scenario (PCT, random or DFS).
-    pub shuttle: Explorer,
+    pub shuttle: Schedule,
     /// The expectation under loom for a variant and profile.
     pub expect_loom: fn(V, Profile) -> Expectation,
     /// The expectation under shuttle (sequentially consistent).
@@ -149,24 +180,6 @@ pub trait Model {
     const SHUTTLE: Option<&'static str> = None;
     /// Its scenarios.
     fn scenarios() -> Vec<Scenario<Self::V>>;
-}
-
-/// Which explorer produced a cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Run {
-    /// loom under a profile.
-    Loom(Profile),
-    /// shuttle.
-    Shuttle(Explorer),
-}
-
-impl fmt::Display for Run {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Run::Loom(p) => write!(f, "loom/{p}"),
-            Run::Shuttle(e) => write!(f, "shuttle/{e}"),
-        }
-    }
 }
 
 /// One checked cell of the verdict matrix.
@@ -219,31 +232,6 @@ impl Cell {
             )),
         }
     }
-
-    /// Why this cell is a surprise, what was expected and why, and the
-    /// counterexample: what a reader needs to study it (empty if it is not
-    /// a surprise).
-    pub fn surprise_report(&self) -> String {
-        match self.surprise() {
-            None => String::new(),
-            Some(why) => format!(
-                "\n== {} / {} / {} / {}: {why}\n   expected: {} ({})\n{}",
-                self.model,
-                self.scenario,
-                self.variant,
-                self.run,
-                self.expectation.expected,
-                self.expectation.reason,
-                self.outcome.counterexample()
-            ),
-        }
-    }
-
-    /// One matrix row: model, scenario, variant, run, expected, actual,
-    /// executions, time.
-    pub fn row(&self) -> String {
-        crate::report::Record::of(self).row()
-    }
 }
 
 impl Outcome {
@@ -276,8 +264,8 @@ pub fn scenario_named<M: Model>(name: &str) -> Result<Scenario<M::V>, String> {
 pub fn loom_cell<M: Model>(
     sc: &Scenario<M::V>,
     v: M::V,
-    check: crate::check::loom::LoomCheck,
-) -> Result<Cell, crate::check::env::ConfigError> {
+    check: crate::explore::loom::LoomCheck,
+) -> Result<Cell, crate::explore::env::ConfigError> {
     let run = sc.run;
     let profile = check.profile;
     let outcome = check.run(move || run(v))?;
@@ -297,61 +285,19 @@ pub fn loom_cell<M: Model>(
 pub fn shuttle_cell<M: Model>(
     sc: &Scenario<M::V>,
     v: M::V,
-    check: crate::check::shuttle::ShuttleCheck,
-) -> Result<Cell, crate::check::env::ConfigError> {
+    check: crate::explore::shuttle::ShuttleCheck,
+) -> Result<Cell, crate::explore::env::ConfigError> {
     let run = sc.run;
-    let explorer = check.explorer;
+    let schedule = check.schedule;
     let outcome = check.run(move || run(v))?;
     Ok(Cell {
         model: M::NAME,
         scenario: sc.name,
         variant: v.name(),
-        run: Run::Shuttle(explorer),
+        run: Run::Shuttle(schedule),
         expectation: (sc.expect_shuttle)(v),
         outcome,
     })
-}
-
-/// Run one scenario of `M` under loom with `profile`, for every variant.
-#[cfg(loom)]
-pub fn check_loom<M: Model>(scenario: &str, profile: Profile) -> Vec<Cell> {
-    let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
-    M::V::ALL
-        .iter()
-        .map(|&v| {
-            crate::check::loom::LoomCheck::new(profile)
-                .and_then(|check| loom_cell::<M>(&sc, v, check.bounds(sc.loom_bounds)))
-                .unwrap_or_else(|e| panic!("{e}"))
-        })
-        .collect()
-}
-
-/// Run one scenario of `M` under shuttle (its own explorer), for every
-/// variant.
-#[cfg(shuttle)]
-pub fn check_shuttle<M: Model>(scenario: &str) -> Vec<Cell> {
-    let sc = scenario_named::<M>(scenario).unwrap_or_else(|e| panic!("{e}"));
-    M::V::ALL
-        .iter()
-        .map(|&v| {
-            crate::check::shuttle::ShuttleCheck::new(sc.shuttle)
-                .and_then(|check| shuttle_cell::<M>(&sc, v, check))
-                .unwrap_or_else(|e| panic!("{e}"))
-        })
-        .collect()
-}
-
-/// Print every row; panic with the surprises and their counterexamples.
-pub fn assert_expected(cells: &[Cell]) {
-    let mut surprises = String::new();
-    for c in cells {
-        println!("{}", c.row());
-        surprises.push_str(&c.surprise_report());
-    }
-    assert!(
-        surprises.is_empty(),
-        "surprises in the verdict matrix:{surprises}"
-    );
 }
 
 /// Run every scenario once per variant on real threads (std build): the
@@ -371,59 +317,4 @@ pub fn smoke_std<M: Model>(iterations: usize) {
             (sc.run)(faithful);
         }
     }
-}
-
-/// Generate the loom tests of a model: one test per (scenario, profile),
-/// plus one that checks the list covers every scenario the model declares.
-///
-/// ```ignore
-/// lwpcheck::loom_tests!(lwpcheck::tidhash::Tidhash; grow_vs_lookup, two_growths);
-/// ```
-#[macro_export]
-macro_rules! loom_tests {
-    ($model:ty; $($scenario:ident),+ $(,)?) => {
-        $(
-            mod $scenario {
-                #[test]
-                fn arm() {
-                    $crate::model::assert_expected(&$crate::model::check_loom::<$model>(
-                        stringify!($scenario),
-                        $crate::sync::Profile::Arm,
-                    ));
-                }
-                #[test]
-                fn x86() {
-                    $crate::model::assert_expected(&$crate::model::check_loom::<$model>(
-                        stringify!($scenario),
-                        $crate::sync::Profile::X86,
-                    ));
-                }
-            }
-        )+
-
-        #[test]
-        fn every_scenario_is_checked() {
-            let declared: Vec<&str> = <$model as $crate::model::Model>::scenarios().iter().map(|s| s.name).collect();
-            assert_eq!(declared, [$(stringify!($scenario)),+]);
-        }
-    };
-}
-
-/// Generate the shuttle tests of a model: one test per scenario.
-#[macro_export]
-macro_rules! shuttle_tests {
-    ($model:ty; $($scenario:ident),+ $(,)?) => {
-        $(
-            #[test]
-            fn $scenario() {
-                $crate::model::assert_expected(&$crate::model::check_shuttle::<$model>(stringify!($scenario)));
-            }
-        )+
-
-        #[test]
-        fn every_scenario_is_checked() {
-            let declared: Vec<&str> = <$model as $crate::model::Model>::scenarios().iter().map(|s| s.name).collect();
-            assert_eq!(declared, [$(stringify!($scenario)),+]);
-        }
-    };
 }

@@ -36,7 +36,7 @@ impl<T: ?Sized> Arc<T> {
 
 impl<T: ?Sized> Clone for Arc<T> {
     fn clone(&self) -> Self {
-        crate::dpor::recorder::locked_instruction();
+        super::dpor::locked_instruction();
         Self {
             inner: std::sync::Arc::clone(&self.inner),
         }
@@ -52,7 +52,7 @@ impl<T: ?Sized> Deref for Arc<T> {
 
 impl<T: ?Sized> Drop for Arc<T> {
     fn drop(&mut self) {
-        crate::dpor::recorder::locked_instruction();
+        super::dpor::locked_instruction();
     }
 }
 

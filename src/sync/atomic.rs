@@ -3,11 +3,11 @@
 
 use std::sync::atomic::Ordering::{self, Relaxed};
 
+#[cfg(shuttle)]
+use super::dpor::{self as hooks, Bits};
 use super::ordering::Access;
 use super::trace::{Detail, Op, State, Value};
 use super::{atomic_op, imp, Site};
-#[cfg(shuttle)]
-use crate::dpor::recorder::{self as hooks, Bits};
 
 /// How a value appears in the trace.
 pub(crate) trait Shown: Copy {

@@ -90,7 +90,7 @@ impl<T> UnsafeCell<T> {
     /// The value, consuming the cell.
     #[cfg(shuttle)]
     pub fn into_inner(self) -> T {
-        crate::dpor::recorder::forget_cell(self.addr());
+        super::dpor::forget_cell(self.addr());
         let this = std::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so `inner` is
         // moved out exactly once (the cell's `Drop` only forgets its access
@@ -111,7 +111,7 @@ unsafe impl<T: Send> Sync for UnsafeCell<T> {}
 #[cfg(shuttle)]
 impl<T> Drop for UnsafeCell<T> {
     fn drop(&mut self) {
-        crate::dpor::recorder::forget_cell(self.addr());
+        super::dpor::forget_cell(self.addr());
     }
 }
 
@@ -135,12 +135,7 @@ impl<T> std::fmt::Debug for UnsafeCell<T> {
 fn scheduling_point(addr: usize, write: bool, site: Site) {
     #[cfg(shuttle)]
     if shuttle_engine::runtime::execution::ExecutionState::try_with(|_| ()).is_ok() {
-        crate::dpor::recorder::cell_access(
-            addr,
-            write,
-            site,
-            shuttle_engine::runtime::thread::switch,
-        );
+        super::dpor::cell_access(addr, write, site, shuttle_engine::runtime::thread::switch);
     }
     #[cfg(not(shuttle))]
     let _ = (addr, write, site);

@@ -40,10 +40,10 @@ impl<T> Mutex<T> {
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let site = Site::caller();
         #[cfg(shuttle)]
-        crate::dpor::recorder::lock_before(self.addr());
+        super::dpor::lock_before(self.addr());
         let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         #[cfg(shuttle)]
-        crate::dpor::recorder::locked(self.addr());
+        super::dpor::locked(self.addr());
         event(Some(site), Op::Lock, self.addr());
         MutexGuard {
             inner: Some(g),
@@ -56,14 +56,14 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let site = Site::caller();
         #[cfg(shuttle)]
-        crate::dpor::recorder::try_lock_before(self.addr());
+        super::dpor::try_lock_before(self.addr());
         let g = match self.inner.try_lock() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => None,
         };
         #[cfg(shuttle)]
-        crate::dpor::recorder::try_lock_after(self.addr(), g.is_some());
+        super::dpor::try_lock_after(self.addr(), g.is_some());
         event(Some(site), Op::TryLock(g.is_some()), self.addr());
         g.map(|g| MutexGuard {
             inner: Some(g),
@@ -82,7 +82,7 @@ impl<T> Mutex<T> {
 #[cfg(shuttle)]
 impl<T> Drop for Mutex<T> {
     fn drop(&mut self) {
-        crate::dpor::recorder::forget_mutex(self.addr());
+        super::dpor::forget_mutex(self.addr());
     }
 }
 
@@ -105,7 +105,7 @@ impl<'a, T> MutexGuard<'a, T> {
         let site = Site::caller();
         event(Some(site), Op::Unlock, self.mutex.addr());
         #[cfg(shuttle)]
-        crate::dpor::recorder::unlock_before(self.mutex.addr());
+        super::dpor::unlock_before(self.mutex.addr());
         drop(self.inner.take());
     }
 
@@ -127,7 +127,7 @@ impl<T> Drop for MutexGuard<'_, T> {
             // thread taking the mutex before this one let it go.
             event(None, Op::Unlock, self.mutex.addr());
             #[cfg(shuttle)]
-            crate::dpor::recorder::unlock_before(self.mutex.addr());
+            super::dpor::unlock_before(self.mutex.addr());
         }
     }
 }
@@ -174,7 +174,7 @@ impl Condvar {
         // A spurious wakeup (only when a DPOR check asks for them): the
         // mutex is released and taken again, with no notification.
         #[cfg(shuttle)]
-        if crate::dpor::recorder::spurious_wakeup() {
+        if super::dpor::spurious_wakeup() {
             let mutex = guard.mutex;
             drop(guard);
             let g = mutex.lock();
@@ -182,7 +182,7 @@ impl Condvar {
             return g;
         }
         #[cfg(shuttle)]
-        crate::dpor::recorder::wait_before(self.addr(), guard.mutex.addr());
+        super::dpor::wait_before(self.addr(), guard.mutex.addr());
         let g = guard
             .inner
             .take()
@@ -190,7 +190,7 @@ impl Condvar {
         let mutex = guard.mutex;
         let g = self.inner.wait(g).unwrap_or_else(PoisonError::into_inner);
         #[cfg(shuttle)]
-        crate::dpor::recorder::locked(mutex.addr());
+        super::dpor::locked(mutex.addr());
         event(Some(site), Op::Woken, self.addr());
         MutexGuard {
             inner: Some(g),
@@ -203,7 +203,7 @@ impl Condvar {
     pub fn notify_one(&self) {
         event(Some(Site::caller()), Op::Notify("cv_signal"), self.addr());
         #[cfg(shuttle)]
-        crate::dpor::recorder::notify_before(self.addr());
+        super::dpor::notify_before(self.addr());
         self.inner.notify_one();
     }
 
@@ -216,7 +216,7 @@ impl Condvar {
             self.addr(),
         );
         #[cfg(shuttle)]
-        crate::dpor::recorder::notify_before(self.addr());
+        super::dpor::notify_before(self.addr());
         self.inner.notify_all();
     }
 }

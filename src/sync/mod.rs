@@ -40,6 +40,10 @@ pub mod thread;
 #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
 pub mod trace;
 
+// What the facade tells the project's DPOR explorer (shuttle build only).
+#[cfg(shuttle)]
+pub(crate) mod dpor;
+
 pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
 pub use lock::{Condvar, Mutex, MutexGuard};
@@ -90,14 +94,67 @@ mod imp {
     };
 }
 
-/// The name of the active backend: `"std"`, `"loom"` or `"shuttle"`.
-pub const BACKEND: &str = if cfg!(loom) {
-    "loom"
-} else if cfg!(shuttle) {
-    "shuttle"
-} else {
-    "std"
-};
+/// A build of the facade: which primitives the models run on. The one
+/// place where a backend's name and its `RUSTFLAGS` are spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    /// Real threads (the default build).
+    Std,
+    /// loom (`--cfg loom --cfg crossbeam_loom`).
+    Loom,
+    /// shuttle (`--cfg shuttle`).
+    Shuttle,
+}
+
+impl Backend {
+    /// The backend this binary was built for.
+    pub const ACTIVE: Backend = if cfg!(loom) {
+        Backend::Loom
+    } else if cfg!(shuttle) {
+        Backend::Shuttle
+    } else {
+        Backend::Std
+    };
+
+    /// Every backend.
+    pub const ALL: [Backend; 3] = [Backend::Std, Backend::Loom, Backend::Shuttle];
+
+    /// Its name on command lines and in reports: `std`, `loom`, `shuttle`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Std => "std",
+            Backend::Loom => "loom",
+            Backend::Shuttle => "shuttle",
+        }
+    }
+
+    /// The `RUSTFLAGS` that build it (crossbeam-epoch follows loom only
+    /// with `--cfg crossbeam_loom`).
+    pub const fn rustflags(self) -> &'static str {
+        match self {
+            Backend::Std => "",
+            Backend::Loom => "--cfg loom --cfg crossbeam_loom",
+            Backend::Shuttle => "--cfg shuttle",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Backend::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| format!("unknown backend '{s}' (accepted: std, loom, shuttle)"))
+    }
+}
 
 /// A place in the source: where an operation was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,6 +167,13 @@ pub struct Site {
     pub column: u32,
 }
 
+/// A source path as a reader finds it from the crate root. The models are
+/// compiled through `#[path = "../models/mod.rs"]`, so the compiler names
+/// their files `src/../models/...`; this drops the detour.
+pub fn source_path(file: &str) -> &str {
+    file.strip_prefix("src/../").unwrap_or(file)
+}
+
 impl Site {
     /// The site of the caller (through any chain of `#[track_caller]`).
     #[track_caller]
@@ -117,7 +181,7 @@ impl Site {
     pub fn caller() -> Site {
         let l = std::panic::Location::caller();
         Site {
-            file: l.file(),
+            file: source_path(l.file()),
             line: l.line(),
             column: l.column(),
         }
@@ -286,7 +350,7 @@ pub(crate) fn fence_named(name: &'static str, written: Ordering) {
         if let Some(o) = m.ordering {
             imp::fence(o);
             #[cfg(shuttle)]
-            crate::dpor::recorder::fence(o);
+            dpor::fence(o);
         }
         record(
             site,
@@ -344,7 +408,7 @@ pub(crate) fn begin_execution() {
 }
 
 /// Remember, in the trace, which thread raises the current failure (called
-/// by [`crate::check::violation`] before it panics).
+/// by [`crate::explore::violation`] before it panics).
 pub(crate) fn note_failing_thread() {
     #[cfg(any(loom, shuttle))]
     if trace::recording() && trace::with_state(|st| st.executing()) == Some(true) {

@@ -51,16 +51,16 @@ where
     #[cfg(shuttle)]
     let f = move || {
         let r = f();
-        crate::dpor::recorder::thread_exit();
+        super::dpor::thread_exit();
         r
     };
     #[cfg(shuttle)]
-    crate::dpor::recorder::spawn_before();
+    super::dpor::spawn_before();
     let inner = b
         .spawn(f)
         .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
     #[cfg(shuttle)]
-    crate::dpor::recorder::spawn_after(usize::from(inner.thread().id()), name);
+    super::dpor::spawn_after(usize::from(inner.thread().id()), name);
     let _ = site;
     #[cfg(any(loom, shuttle))]
     {
@@ -89,10 +89,10 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> std::thread::Result<T> {
         let site = Site::caller();
         #[cfg(shuttle)]
-        crate::dpor::recorder::join_before(self.task);
+        super::dpor::join_before(self.task);
         let r = self.inner.join();
         #[cfg(shuttle)]
-        crate::dpor::recorder::join_after(self.task);
+        super::dpor::join_after(self.task);
         #[cfg(any(loom, shuttle))]
         {
             let lane = self.object - 1;

@@ -6,14 +6,13 @@
 //! thread as a coroutine on the OS thread that started the check, so one
 //! recorder sees the whole execution, and checks running in parallel on other
 //! OS threads do not mix. Recording is on only while the check runner has a
-//! check active (see [`crate::check`]); under std it is compiled out.
+//! check active (see [`crate::explore`]); under std it is compiled out.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::{self, Write as _};
 use std::sync::atomic::Ordering;
 
-use super::ordering::{short, Access, Plan, Profile};
+use super::ordering::{Access, Plan, Profile};
 use super::Site;
 
 /// What an event did.
@@ -165,45 +164,10 @@ pub struct Trace {
     /// The index of the first event after the dropped ones (for numbering).
     pub first_index: usize,
     /// The lane of the thread that raised the failure through
-    /// [`prop!`](crate::prop) or [`violation`](crate::check::violation),
+    /// [`prop!`](crate::prop) or [`violation`](crate::explore::violation),
     /// when known (not for failures the explorer raises itself: data races,
     /// deadlocks, leaks, plain panics).
     pub failing_lane: Option<usize>,
-}
-
-/// Which store a load read, **as far as the trace can tell**: inferred by
-/// value from the events in trace (execution) order, see
-/// [`Trace::read_from`]. Indices are positions in [`Trace::events`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReadFrom {
-    /// The most recent earlier write to the same address, in trace order,
-    /// wrote the value read.
-    Latest {
-        /// That write.
-        store: usize,
-    },
-    /// The value read was written by an older store than the most recent
-    /// one in trace order (the most recent earlier store of that value is
-    /// named; an older one of the same value cannot be told apart).
-    Stale {
-        /// The most recent earlier write of the value read.
-        store: usize,
-        /// The most recent earlier write to the address (another value).
-        latest: usize,
-    },
-    /// No write of the value read is in the trace and no event was dropped:
-    /// the value the object was created with.
-    Initial {
-        /// The most recent earlier write to the address, if any (then the
-        /// load is stale: it read the initial value after that write).
-        latest: Option<usize>,
-    },
-    /// No kept write of the value read, and earlier events were dropped by
-    /// the trace cap: it may have been written by one of them.
-    Unknown {
-        /// The most recent earlier kept write to the address, if any.
-        latest: Option<usize>,
-    },
 }
 
 /// Default cap on recorded events per execution.
@@ -399,199 +363,5 @@ impl Trace {
     /// The name of a lane (`?` if unknown).
     pub fn thread_name(&self, lane: usize) -> &str {
         self.threads.get(lane).map(String::as_str).unwrap_or("?")
-    }
-
-    /// For each event (same positions as [`Trace::events`]), which store it
-    /// read, for atomic loads and the read half of read-modify-writes
-    /// (`None` for every other event, and for objects with no address).
-    ///
-    /// **Inferred by value, in trace order.** The trace order is the order
-    /// the explorer ran the operations, not the location's modification
-    /// order as the memory model sees it: loom keeps a history of the last
-    /// stores of each atomic and lets a load read an older one, and it does
-    /// not say which through its public API. So: if the most recent earlier
-    /// write to the same address wrote the value read, the load is
-    /// [`ReadFrom::Latest`]; otherwise it read an older store, and the most
-    /// recent earlier store *of that value* is named ([`ReadFrom::Stale`]);
-    /// with no such store it read the initial value ([`ReadFrom::Initial`]),
-    /// or, when the trace cap dropped earlier events, nothing can be said
-    /// ([`ReadFrom::Unknown`]). Two stores of the same value cannot be told
-    /// apart.
-    pub fn read_from(&self) -> Vec<Option<ReadFrom>> {
-        self.events
-            .iter()
-            .enumerate()
-            .map(|(i, ev)| {
-                let v = ev.read.as_ref()?.raw;
-                if ev.addr == 0 {
-                    return None;
-                }
-                let writes = (0..i)
-                    .rev()
-                    .filter(|&j| self.events[j].addr == ev.addr)
-                    .filter_map(|j| Some((j, self.events[j].wrote.as_ref()?.raw)));
-                let mut latest = None;
-                for (j, w) in writes {
-                    if latest.is_none() {
-                        latest = Some(j);
-                        if w == v {
-                            return Some(ReadFrom::Latest { store: j });
-                        }
-                    } else if w == v {
-                        return Some(ReadFrom::Stale {
-                            store: j,
-                            latest: latest.unwrap_or(j),
-                        });
-                    }
-                }
-                Some(if self.dropped > 0 {
-                    ReadFrom::Unknown { latest }
-                } else {
-                    ReadFrom::Initial { latest }
-                })
-            })
-            .collect()
-    }
-
-    /// One line about a [`ReadFrom`]: `latest: reads #4 (writer)`,
-    /// `stale: reads #3 (writer); latest in trace order was #5 = 2`,
-    /// `initial value (no store in the trace)`, ...
-    pub fn describe_read_from(&self, rf: &ReadFrom) -> String {
-        let at = |j: usize| {
-            format!(
-                "#{} ({})",
-                self.number(j),
-                self.thread_name(self.events[j].lane)
-            )
-        };
-        let latest = |j: usize| {
-            format!(
-                "latest in trace order was #{} = {}",
-                self.number(j),
-                self.events[j]
-                    .wrote
-                    .as_ref()
-                    .map(|v| v.shown.as_str())
-                    .unwrap_or("?")
-            )
-        };
-        match *rf {
-            ReadFrom::Latest { store } => format!("latest: reads {}", at(store)),
-            ReadFrom::Stale { store, latest: l } => {
-                format!("stale: reads {}; {}", at(store), latest(l))
-            }
-            ReadFrom::Initial { latest: None } => "initial value (no store in the trace)".into(),
-            ReadFrom::Initial { latest: Some(l) } => format!(
-                "stale: initial value (no store of it in the trace); {}",
-                latest(l)
-            ),
-            ReadFrom::Unknown { latest: None } => "unknown: earlier events dropped".into(),
-            ReadFrom::Unknown { latest: Some(l) } => {
-                format!("unknown: earlier events dropped; {}", latest(l))
-            }
-        }
-    }
-
-    /// Render as a counterexample, the flat view: one line per event, the
-    /// thread clearly marked and indented into its own lane, then `failure`
-    /// at the end. The swimlane view is [`crate::view::swimlane`].
-    pub fn render(&self, failure: Option<&str>) -> String {
-        let mut out = String::new();
-        let lanes = self.threads.len().max(1);
-        let _ = writeln!(
-            out,
-            "threads: {}",
-            self.threads
-                .iter()
-                .enumerate()
-                .map(|(i, n)| format!("[{i}] {n}"))
-                .collect::<Vec<_>>()
-                .join("  ")
-        );
-        if self.dropped > 0 {
-            let _ = writeln!(
-                out,
-                "  ... {} earlier events not kept (trace cap)",
-                self.dropped
-            );
-        }
-        let width = self
-            .threads
-            .iter()
-            .map(|n| n.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        let rf = self.read_from();
-        for (i, ev) in self.events.iter().enumerate() {
-            let name = self.threads.get(ev.lane).map(String::as_str).unwrap_or("?");
-            let indent = "  ".repeat(ev.lane.min(lanes));
-            let _ = write!(
-                out,
-                "{:>4} {:<width$} |{}{}",
-                self.first_index + i + 1,
-                name,
-                indent,
-                ev
-            );
-            match &rf[i] {
-                Some(r) => {
-                    let _ = writeln!(out, "  <- {}", self.describe_read_from(r));
-                }
-                None => out.push('\n'),
-            }
-        }
-        if let Some(f) = failure {
-            let _ = writeln!(out, "FAILED: {f}");
-        }
-        out
-    }
-}
-
-impl Event {
-    /// What the event did, in words: operation, object, value
-    /// (`store flag = 1`, `load p_tidhash -> table#2`, `lock p_lock`).
-    pub fn what(&self) -> String {
-        let mut s = self.op.name();
-        if !self.object.is_empty() {
-            s.push(' ');
-            s.push_str(&self.object);
-        }
-        if !self.detail.is_empty() {
-            s.push(' ');
-            s.push_str(&self.detail);
-        }
-        s
-    }
-
-    /// The ordering as written, and as run when the profile or the plan
-    /// changed it: `[Relaxed]`, `[Relaxed as Release]`, `[Release dropped]`
-    /// (a fence the profile removed); `None` for non-atomic events.
-    pub fn ordering(&self) -> Option<String> {
-        match (self.written, self.run) {
-            (Some(w), Some(r)) if w == r => Some(format!("[{}]", short(w))),
-            (Some(w), Some(r)) => Some(format!("[{} as {}]", short(w), short(r))),
-            (Some(w), None) => Some(format!("[{} dropped]", short(w))),
-            _ => None,
-        }
-    }
-
-    /// The site as `file:line`, or `(guard dropped)` for a lock released by
-    /// going out of scope.
-    pub fn site_text(&self) -> String {
-        match self.site {
-            Some(s) => s.to_string(),
-            None => "(guard dropped)".into(),
-        }
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.what())?;
-        if let Some(o) = self.ordering() {
-            write!(f, "  {o}")?;
-        }
-        write!(f, "  @ {}", self.site_text())
     }
 }

@@ -101,50 +101,25 @@
 //! written in the model (the C11 race a program has, whatever the machine).
 
 use std::cell::RefCell;
-use std::fmt;
 use std::rc::Rc;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use shuttle::{Config, FailurePersistence, Runner};
 
-use crate::check::env::{self, ConfigError};
-use crate::check::{capture, FailKind, Failure, Outcome, Plan, Profile, Verdict, TIMED_OUT};
+use crate::explore::env::{self, ConfigError};
+use crate::explore::{capture, FailKind, Failure, Outcome, Plan, Profile, Verdict, TIMED_OUT};
+use crate::sync::dpor as recorder;
 
 mod engine;
-pub(crate) mod recorder;
 mod sched;
+
+pub use crate::sync::dpor::MemoryModel;
 
 use engine::PathStep;
 pub use engine::Stats;
 use recorder::Settings;
 use sched::{DfsSched, DporSched, ReplaySched, Shared};
-
-/// The memory model an exploration runs under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MemoryModel {
-    /// Sequential consistency: every store is visible to every thread at
-    /// once.
-    Sc,
-    /// x86-TSO: a FIFO store buffer per thread, see the module docs.
-    Tso,
-}
-
-impl MemoryModel {
-    /// The name used on command lines and in schedules.
-    pub fn name(self) -> &'static str {
-        match self {
-            MemoryModel::Sc => "sc",
-            MemoryModel::Tso => "tso",
-        }
-    }
-}
-
-impl fmt::Display for MemoryModel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 impl FromStr for MemoryModel {
     type Err = ConfigError;

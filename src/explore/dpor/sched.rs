@@ -9,7 +9,7 @@ use std::time::Instant;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
 use super::engine::{Decision, Engine, PathStep};
-use super::recorder;
+use crate::sync::dpor as recorder;
 
 /// How often (in decisions) a running execution checks the deadline.
 const DEADLINE_EVERY: u64 = 4096;

@@ -1,0 +1,8 @@
+//! The shuttle-build checks (`RUSTFLAGS="--cfg shuttle"`): the litmus
+//! canaries and the runner end to end. The shuttle cells of the verdict
+//! matrix run in the gate.
+#![cfg(shuttle)]
+
+mod dpor;
+mod litmus;
+mod runner;

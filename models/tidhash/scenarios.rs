@@ -1,0 +1,340 @@
+//! Scenarios over the illumos tid hash and their expectation table.
+//!
+//! Every racing role runs in a spawned thread; the main thread sets the
+//! process up, joins, and checks the end state (see the README on loom's
+//! #392 hole).
+
+use crate::explore::{FailKind::*, Schedule};
+use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
+use crate::sync::{thread, Arc, Profile};
+
+use super::{le_start_of, Proc, Variant, Variant::*};
+
+/// The illumos tid hash model.
+pub struct Tidhash;
+
+impl Model for Tidhash {
+    const NAME: &'static str = "tidhash";
+    type V = Variant;
+
+    fn scenarios() -> Vec<Scenario<Variant>> {
+        vec![
+            Scenario {
+                name: "grow_vs_lookup",
+                about: "tids 1 and 2 fill the directory; a creator adds tid 3, growing the hash from 2 to 4 buckets, while lwp_unpark looks up tid 2 (which hashes past the old table under the new size)",
+                run: grow_vs_lookup,
+                loom_bounds: Default::default(),
+                bound_reason: "",
+                shuttle: Schedule::Pct {
+                    iterations: 2000,
+                    depth: 3,
+                    seed: 1,
+                },
+                expect_loom: expect_growth_loom,
+                expect_shuttle: expect_growth_shuttle,
+            },
+            Scenario {
+                name: "two_growths",
+                about: "one creator grows the hash 2 -> 4 -> 8 (creating tids 3 to 7) while two lookups of tids 1 and 2 run; a lookup may retry more than once",
+                run: two_growths,
+                loom_bounds: crate::explore::Bounds {
+                    preemptions: Some(2),
+                    branches: None,
+                },
+                bound_reason: "three threads and ~40 lock operations in the creator: unbounded, loom ran 619,847 executions in its 120 s budget without finishing; with 2 preemptions, 40,756 executions (about 7 s) and every seeded bug is still caught",
+                shuttle: Schedule::Pct {
+                    iterations: 2000,
+                    depth: 3,
+                    seed: 2,
+                },
+                expect_loom: expect_growth_loom,
+                expect_shuttle: expect_growth_shuttle,
+            },
+            Scenario {
+                name: "exit_vs_lookup",
+                about: "tids 1 to 5 (1 and 5 share bucket 1 of 4); tid 1 exits (lwp_hash_out) while one lookup looks for tid 1 and another for its neighbour tid 5",
+                run: exit_vs_lookup,
+                loom_bounds: Default::default(),
+                bound_reason: "",
+                shuttle: Schedule::Pct {
+                    iterations: 2000,
+                    depth: 3,
+                    seed: 3,
+                },
+                expect_loom: expect_exit_loom,
+                expect_shuttle: expect_exit_shuttle,
+            },
+            Scenario {
+                name: "racing_creators",
+                about: "tids 1 and 2 fill the directory; two creators add tids 3 and 4 at once: both allocate, one grows, the other finds it beaten, frees its allocation and takes a lap",
+                run: racing_creators,
+                loom_bounds: Default::default(),
+                bound_reason: "",
+                shuttle: Schedule::Pct {
+                    iterations: 2000,
+                    depth: 3,
+                    seed: 4,
+                },
+                expect_loom: expect_creators_loom,
+                expect_shuttle: expect_creators_shuttle,
+            },
+        ]
+    }
+}
+
+/// `p` with `tids` created, in an `Arc` for the scenario's threads.
+fn setup(p: Proc, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
+    for tid in tids {
+        p.lwp_create(tid);
+    }
+    let p = Arc::new(p);
+    p.label();
+    p
+}
+
+/// `lwp_unpark()`'s lookup of a tid that exists throughout: it must be
+/// found, be the entry for that tid, and its fields must read race-free.
+fn unpark(p: &Proc, tid: usize, context: &str) {
+    match p.lwp_hash_lookup_and_lock(tid) {
+        None => crate::prop!(false, "tid {tid} not found {context}"),
+        Some(f) => {
+            let (id, start) = (f.lwpid(), f.le_start());
+            crate::prop!(
+                id == tid,
+                "lookup of tid {tid} {context} returned the entry of tid {id}"
+            );
+            crate::prop!(
+                start == le_start_of(tid),
+                "tid {tid}'s le_start reads {start}, not {} {context}",
+                le_start_of(tid)
+            );
+            f.unlock();
+        }
+    }
+}
+
+fn join(hs: Vec<thread::JoinHandle<()>>) {
+    for h in hs {
+        if let Err(e) = h.join() {
+            std::panic::resume_unwind(e);
+        }
+    }
+}
+
+fn grow_vs_lookup(v: Variant) {
+    grow_vs_lookup_in(Proc::new(v));
+}
+
+/// The body of `grow_vs_lookup`, for a process of any variant or reclamation.
+pub(super) fn grow_vs_lookup_in(p: Proc) {
+    let p = setup(p, 1..=2);
+    let (c, r) = (p.clone(), p.clone());
+    join(vec![
+        thread::spawn_named("creator", move || c.lwp_create(3)),
+        thread::spawn_named("reader", move || {
+            unpark(&r, 2, "during growth from 2 to 4 buckets")
+        }),
+    ]);
+    let s = p.shape();
+    crate::prop!(
+        s.hash_size == 4 && s.growths == 1,
+        "expected one growth to 4 buckets, got {s:?}"
+    );
+    for tid in 1..=3 {
+        unpark(&p, tid, "after growth from 2 to 4 buckets");
+    }
+    p.exit_check_leaks();
+}
+
+fn two_growths(v: Variant) {
+    two_growths_in(Proc::new(v));
+}
+
+/// The body of `two_growths`, for a process of any variant or reclamation.
+pub(super) fn two_growths_in(p: Proc) {
+    let p = setup(p, 1..=2);
+    let (c, r1, r2) = (p.clone(), p.clone(), p.clone());
+    join(vec![
+        thread::spawn_named("creator", move || {
+            for tid in 3..=7 {
+                c.lwp_create(tid);
+            }
+        }),
+        thread::spawn_named("reader1", move || {
+            unpark(&r1, 1, "during growths 2 -> 4 -> 8")
+        }),
+        thread::spawn_named("reader2", move || {
+            unpark(&r2, 2, "during growths 2 -> 4 -> 8")
+        }),
+    ]);
+    let s = p.shape();
+    crate::prop!(
+        s.hash_size == 8 && s.growths == 2,
+        "expected two growths to 8 buckets, got {s:?}"
+    );
+    for tid in 1..=7 {
+        unpark(&p, tid, "after growths 2 -> 4 -> 8");
+    }
+    p.exit_check_leaks();
+}
+
+fn exit_vs_lookup(v: Variant) {
+    exit_vs_lookup_in(Proc::new(v));
+}
+
+/// The body of `exit_vs_lookup`, for a process of any variant or reclamation.
+pub(super) fn exit_vs_lookup_in(p: Proc) {
+    let p = setup(p, 1..=5);
+    let (e, r1, r5) = (p.clone(), p.clone(), p.clone());
+    join(vec![
+        thread::spawn_named("exiter", move || e.lwp_exit_detached(1)),
+        thread::spawn_named("reader1", move || {
+            // tid 1 may or may not be found; if it is, it must be tid 1's
+            // live entry.
+            if let Some(f) = r1.lwp_hash_lookup_and_lock(1) {
+                let (id, start) = (f.lwpid(), f.le_start());
+                crate::prop!(
+                    id == 1 && start == le_start_of(1),
+                    "exiting tid 1 found as tid {id} with le_start {start}"
+                );
+                f.unlock();
+            }
+        }),
+        thread::spawn_named("reader5", move || {
+            unpark(&r5, 5, "while its bucket neighbour tid 1 exits")
+        }),
+    ]);
+    crate::prop!(
+        p.lwp_hash_lookup(1).is_none(),
+        "tid 1 still hashed after it exited"
+    );
+    for tid in 2..=5 {
+        unpark(&p, tid, "after tid 1 exited");
+    }
+    p.exit_check_leaks();
+}
+
+fn racing_creators(v: Variant) {
+    racing_creators_in(Proc::new(v));
+}
+
+/// The body of `racing_creators`, for a process of any variant or reclamation.
+pub(super) fn racing_creators_in(p: Proc) {
+    let p = setup(p, 1..=2);
+    let (a, b) = (p.clone(), p.clone());
+    join(vec![
+        thread::spawn_named("creator3", move || a.lwp_create(3)),
+        thread::spawn_named("creator4", move || b.lwp_create(4)),
+    ]);
+    let s = p.shape();
+    crate::prop!(
+        s.growths == 1 && s.dir_size == 6 && s.hash_size == 4,
+        "expected exactly one growth (directory 6, hash 4), got {s:?}"
+    );
+    for tid in 1..=4 {
+        unpark(&p, tid, "after two creators raced to grow");
+    }
+    p.exit_check_leaks();
+}
+
+// ---------------------------------------------------------------- expectations
+
+const SC: &str = "shuttle is sequentially consistent: a missing barrier cannot show";
+
+/// Scenarios where a creator grows the table under a lock-free reader.
+fn expect_growth_loom(v: Variant, p: Profile) -> Expectation {
+    match (v, p) {
+        (Faithful, _) => pass("the kernel's protocol: barriers paired, re-check, old tables retired"),
+        (NoFirstProducerBarrier, Profile::Arm) => fail(
+            DataRace,
+            "the reader's dependent access to the new table is not ordered after the table's zeroing: its read of the table memory races with kmem_zalloc's write",
+        ),
+        (NoFirstProducerBarrier, Profile::X86) => pass("x86 stores are not reordered with stores: the table is zeroed before the pointer is visible"),
+        (NoSecondProducerBarrier, Profile::Arm) => fail(
+            IndexOutOfBounds,
+            "the reader can see the new size (4) with the old table (2 buckets): tid 2 indexes bucket 2 of 2, the 'invalid data' of line 421",
+        ),
+        (NoSecondProducerBarrier, Profile::X86) => pass("x86 stores are not reordered with stores: the new size is never seen before the new table"),
+        (NoConsumerBarrier, Profile::Arm) => fail(
+            IndexOutOfBounds,
+            "without membar_consumer the table may be read before the size: new size with the old table, tid 2 indexes bucket 2 of 2",
+        ),
+        (NoConsumerBarrier, Profile::X86) => pass("x86 loads are not reordered with loads: the barrier is free there"),
+        (SkipRecheck, _) => fail_any(
+            &[Assertion, DataRace],
+            "old size with the new table locks the wrong bucket (tid not found); old table walks the old directory, which lwp_create frees after dropping p_lock (race with the free)",
+        ),
+        (FreeOldTable, _) => fail(
+            DataRace,
+            "a reader that read the old p_tidhash still touches it (bucket lock, re-check) after the grower frees it; nothing orders the free after that use",
+        ),
+        (NoOldBucketLocks, _) => fail(
+            DataRace,
+            "a reader inside an old bucket passes the re-check before the table is replaced, then walks old directory slots that lwp_create frees: its reads race with the free",
+        ),
+        (ReaderLoadsTableFirst, _) => fail(
+            IndexOutOfBounds,
+            "reading the table before the size pairs the old table with the new size in any interleaving, even sequentially consistent",
+        ),
+        (PublishSizeFirst, _) => fail(
+            IndexOutOfBounds,
+            "publishing the size first lets a reader pair the new size with the old table in any interleaving",
+        ),
+        (NoRelockRecheck, _) | (LoserLeaks, _) => pass("a single creator: nobody can beat it to the growth"),
+        (HashOutUnlocked, _) => pass("no LWP exits in this scenario"),
+    }
+}
+
+fn expect_growth_shuttle(v: Variant) -> Expectation {
+    match v {
+        NoFirstProducerBarrier => miss(DataRace, SC),
+        NoSecondProducerBarrier | NoConsumerBarrier => miss(IndexOutOfBounds, SC),
+        SkipRecheck => fail_any(
+            &[Assertion, UseAfterFree],
+            "wrong bucket of the new table (not found), or the old directory walked after lwp_create freed it (shuttle sees the poisoned memory, it has no race detector)",
+        ),
+        FreeOldTable => fail(UseAfterFree, "the reader touches the old table after the grower freed it"),
+        NoOldBucketLocks => fail(UseAfterFree, "the reader walks old directory slots after lwp_create freed them"),
+        _ => expect_growth_loom(v, Profile::Arm),
+    }
+}
+
+/// An exit racing two lookups: no growth.
+fn expect_exit_loom(v: Variant, _: Profile) -> Expectation {
+    match v {
+        HashOutUnlocked => fail(
+            DataRace,
+            "the unlink and the free of tid 1's entry run under p_lock only, which lwp_unpark does not take: the reader walking the same bucket races with them",
+        ),
+        Faithful => pass("lwp_hash_out holds the bucket lock; a lookup sees tid 1 before or after, never during"),
+        NoRelockRecheck | LoserLeaks => pass("no creator races in this scenario"),
+        NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst => pass("no growth in this scenario: the bug is in a path that does not run"),
+    }
+}
+
+fn expect_exit_shuttle(v: Variant) -> Expectation {
+    match v {
+        HashOutUnlocked => fail(
+            UseAfterFree,
+            "reader1 walks bucket 1 (tid 5, then tid 1) and reaches tid 1's entry after the unlocked lwp_hash_out freed it",
+        ),
+        _ => expect_exit_loom(v, Profile::Arm),
+    }
+}
+
+/// Two creators racing to grow; no lock-free reader until they are joined.
+fn expect_creators_loom(v: Variant, _: Profile) -> Expectation {
+    match v {
+        Faithful => pass("the loser re-checks under p_lock, frees its allocation and takes a lap"),
+        NoRelockRecheck => fail(
+            Assertion,
+            "the loser grows again from a directory with free slots and hashes in a NULL lwpent (a NULL dereference in the kernel)",
+        ),
+        LoserLeaks => fail(Leak, "the loser's table is neither published, retired nor freed"),
+        NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst | HashOutUnlocked => pass("no lock-free reader runs during the race, and creators are serialized by p_lock"),
+    }
+}
+
+fn expect_creators_shuttle(v: Variant) -> Expectation {
+    expect_creators_loom(v, Profile::Arm)
+}

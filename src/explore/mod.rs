@@ -1,0 +1,532 @@
+//! The check runner shared by every model: run one scenario under an
+//! explorer, catch the failure, and return a [`Verdict`] with the failing
+//! execution's [`Trace`], the number of executions explored and the time.
+//!
+//! - `check::loom` (built with `--cfg loom`): exhaustive, for a
+//!   [`Profile`], with preemption and branch bounds.
+//! - `check::shuttle` (built with `--cfg shuttle`): random, PCT or
+//!   DFS schedules, with the failing schedule and `check::shuttle::replay`.
+//!
+//! Properties inside a model are checked with [`prop!`](crate::prop) (an
+//! assertion with a message a reader understands) or [`violation`] (a
+//! specific kind such as use after free); loom itself reports data races,
+//! deadlocks and leaks, which the runner classifies from its messages.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::sync::trace::{SiteInfo, Trace};
+use env::ConfigError;
+
+// The project's own DPOR explorer (issue 12), on shuttle's scheduler API.
+#[cfg(shuttle)]
+pub mod dpor;
+pub mod env;
+pub mod litmus;
+#[cfg(loom)]
+pub mod loom;
+#[cfg(shuttle)]
+pub mod shuttle;
+
+pub use crate::sync::{Plan, Profile};
+
+/// Loom's exploration bounds for one scenario. `None` is loom's default
+/// (no preemption bound, 1000 branches), unless the user set
+/// `LOOM_MAX_PREEMPTIONS` / `LOOM_MAX_BRANCHES`, which win over the
+/// scenario's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// At most this many preemptions per execution (an incomplete search:
+    /// a scenario that needs one says so and why).
+    pub preemptions: Option<usize>,
+    /// At most this many branch points per execution.
+    pub branches: Option<usize>,
+}
+
+/// What to do with loom's checkpoint file (its `checkpoint` feature: the
+/// file holds the branch choices of one execution, as JSON).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Write the path of every execution before running it (loom's
+    /// `checkpoint_interval` 1), so that after a failure the file holds the
+    /// failing execution. An existing file is removed first: loom would
+    /// otherwise resume from it.
+    Record(std::path::PathBuf),
+    /// Run exactly the one execution whose path is in the file. loom
+    /// overwrites the file with the next path, so pass a copy.
+    Replay(std::path::PathBuf),
+}
+
+/// Which shuttle scheduler explores the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// Uniformly random schedules.
+    Random {
+        /// Schedules to run.
+        iterations: usize,
+        /// Seed (the run is deterministic for a seed).
+        seed: u64,
+    },
+    /// Probabilistic concurrency testing: finds a bug of depth `depth` with
+    /// a guaranteed probability per schedule.
+    Pct {
+        /// Schedules to run.
+        iterations: usize,
+        /// Bug depth (number of ordering constraints), 1 or more.
+        depth: usize,
+        /// Seed.
+        seed: u64,
+    },
+    /// Depth-first search of every schedule, up to a bound.
+    Dfs {
+        /// At most this many schedules (`None`: all of them).
+        max_iterations: Option<usize>,
+    },
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Random { iterations, seed } => write!(f, "random:{iterations}:{seed}"),
+            Schedule::Pct {
+                iterations,
+                depth,
+                seed,
+            } => write!(f, "pct:{iterations}:{depth}:{seed}"),
+            Schedule::Dfs {
+                max_iterations: None,
+            } => f.write_str("dfs"),
+            Schedule::Dfs {
+                max_iterations: Some(n),
+            } => write!(f, "dfs:{n}"),
+        }
+    }
+}
+
+const SCHEDULE_FORMS: &str =
+    "random:ITERATIONS[:SEED], pct:ITERATIONS:DEPTH[:SEED], dfs[:MAX_ITERATIONS]";
+
+impl FromStr for Schedule {
+    type Err = ConfigError;
+
+    /// `random:1000`, `random:1000:7`, `pct:1000:3`, `pct:1000:3:7`, `dfs`, `dfs:5000`.
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        let bad = || {
+            ConfigError(format!(
+                "unknown shuttle schedule '{s}' (accepted: {SCHEDULE_FORMS})"
+            ))
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |p: &str| p.parse::<u64>().map_err(|_| bad());
+        let pos = |p: &str| match p.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(bad()),
+        };
+        match parts.as_slice() {
+            ["random", it] => Ok(Schedule::Random {
+                iterations: pos(it)?,
+                seed: 0,
+            }),
+            ["random", it, seed] => Ok(Schedule::Random {
+                iterations: pos(it)?,
+                seed: num(seed)?,
+            }),
+            ["pct", it, d] => Ok(Schedule::Pct {
+                iterations: pos(it)?,
+                depth: pos(d)?,
+                seed: 0,
+            }),
+            ["pct", it, d, seed] => Ok(Schedule::Pct {
+                iterations: pos(it)?,
+                depth: pos(d)?,
+                seed: num(seed)?,
+            }),
+            ["dfs"] => Ok(Schedule::Dfs {
+                max_iterations: None,
+            }),
+            ["dfs", n] => Ok(Schedule::Dfs {
+                max_iterations: Some(pos(n)?),
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// The property a failing execution broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailKind {
+    /// A model's own property (`prop!`) or a plain `assert!`.
+    Assertion,
+    /// Two unordered accesses to a lock-protected cell (loom's causality
+    /// check): the lock did not protect it.
+    DataRace,
+    /// Every thread blocked (loom and shuttle both detect it).
+    Deadlock,
+    /// A slice index out of bounds: a table read with the wrong size.
+    IndexOutOfBounds,
+    /// Memory read or written after the model freed it.
+    UseAfterFree,
+    /// An object never freed, or freed twice where the model counts frees.
+    Leak,
+    /// Any other panic.
+    Panic,
+    /// The check ran out of its time budget: not a pass.
+    TimedOut,
+}
+
+impl FailKind {
+    /// All kinds, for listings.
+    pub const ALL: [FailKind; 8] = [
+        FailKind::Assertion,
+        FailKind::DataRace,
+        FailKind::Deadlock,
+        FailKind::IndexOutOfBounds,
+        FailKind::UseAfterFree,
+        FailKind::Leak,
+        FailKind::Panic,
+        FailKind::TimedOut,
+    ];
+
+    /// The short name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailKind::Assertion => "assertion",
+            FailKind::DataRace => "data-race",
+            FailKind::Deadlock => "deadlock",
+            FailKind::IndexOutOfBounds => "index-out-of-bounds",
+            FailKind::UseAfterFree => "use-after-free",
+            FailKind::Leak => "leak",
+            FailKind::Panic => "panic",
+            FailKind::TimedOut => "timed-out",
+        }
+    }
+}
+
+impl fmt::Display for FailKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A failure: what broke, the message, and where the panic was raised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Which property.
+    pub kind: FailKind,
+    /// The message (the model's, or the explorer's).
+    pub message: String,
+    /// `file:line` where the failure was raised, when known.
+    pub site: Option<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message.trim_end())?;
+        if let Some(s) = &self.site {
+            write!(f, " (at {s})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every explored execution kept every property.
+    Pass,
+    /// Some execution broke a property.
+    Fail(Failure),
+}
+
+impl Verdict {
+    /// The failure kind, if any.
+    pub fn kind(&self) -> Option<FailKind> {
+        match self {
+            Verdict::Pass => None,
+            Verdict::Fail(f) => Some(f.kind),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Pass => f.write_str("pass"),
+            Verdict::Fail(x) => write!(f, "fail {x}"),
+        }
+    }
+}
+
+/// How a cell is explored: which explorer, with which profile or schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// loom under a profile.
+    Loom(Profile),
+    /// shuttle.
+    Shuttle(Schedule),
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Run::Loom(p) => write!(f, "loom/{p}"),
+            Run::Shuttle(e) => write!(f, "shuttle/{e}"),
+        }
+    }
+}
+
+/// Everything a check produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Pass or fail.
+    pub verdict: Verdict,
+    /// Executions explored (loom) or schedules run (shuttle), including the
+    /// failing one.
+    pub executions: u64,
+    /// Wall time of the check.
+    pub elapsed: Duration,
+    /// The failing execution's events (empty on a pass).
+    pub trace: Trace,
+    /// Every atomic site the check touched, with the ordering written there.
+    pub sites: Vec<SiteInfo>,
+    /// Shuttle: the failing schedule, replayable with
+    /// `check::shuttle::replay` (shuttle build).
+    pub schedule: Option<String>,
+}
+
+impl Outcome {
+    /// A one-line summary: verdict, executions, time.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({} executions, {:.3} s)",
+            self.summary_verdict(),
+            self.executions,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// Fail the current execution with `kind`: the runner reports exactly that
+/// kind. Use it for properties that are not plain assertions (use after
+/// free, leak).
+#[track_caller]
+pub fn violation(kind: FailKind, message: impl fmt::Display) -> ! {
+    PENDING_KIND.with(|k| *k.borrow_mut() = Some(kind));
+    crate::sync::note_failing_thread();
+    panic!("{kind}: {message}");
+}
+
+/// Assert a model property with a message a reader understands:
+/// `prop!(found, "tid {tid} not found after growth from {old} to {new} buckets")`.
+#[macro_export]
+macro_rules! prop {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            $crate::explore::violation($crate::explore::FailKind::Assertion, format_args!($($fmt)+));
+        }
+    };
+}
+
+// Panic capture is used by the explorer runners (and unit-tested under std).
+thread_local! {
+    /// Set by `violation` just before it panics.
+    static PENDING_KIND: RefCell<Option<FailKind>> = const { RefCell::new(None) };
+    /// The first panic of the running check, captured by the hook.
+    static CAPTURED: RefCell<Option<(String, Option<String>)>> = const { RefCell::new(None) };
+    /// True while a check runs on this OS thread: panics are captured, not printed.
+    static QUIET: RefCell<bool> = const { RefCell::new(false) };
+}
+
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+/// Install (once) the panic hook that captures panics of running checks and
+/// passes every other panic to the previous hook.
+fn install_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let prev = std::panic::take_hook();
+        // LWPCHECK_SHOW_PANICS=1 prints every panic of a check too, with the
+        // previous hook (for debugging a model or an explorer).
+        let show = std::env::var_os("LWPCHECK_SHOW_PANICS").is_some_and(|v| v == "1");
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(|q| *q.borrow()) {
+                if show {
+                    prev(info);
+                }
+                CAPTURED.with(|c| {
+                    let mut c = c.borrow_mut();
+                    if c.is_none() {
+                        let msg = payload_text(info.payload());
+                        let site = info.location().map(|l| {
+                            format!("{}:{}", crate::sync::source_path(l.file()), l.line())
+                        });
+                        *c = Some((msg, site));
+                    }
+                });
+            } else {
+                prev(info);
+            }
+        }));
+    });
+}
+
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+fn payload_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+/// Run `f` quietly on this thread, with the trace recorder active for
+/// `profile` and `plan`; return its panic as a [`Failure`], the last
+/// execution's trace and the site registry.
+pub(crate) fn capture(
+    profile: Profile,
+    plan: Plan,
+    trace_cap: usize,
+    f: impl FnOnce(),
+) -> (Option<Failure>, Trace, Vec<SiteInfo>) {
+    install_hook();
+    PENDING_KIND.with(|k| *k.borrow_mut() = None);
+    CAPTURED.with(|c| *c.borrow_mut() = None);
+    QUIET.with(|q| *q.borrow_mut() = true);
+    crate::sync::trace::activate(profile, plan, trace_cap);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| *q.borrow_mut() = false);
+    let (trace, sites) = crate::sync::trace::deactivate();
+    let failure = r.err().map(|payload| {
+        let (message, site) = CAPTURED
+            .with(|c| c.borrow_mut().take())
+            .unwrap_or_else(|| (payload_text(&*payload), None));
+        let pending = PENDING_KIND.with(|k| k.borrow_mut().take());
+        classify(pending, message, site)
+    });
+    (failure, trace, sites)
+}
+
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+/// Name the broken property from the explicit kind or the explorer's message.
+pub(crate) fn classify(
+    pending: Option<FailKind>,
+    message: String,
+    site: Option<String>,
+) -> Failure {
+    let kind = pending.unwrap_or_else(|| {
+        let m = message.as_str();
+        if m.contains("Causality violation") {
+            FailKind::DataRace
+        } else if m.contains("deadlock") {
+            FailKind::Deadlock
+        } else if m.contains("leaked") {
+            FailKind::Leak
+        } else if m.contains("index out of bounds") {
+            FailKind::IndexOutOfBounds
+        } else if m.starts_with("assertion") {
+            FailKind::Assertion
+        } else if m.starts_with(TIMED_OUT) {
+            FailKind::TimedOut
+        } else {
+            FailKind::Panic
+        }
+    });
+    // The explicit kind is already the message's prefix; keep one copy.
+    let message = match pending {
+        Some(k) => message
+            .strip_prefix(&format!("{k}: "))
+            .map(str::to_owned)
+            .unwrap_or(message),
+        None => message,
+    };
+    // A panic raised inside the explorer's own sources says nothing about
+    // the model: keep the site only when it is in this crate.
+    let site = site.filter(|s| !s.contains(".cargo/registry") && !s.contains("/rustc/"));
+    Failure {
+        kind,
+        message,
+        site,
+    }
+}
+
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+/// Prefix of the panic raised when a check exceeds its time budget.
+pub(crate) const TIMED_OUT: &str = "time budget exceeded";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_explorer_messages() {
+        let c = |m: &str| classify(None, m.to_string(), None).kind;
+        assert_eq!(
+            c("Causality violation: Concurrent write accesses to `UnsafeCell`."),
+            FailKind::DataRace
+        );
+        assert_eq!(c("deadlock; threads = [...]"), FailKind::Deadlock);
+        assert_eq!(c("Arc leaked.\n  Index: 0"), FailKind::Leak);
+        assert_eq!(
+            c("index out of bounds: the len is 2 but the index is 3"),
+            FailKind::IndexOutOfBounds
+        );
+        assert_eq!(c("assertion failed: x == 1"), FailKind::Assertion);
+        assert_eq!(c("time budget exceeded: 1 s"), FailKind::TimedOut);
+        assert_eq!(c("boom"), FailKind::Panic);
+    }
+
+    #[test]
+    fn explicit_kind_wins_and_is_not_repeated() {
+        let f = classify(
+            Some(FailKind::UseAfterFree),
+            "use-after-free: table 2 read after free".into(),
+            Some("src/tidhash.rs:10".into()),
+        );
+        assert_eq!(f.kind, FailKind::UseAfterFree);
+        assert_eq!(f.message, "table 2 read after free");
+        assert_eq!(
+            f.to_string(),
+            "use-after-free: table 2 read after free (at src/tidhash.rs:10)"
+        );
+    }
+
+    #[test]
+    fn capture_reports_a_prop_failure_with_its_site() {
+        let (f, _, _) = capture(Profile::Arm, Plan::new(), 10, || {
+            crate::prop!(1 + 1 == 3, "arithmetic is broken: {}", 2);
+        });
+        let f = f.expect("the closure fails");
+        assert_eq!(f.kind, FailKind::Assertion);
+        assert_eq!(f.message, "arithmetic is broken: 2");
+        assert!(f.site.unwrap().starts_with("src/explore/mod.rs:"));
+        let (ok, _, _) = capture(Profile::Arm, Plan::new(), 10, || {});
+        assert_eq!(ok, None);
+    }
+
+    #[test]
+    fn explorer_names_parse_and_reject() {
+        assert_eq!(
+            "dfs".parse::<Schedule>().unwrap(),
+            Schedule::Dfs {
+                max_iterations: None
+            }
+        );
+        assert_eq!(
+            "pct:100:3".parse::<Schedule>().unwrap(),
+            Schedule::Pct {
+                iterations: 100,
+                depth: 3,
+                seed: 0
+            }
+        );
+        let e = "bfs".parse::<Schedule>().unwrap_err();
+        assert!(e
+            .0
+            .starts_with("unknown shuttle schedule 'bfs' (accepted: random:"));
+        assert!("pct:100:0".parse::<Schedule>().is_err());
+    }
+}

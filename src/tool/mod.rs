@@ -1,0 +1,16 @@
+//! The tool: what runs the models and reports on them. It sits on top of
+//! everything else; nothing below it depends on it.
+//!
+//! - [`registry`]: every model, scenario and variant by name;
+//! - [`matrix`]: the verdict matrix and the gate, sharded over processes;
+//! - [`report`]: report.json / report.md, read back and printed again;
+//! - [`audit`]: the ordering audit (each site weakened in turn);
+//! - [`firstfail`]: which explorer finds which seeded bug first;
+//! - [`checkpoint`]: loom checkpoint record and replay.
+
+pub mod audit;
+pub mod checkpoint;
+pub mod firstfail;
+pub mod matrix;
+pub mod registry;
+pub mod report;

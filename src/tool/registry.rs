@@ -1,0 +1,256 @@
+//! Every model, type-erased, so one command line can list, run and gate
+//! them all. A model is added here with one line in [`all`].
+
+use std::time::Duration;
+
+use crate::explore::{Bounds, Checkpoint, Schedule};
+use crate::model::{scenario_named, Cell, Expectation, Model, Run, Variant};
+use crate::sync::{Backend, Plan, Profile};
+
+/// What the command line knows of a scenario.
+#[derive(Clone, Debug)]
+pub struct ScenarioInfo {
+    /// Name.
+    pub name: &'static str,
+    /// What it runs and checks.
+    pub about: &'static str,
+    /// Its loom bounds.
+    pub loom_bounds: Bounds,
+    /// Why it needs them.
+    pub bound_reason: &'static str,
+    /// Its shuttle explorer.
+    pub shuttle: Schedule,
+}
+
+/// One cell to run.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name.
+    pub variant: String,
+    /// Explorer and profile.
+    pub run: Run,
+    /// loom bounds instead of the scenario's.
+    pub bounds: Option<Bounds>,
+    /// loom only: the weakening plan (empty: every site as written).
+    pub plan: Plan,
+    /// Time budget instead of `LWPCHECK_BUDGET_SECS`'s.
+    pub budget: Option<Duration>,
+    /// loom only: record or replay a checkpoint file.
+    pub checkpoint: Option<Checkpoint>,
+    /// shuttle only: replay this failing schedule instead of exploring.
+    pub schedule: Option<String>,
+}
+
+impl Request {
+    /// A request for one cell, everything else as the scenario says.
+    pub fn new(scenario: &str, variant: &str, run: Run) -> Request {
+        Request {
+            scenario: scenario.into(),
+            variant: variant.into(),
+            run,
+            bounds: None,
+            plan: Plan::new(),
+            budget: None,
+            checkpoint: None,
+            schedule: None,
+        }
+    }
+}
+
+/// A model, type-erased.
+#[derive(Clone)]
+pub struct Entry {
+    /// Model name.
+    pub name: &'static str,
+    /// Variant names and what each bug is.
+    pub variants: fn() -> Vec<(&'static str, &'static str)>,
+    /// Its scenarios.
+    pub scenarios: fn() -> Vec<ScenarioInfo>,
+    /// `None` if shuttle checks it; otherwise why not.
+    pub no_shuttle: Option<&'static str>,
+    /// The scenario named so, or the one-line error listing the valid ones.
+    pub scenario: fn(&str) -> Result<ScenarioInfo, String>,
+    /// `Ok` if the model has this variant, or the one-line error listing
+    /// the valid ones.
+    pub check_variant: fn(&str) -> Result<(), String>,
+    /// The expectation of a cell (scenario, variant, run).
+    pub expectation: fn(&str, &str, Run) -> Result<Expectation, String>,
+    /// Run one cell with the explorer this binary was built for.
+    pub run: fn(&Request) -> Result<Cell, String>,
+}
+
+fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
+    ScenarioInfo {
+        name: s.name,
+        about: s.about,
+        loom_bounds: s.loom_bounds,
+        bound_reason: s.bound_reason,
+        shuttle: s.shuttle,
+    }
+}
+
+fn entry<M: Model>() -> Entry {
+    Entry {
+        name: M::NAME,
+        variants: || M::V::ALL.iter().map(|v| (v.name(), v.about())).collect(),
+        scenarios: || M::scenarios().into_iter().map(info).collect(),
+        no_shuttle: M::SHUTTLE,
+        scenario: |name| scenario_named::<M>(name).map(info),
+        check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
+        expectation: expectation::<M>,
+        run: run::<M>,
+    }
+}
+
+fn expectation<M: Model>(scenario: &str, variant: &str, run: Run) -> Result<Expectation, String> {
+    let sc = scenario_named::<M>(scenario)?;
+    let v = crate::model::parse_variant::<M::V>(M::NAME, variant)?;
+    Ok(match run {
+        Run::Loom(p) => (sc.expect_loom)(v, p),
+        Run::Shuttle(_) => (sc.expect_shuttle)(v),
+    })
+}
+
+/// The command that runs this binary built for `backend`.
+pub fn build_hint(backend: Backend) -> String {
+    match backend {
+        Backend::Std => "cargo run --release --".into(),
+        b => format!("RUSTFLAGS=\"{}\" cargo run --release --", b.rustflags()),
+    }
+}
+
+fn run<M: Model>(req: &Request) -> Result<Cell, String> {
+    let sc = scenario_named::<M>(&req.scenario)?;
+    let v = crate::model::parse_variant::<M::V>(M::NAME, &req.variant)?;
+    match req.run {
+        Run::Loom(profile) => {
+            #[cfg(loom)]
+            return (|| {
+                let mut check = crate::explore::loom::LoomCheck::new(profile)?
+                    .bounds(req.bounds.unwrap_or(sc.loom_bounds))
+                    .plan(req.plan.clone());
+                if let Some(b) = req.budget {
+                    check = check.budget(b);
+                }
+                if let Some(c) = &req.checkpoint {
+                    check = check.checkpoint(c.clone());
+                }
+                if req.schedule.is_some() {
+                    return Err(crate::explore::env::ConfigError(
+                        "a schedule replays under shuttle; a loom failure replays from its checkpoint (lwpcheck replay --checkpoint)".into(),
+                    ));
+                }
+                crate::model::loom_cell::<M>(&sc, v, check)
+            })()
+            .map_err(|e| e.0);
+            #[cfg(not(loom))]
+            {
+                let _ = (sc, v, profile);
+                Err(format!(
+                    "this binary was built without loom; run it as: {} ...",
+                    build_hint(Backend::Loom)
+                ))
+            }
+        }
+        Run::Shuttle(_) if M::SHUTTLE.is_some() => Err(format!(
+            "model {} is not checked by shuttle: {}",
+            M::NAME,
+            M::SHUTTLE.unwrap_or_default()
+        )),
+        Run::Shuttle(explorer) => {
+            #[cfg(shuttle)]
+            return (|| {
+                if req.checkpoint.is_some() {
+                    return Err(crate::explore::env::ConfigError(
+                        "checkpoint files are loom's: a shuttle failure replays from its schedule (lwpcheck replay --schedule)".into(),
+                    ));
+                }
+                let mut check = crate::explore::shuttle::ShuttleCheck::new(explorer)?;
+                if let Some(b) = req.budget {
+                    check = check.budget(b);
+                }
+                if let Some(sch) = &req.schedule {
+                    check = check.replay(sch.clone());
+                }
+                crate::model::shuttle_cell::<M>(&sc, v, check)
+            })()
+            .map_err(|e| e.0);
+            #[cfg(not(shuttle))]
+            {
+                let _ = (sc, v, explorer);
+                Err(format!(
+                    "this binary was built without shuttle; run it as: {} ...",
+                    build_hint(Backend::Shuttle)
+                ))
+            }
+        }
+    }
+}
+
+/// Every model.
+pub fn all() -> Vec<Entry> {
+    vec![
+        entry::<crate::models::tidhash::scenarios::Tidhash>(),
+        entry::<crate::models::tidhash::epoch::TidhashEpoch>(),
+        entry::<crate::models::lwplock::scenarios::LwpLock>(),
+        entry::<crate::models::tdfind::Tdfind>(),
+        entry::<crate::models::refcount::Refcount>(),
+        entry::<crate::models::zombies::Zombies>(),
+    ]
+}
+
+/// The model named `name`, or a one-line error listing the models.
+pub fn find(name: &str) -> Result<Entry, String> {
+    let all = all();
+    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
+    let list = names.join(", ");
+    all.into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| format!("unknown model '{name}' (accepted: {list})"))
+}
+
+/// The profile named `name` (`arm`, `x86`).
+pub fn profile(name: &str) -> Result<Profile, String> {
+    name.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_are_one_line_errors_listing_the_valid_ones() {
+        assert!(find("solaris")
+            .err()
+            .unwrap()
+            .starts_with("unknown model 'solaris' (accepted: tidhash"));
+        let m = find("tidhash").unwrap();
+        let e = (m.expectation)("nope", "faithful", Run::Loom(Profile::Arm)).unwrap_err();
+        assert!(
+            e.starts_with("unknown scenario 'nope' of model tidhash (accepted: grow_vs_lookup"),
+            "{e}"
+        );
+        let e = (m.expectation)("grow_vs_lookup", "buggy", Run::Loom(Profile::Arm)).unwrap_err();
+        assert!(
+            e.starts_with("unknown variant 'buggy' of model tidhash (accepted: faithful, "),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn std_build_explains_how_to_get_an_explorer() {
+        if cfg!(any(loom, shuttle)) {
+            return;
+        }
+        let m = find("tidhash").unwrap();
+        let r = Request::new("grow_vs_lookup", "faithful", Run::Loom(Profile::Arm));
+        let e = (m.run)(&r).err().unwrap();
+        assert!(
+            e.contains("RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\""),
+            "{e}"
+        );
+    }
+}

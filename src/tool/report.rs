@@ -1,0 +1,557 @@
+//! The gate's reports: one record per checked cell, written as
+//! `report.json` (for machines), `report.md` (for a pull-request comment)
+//! and one trace file per failing cell, all under one output folder.
+//!
+//! A record carries everything a reader needs without re-running the
+//! check: the expectation and its reason (read from the model's own table),
+//! the verdict, executions, time, why the cell is a surprise, and how to
+//! reproduce it with one command. The loom and shuttle builds each write a
+//! report; [`merge`] joins them into the gate's report.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::explore::{FailKind, Verdict};
+use crate::model::{Cell, Expected, Run};
+use crate::sync::Backend;
+use crate::tool::registry::build_hint;
+
+/// The report of one explorer's run (or of the merged gate).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// `lwpcheck` and its version.
+    pub tool: String,
+    /// The explorers whose cells are in the report (`loom`, `shuttle`).
+    pub explorers: Vec<String>,
+    /// The narrowing options the run was given (`--model tidhash` ...),
+    /// empty for the whole matrix.
+    pub selection: Vec<String>,
+    /// Wall time of the run(s), seconds.
+    pub wall_secs: f64,
+    /// Cells run in parallel.
+    pub jobs: usize,
+    /// Every cell.
+    pub cells: Vec<Record>,
+}
+
+/// One cell of the verdict matrix.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    /// Model name.
+    pub model: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name (`faithful` or a seeded bug).
+    pub variant: String,
+    /// Explorer and profile, as the matrix names it (`loom/arm`,
+    /// `shuttle/pct:2000:3:0`).
+    pub run: String,
+    /// The expected verdict (from the model's expectation table).
+    pub expected: String,
+    /// Why that is expected.
+    pub reason: String,
+    /// `pass` or `fail`.
+    pub verdict: String,
+    /// The failure kind, on a failure.
+    pub kind: Option<String>,
+    /// The failure message and where it was raised, on a failure.
+    pub message: Option<String>,
+    /// Executions (loom) or schedules (shuttle), including the failing one.
+    pub executions: u64,
+    /// Wall time of the check, seconds.
+    pub secs: f64,
+    /// Recorded as an explorer miss, and missed.
+    pub miss: bool,
+    /// The cell ran out of its time budget.
+    pub timed_out: bool,
+    /// Why the cell is a surprise; `None` when it is as expected.
+    pub surprise: Option<String>,
+    /// The shuttle schedule of the failing execution (replayable).
+    pub schedule: Option<String>,
+    /// loom: the smallest preemption bound at which the counterexample in
+    /// the trace file was found, when a search for it ran.
+    pub shortest: Option<Shortest>,
+    /// The trace file (swimlane text), relative to the report folder; the
+    /// same counterexample as an HTML page sits beside it (`.html`).
+    pub trace_file: Option<String>,
+    /// One command that runs this cell again and prints its counterexample.
+    pub reproduce: String,
+}
+
+/// The counterexample with the fewest preemptions that loom found.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Shortest {
+    /// The preemption bound that first failed (bounds below it passed).
+    pub preemptions: usize,
+    /// Executions of that bounded run, up to and including the failing one.
+    pub executions: u64,
+    /// Seconds spent searching, over all bounds tried.
+    pub secs: f64,
+}
+
+impl Shortest {
+    /// "found at loom preemption bound N (why that is the fewest)".
+    pub fn describe(&self) -> String {
+        format!(
+            "found at loom preemption bound {} ({})",
+            self.preemptions,
+            if self.preemptions == 0 {
+                "it needs no preemption"
+            } else {
+                "every lower bound passed"
+            }
+        )
+    }
+}
+
+impl Record {
+    /// The record of a checked cell (without trace file or shortest search).
+    pub fn of(c: &Cell) -> Record {
+        let (kind, message) = match &c.outcome.verdict {
+            Verdict::Pass => (None, None),
+            Verdict::Fail(f) => (
+                Some(f.kind.name().to_string()),
+                Some(match &f.site {
+                    Some(site) => format!("{} (at {site})", f.message.trim_end()),
+                    None => f.message.trim_end().to_string(),
+                }),
+            ),
+        };
+        let surprise = c.surprise();
+        Record {
+            model: c.model.into(),
+            scenario: c.scenario.into(),
+            variant: c.variant.into(),
+            run: c.run.to_string(),
+            expected: c.expectation.expected.to_string(),
+            reason: c.expectation.reason.into(),
+            verdict: if kind.is_some() { "fail" } else { "pass" }.into(),
+            timed_out: c.outcome.verdict.kind() == Some(FailKind::TimedOut),
+            miss: matches!(c.expectation.expected, Expected::Miss(_)) && surprise.is_none(),
+            kind,
+            message,
+            executions: c.outcome.executions,
+            secs: c.outcome.elapsed.as_secs_f64(),
+            surprise,
+            schedule: c.outcome.schedule.clone(),
+            shortest: None,
+            trace_file: None,
+            reproduce: reproduce(c.model, c.scenario, c.variant, c.run),
+        }
+    }
+
+    /// One text row: model, scenario, variant, run, expected, verdict,
+    /// executions, seconds, and `SURPRISE` when it is one.
+    pub fn row(&self) -> String {
+        format!(
+            "{:<13} {:<24} {:<28} {:<22} {:<34} {:<28} {:>9} {:>8.3}s{}",
+            self.model,
+            self.scenario,
+            self.variant,
+            self.run,
+            self.expected,
+            self.verdict_text(),
+            self.executions,
+            self.secs,
+            self.surprise_mark()
+        )
+    }
+
+    /// `"  SURPRISE"` for a surprise, else empty.
+    pub fn surprise_mark(&self) -> &'static str {
+        if self.surprise.is_some() {
+            "  SURPRISE"
+        } else {
+            ""
+        }
+    }
+
+    /// `fail <kind>` or `pass`.
+    pub fn verdict_text(&self) -> String {
+        match &self.kind {
+            Some(k) => format!("fail {k}"),
+            None => "pass".into(),
+        }
+    }
+
+    /// The file name of this cell's trace: `model--scenario--variant--run`,
+    /// with the run's `/` and `:` made file-safe.
+    pub fn trace_name(&self) -> String {
+        format!(
+            "{}--{}--{}--{}.txt",
+            self.model,
+            self.scenario,
+            self.variant,
+            self.run.replace(['/', ':'], "-")
+        )
+    }
+}
+
+/// The command that re-runs one cell and prints its counterexample.
+pub fn reproduce(model: &str, scenario: &str, variant: &str, run: Run) -> String {
+    match run {
+        Run::Loom(p) => format!(
+            "{} run --model {model} --scenario {scenario} --variant {variant} --profile {p}",
+            build_hint(Backend::Loom)
+        ),
+        Run::Shuttle(e) => format!(
+            "{} run --model {model} --scenario {scenario} --variant {variant} --explorer shuttle --schedules {e}",
+            build_hint(Backend::Shuttle)
+        ),
+    }
+}
+
+impl Report {
+    /// The report of one explorer's run that started at `started`.
+    pub fn new(
+        backend: Backend,
+        sel: &[String],
+        started: std::time::Instant,
+        jobs: usize,
+        cells: Vec<Record>,
+    ) -> Report {
+        Report {
+            tool: tool(),
+            explorers: vec![backend.name().to_string()],
+            selection: sel.to_vec(),
+            wall_secs: started.elapsed().as_secs_f64(),
+            jobs,
+            cells,
+        }
+    }
+
+    /// Cells that are surprises.
+    pub fn surprises(&self) -> impl Iterator<Item = &Record> {
+        self.cells.iter().filter(|c| c.surprise.is_some())
+    }
+
+    /// True when every cell is as expected (no surprise, no time-out).
+    pub fn ok(&self) -> bool {
+        self.surprises().next().is_none()
+    }
+
+    /// One line: cells, surprises, time-outs, misses, wall time.
+    pub fn summary(&self) -> String {
+        let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
+        format!(
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {:.1} s wall",
+            self.cells.len(),
+            self.explorers.join(" + "),
+            n(|c| c.surprise.is_some()),
+            n(|c| c.timed_out),
+            n(|c| c.miss),
+            self.wall_secs
+        )
+    }
+
+    /// The Markdown report: summary, each surprise explained, the slowest
+    /// cells, then the matrix (one table per model, folded).
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# lwpcheck verdict matrix\n");
+        let _ = writeln!(
+            out,
+            "**{}** — {}\n",
+            if self.ok() {
+                "as expected"
+            } else {
+                "SURPRISES"
+            },
+            self.summary()
+        );
+        if !self.selection.is_empty() {
+            let _ = writeln!(out, "Selection: `{}`\n", self.selection.join(" "));
+        }
+        let surprises: Vec<&Record> = self.surprises().collect();
+        if !surprises.is_empty() {
+            let _ = writeln!(out, "## Surprises\n");
+            for c in surprises {
+                let _ = writeln!(
+                    out,
+                    "- **{} / {} / {} / {}**: {}\n  - expected {} because: {}\n  - got {}{}\n  - reproduce: `{}`{}",
+                    c.model,
+                    c.scenario,
+                    c.variant,
+                    c.run,
+                    c.surprise.as_deref().unwrap_or_default(),
+                    c.expected,
+                    c.reason,
+                    c.verdict_text(),
+                    c.message
+                        .as_deref()
+                        .map(|m| format!(": {}", one_line(m)))
+                        .unwrap_or_default(),
+                    c.reproduce,
+                    c.trace_file
+                        .as_deref()
+                        .map(|t| format!("\n  - trace: `{t}`"))
+                        .unwrap_or_default()
+                );
+            }
+            out.push('\n');
+        }
+        let mut slow: Vec<&Record> = self.cells.iter().collect();
+        slow.sort_by(|a, b| b.secs.total_cmp(&a.secs));
+        let total: f64 = self.cells.iter().map(|c| c.secs).sum();
+        let _ = writeln!(
+            out,
+            "## The slowest cells\n\nCell time summed: {total:.1} s over {} cells (run {} at a time).\n\n| cell | verdict | executions | seconds |\n| --- | --- | ---: | ---: |",
+            self.cells.len(),
+            self.jobs.max(1)
+        );
+        for c in slow.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "| {} / {} / {} / {} | {} | {} | {:.1} |",
+                c.model,
+                c.scenario,
+                c.variant,
+                c.run,
+                c.verdict_text(),
+                c.executions,
+                c.secs
+            );
+        }
+        let _ = writeln!(out, "\n## The matrix\n");
+        out.push_str(&self.tables());
+        out
+    }
+
+    /// The matrix, one folded table per model, with a legend.
+    pub fn tables(&self) -> String {
+        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N.\n\n");
+        let mut models: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !models.contains(&c.model.as_str()) {
+                models.push(&c.model);
+            }
+        }
+        for m in models {
+            let cells: Vec<&Record> = self.cells.iter().filter(|c| c.model == m).collect();
+            let rows = matrix_table(&cells);
+            let _ = writeln!(
+                out,
+                "<details><summary><code>{m}</code>: {} rows</summary>\n\n{}\n</details>\n",
+                rows.lines().count().saturating_sub(2),
+                rows
+            );
+        }
+        out
+    }
+}
+
+/// The column of a run: `loom/arm`, `loom/x86`, or `shuttle` (whose
+/// scheduler, which differs by scenario, gets a column of its own).
+fn column(run: &str) -> &str {
+    if run.starts_with("shuttle/") {
+        "shuttle"
+    } else {
+        run
+    }
+}
+
+/// The cells as a Markdown table: one row per (model, scenario, variant),
+/// one column per explorer run (and the shuttle scheduler); a surprise in
+/// bold.
+pub fn matrix_table(cells: &[&Record]) -> String {
+    let mut cols: Vec<&str> = Vec::new();
+    let mut rows: Vec<(&str, &str, &str)> = Vec::new();
+    for c in cells {
+        if !cols.contains(&column(&c.run)) {
+            cols.push(column(&c.run));
+        }
+        let key = (c.model.as_str(), c.scenario.as_str(), c.variant.as_str());
+        if !rows.contains(&key) {
+            rows.push(key);
+        }
+    }
+    let shuttle = cols.contains(&"shuttle");
+    let mut out = format!(
+        "| model | scenario | variant | {}{} |\n",
+        cols.join(" | "),
+        if shuttle { " | shuttle scheduler" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "| --- | --- | --- |{}",
+        " --- |".repeat(cols.len() + usize::from(shuttle))
+    );
+    for (m, s, v) in rows {
+        let _ = write!(out, "| {m} | {s} | {v} |");
+        let mine: Vec<&&Record> = cells
+            .iter()
+            .filter(|c| (c.model.as_str(), c.scenario.as_str(), c.variant.as_str()) == (m, s, v))
+            .collect();
+        for col in &cols {
+            let text = mine
+                .iter()
+                .find(|c| column(&c.run) == *col)
+                .map(|c| {
+                    let mut t = format!("{} ({}, {:.2} s)", c.verdict_text(), c.executions, c.secs);
+                    if c.miss {
+                        t.push_str(" miss");
+                    }
+                    if let Some(sh) = c.shortest {
+                        let _ = write!(t, " shortest@{}", sh.preemptions);
+                    }
+                    if c.surprise.is_some() {
+                        t = format!("**{t} SURPRISE**");
+                    }
+                    t
+                })
+                .unwrap_or_default();
+            let _ = write!(out, " {text} |");
+        }
+        if shuttle {
+            let sched = mine
+                .iter()
+                .find_map(|c| c.run.strip_prefix("shuttle/"))
+                .unwrap_or_default();
+            let _ = write!(out, " {sched} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Write `report.json` and `report.md` into `dir` (created if needed).
+pub fn write(dir: &Path, report: &Report) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    write_file(&dir.join("report.json"), &json)?;
+    write_file(&dir.join("report.md"), &report.markdown())
+}
+
+/// Write one file, with a one-line error naming it.
+pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Read a `report.json`, with a one-line error if it is missing or not a
+/// report.
+pub fn read(path: &Path) -> Result<Report, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not an lwpcheck report: {e}", path.display()))
+}
+
+/// Join the reports of several explorer runs (each written in its own
+/// subfolder of the gate's folder) into one: trace files are re-rooted to
+/// the gate's folder.
+pub fn merge(parts: Vec<(PathBuf, Report)>, wall_secs: f64) -> Report {
+    let mut out = Report {
+        tool: tool(),
+        wall_secs,
+        ..Default::default()
+    };
+    for (sub, r) in parts {
+        out.explorers.extend(r.explorers);
+        if out.selection.is_empty() {
+            out.selection = r.selection;
+        }
+        out.jobs = out.jobs.max(r.jobs);
+        out.cells.extend(r.cells.into_iter().map(|mut c| {
+            c.trace_file = c
+                .trace_file
+                .map(|t| sub.join(t).to_string_lossy().into_owned());
+            c
+        }));
+    }
+    out
+}
+
+/// `lwpcheck <version>`.
+pub fn tool() -> String {
+    format!("lwpcheck {}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(model: &str, run: &str, verdict: Option<&str>, surprise: Option<&str>) -> Record {
+        Record {
+            model: model.into(),
+            scenario: "s".into(),
+            variant: "v".into(),
+            run: run.into(),
+            expected: "pass".into(),
+            reason: "r".into(),
+            verdict: if verdict.is_some() { "fail" } else { "pass" }.into(),
+            kind: verdict.map(String::from),
+            message: verdict.map(|_| "m <b>".into()),
+            executions: 3,
+            secs: 0.5,
+            miss: false,
+            timed_out: false,
+            surprise: surprise.map(String::from),
+            schedule: None,
+            shortest: None,
+            trace_file: Some("traces/x.txt".into()),
+            reproduce: "cmd".into(),
+        }
+    }
+
+    #[test]
+    fn json_round_trips_and_merge_reroots_traces() {
+        let a = Report {
+            tool: tool(),
+            explorers: vec!["loom".into()],
+            selection: vec![],
+            wall_secs: 1.0,
+            jobs: 2,
+            cells: vec![rec("m", "loom/arm", None, None)],
+        };
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Report>(&text).unwrap(), a);
+        let b = Report {
+            explorers: vec!["shuttle".into()],
+            cells: vec![rec("m", "shuttle/dfs", Some("deadlock"), Some("why"))],
+            ..a.clone()
+        };
+        let g = merge(vec![("loom".into(), a), ("shuttle".into(), b)], 9.0);
+        assert_eq!(g.explorers, ["loom", "shuttle"]);
+        assert_eq!(
+            g.cells[1].trace_file.as_deref(),
+            Some("shuttle/traces/x.txt")
+        );
+        assert!(!g.ok());
+        let md = g.markdown();
+        assert!(md.contains("SURPRISES"), "{md}");
+        assert!(md.contains("**m / s / v / shuttle/dfs**: why"), "{md}");
+        assert!(
+            md.contains(
+                "| m | s | v | pass (3, 0.50 s) | **fail deadlock (3, 0.50 s) SURPRISE** |"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_report_is_a_one_line_error() {
+        let dir = std::env::temp_dir().join(format!("lwpcheck-report-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("report.json");
+        fs::write(&p, "{\"cells\": 3}").unwrap();
+        let e = read(&p).unwrap_err();
+        assert!(
+            e.contains("is not an lwpcheck report") && !e.contains('\n'),
+            "{e}"
+        );
+        let e = read(&dir.join("missing.json")).unwrap_err();
+        assert!(e.starts_with("cannot read"), "{e}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
