@@ -67,7 +67,7 @@ impl Scheduler for DporSched {
         }
         self.decisions += 1;
         let mut sh = self.shared.borrow_mut();
-        if self.decisions % DEADLINE_EVERY == 0 && Instant::now() >= self.deadline {
+        if self.decisions.is_multiple_of(DEADLINE_EVERY) && Instant::now() >= self.deadline {
             sh.timed_out = true;
             recorder::stop();
             return None;
@@ -167,7 +167,7 @@ impl Scheduler for DfsSched {
             return Some(TaskId::from(t));
         }
         self.decisions += 1;
-        if self.decisions % DEADLINE_EVERY == 0 && Instant::now() >= self.deadline {
+        if self.decisions.is_multiple_of(DEADLINE_EVERY) && Instant::now() >= self.deadline {
             self.shared.borrow_mut().timed_out = true;
             recorder::stop();
             return None;
