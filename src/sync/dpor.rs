@@ -222,6 +222,9 @@ pub(crate) struct Recorder {
     locs: HashMap<usize, Vc>,
     mutexes: HashMap<usize, Vc>,
     cells: HashMap<usize, CellState>,
+    /// Tasks that yielded (a spin loop's pause) and wait for another task
+    /// to write something.
+    yielded: Vec<Tid>,
 }
 
 thread_local! {
@@ -245,6 +248,7 @@ impl Recorder {
             locs: HashMap::new(),
             mutexes: HashMap::new(),
             cells: HashMap::new(),
+            yielded: Vec::new(),
         }
     }
 
@@ -365,7 +369,7 @@ pub(crate) fn candidates(runnable: &[Tid]) -> Vec<Candidate> {
                     .get(t)
                     .and_then(|tr| tr.pending.front().cloned())
                     .unwrap_or_default(),
-                enabled: r.enabled(t),
+                enabled: r.enabled(t) && !r.yielded.contains(&t),
             })
             .collect()
     })
@@ -392,6 +396,10 @@ pub(crate) fn on_decision(t: Tid) {
         } else {
             Event::default()
         };
+        if ev.accesses.iter().any(|a| !a.kind.read_like()) {
+            // Something changed: the spinning tasks may see it.
+            r.yielded.retain(|&u| u == t);
+        }
         for a in &ev.accesses {
             match a.kind {
                 Kind::Acquire => {
@@ -880,6 +888,22 @@ pub(crate) fn locked_instruction() {
     if tso() {
         drain();
     }
+}
+
+/// `yield_now` (a spin loop's pause): under DPOR the task is disabled until
+/// another task writes something (a store reaching memory, a
+/// read-modify-write, a lock operation, a cell write, a notify). Another
+/// turn of the loop before that would read the same values again, so no
+/// execution is lost, and spin loops do not make executions endless.
+pub(crate) fn yield_now() {
+    live(|r| {
+        if r.settings.track {
+            let t = r.current;
+            if !r.yielded.contains(&t) {
+                r.yielded.push(t);
+            }
+        }
+    });
 }
 
 /// At the end of a thread's closure: under tso, drain its buffer.

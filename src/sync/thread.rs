@@ -106,6 +106,8 @@ impl<T> JoinHandle<T> {
 
 /// Give other threads a chance to run (a spin loop's pause).
 pub fn yield_now() {
+    #[cfg(shuttle)]
+    super::dpor::yield_now();
     imp::thread::yield_now();
 }
 

@@ -71,6 +71,13 @@
 //! runs only if nothing else can (it then blocks, and shuttle reports a
 //! deadlock if that is what it is).
 //!
+//! A task that calls `yield_now` (a spin loop's pause) is disabled until
+//! another task takes a step that writes: another turn of its loop before
+//! that would read the same values. This keeps spin loops from making
+//! executions (and the number of executions) endless; a task that spins
+//! while nothing else can run still runs (and a livelock then ends at
+//! shuttle's step bound, a failure).
+//!
 //! # x86-TSO
 //!
 //! Under `tso` each task has a FIFO store buffer in the facade: a store
