@@ -352,9 +352,19 @@ pub(crate) fn fused() -> Option<Tid> {
     with(|r| r.fused).flatten()
 }
 
-/// What the step that just ran actually did.
+/// What the step that just ran actually did. If it wrote something (a
+/// failed compare-exchange does not), the tasks spinning in `yield_now` may
+/// see it: they are enabled again.
 pub(crate) fn take_actual() -> Option<Event> {
-    with(|r| r.actual.take()).flatten()
+    with(|r| {
+        let ev = r.actual.take()?;
+        if ev.accesses.iter().any(|a| !a.kind.read_like()) {
+            let t = r.current;
+            r.yielded.retain(|&u| u == t);
+        }
+        Some(ev)
+    })
+    .flatten()
 }
 
 /// The runnable tasks with their pending steps.
@@ -396,10 +406,6 @@ pub(crate) fn on_decision(t: Tid) {
         } else {
             Event::default()
         };
-        if ev.accesses.iter().any(|a| !a.kind.read_like()) {
-            // Something changed: the spinning tasks may see it.
-            r.yielded.retain(|&u| u == t);
-        }
         for a in &ev.accesses {
             match a.kind {
                 Kind::Acquire => {
