@@ -589,7 +589,7 @@ pub(crate) fn store<V: Bits>(
     writer: unsafe fn(usize, u64),
     f: impl FnOnce(),
 ) {
-    let buffered = live(|r| {
+    let now = live(|r| {
         let msg = r.release_clock(ord);
         r.tick();
         if r.settings.model == MemoryModel::Tso {
@@ -599,16 +599,23 @@ pub(crate) fn store<V: Bits>(
                 writer,
                 msg,
             });
-            true
+            None
         } else {
             let obj = r.obj(addr, Class::Atomic);
             r.declare(Event::one(obj, Kind::Write));
-            r.locs.insert(addr, msg);
-            false
+            Some(msg)
         }
     });
-    if buffered != Some(true) {
-        f();
+    match now {
+        Some(None) => {}
+        Some(Some(msg)) => {
+            f();
+            // The store's clock reaches the location with the store, after
+            // its scheduling point: a load that runs while this task waits
+            // there reads the old value and must not acquire the new clock.
+            live(|r| r.locs.insert(addr, msg));
+        }
+        None => f(),
     }
 }
 
