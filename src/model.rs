@@ -26,6 +26,13 @@ pub trait Variant: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     fn name(self) -> &'static str;
     /// One line: what the bug is, in kernel terms.
     fn about(self) -> &'static str;
+    /// The findings pages (`docs/findings/...`) whose proposed kernel fix
+    /// this variant is; empty for the faithful code and the seeded bugs. A
+    /// fix is expected to pass every cell; the gate reports, per finding,
+    /// whether its fix variants did.
+    fn fixes(self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// The variant of `V` named `name`, or a one-line error naming the bad
@@ -195,6 +202,8 @@ pub struct Cell {
     pub run: Run,
     /// What was expected, and why.
     pub expectation: Expectation,
+    /// The findings pages whose fix the variant is ([`Variant::fixes`]).
+    pub fixes: &'static [&'static str],
     /// What happened.
     pub outcome: Outcome,
 }
@@ -275,6 +284,7 @@ pub fn loom_cell<M: Model>(
         variant: v.name(),
         run: Run::Loom(profile),
         expectation: (sc.expect_loom)(v, profile),
+        fixes: v.fixes(),
         outcome,
     })
 }
@@ -296,6 +306,7 @@ pub fn shuttle_cell<M: Model>(
         variant: v.name(),
         run: Run::Shuttle(schedule),
         expectation: (sc.expect_shuttle)(v),
+        fixes: v.fixes(),
         outcome,
     })
 }

@@ -425,6 +425,7 @@ fn matrix_writes_reports_and_one_trace_per_failing_cell() {
         scenario: Some("grow_vs_lookup".into()),
         variant: None,
         profile: Some("arm".into()),
+        part: None,
     };
     let opts = Options {
         jobs: 1,

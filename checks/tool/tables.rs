@@ -6,7 +6,10 @@
 //! - the faithful code is expected to pass everywhere, except in cells
 //!   marked as a finding about the kernel, whose page exists;
 //! - no table matches variants with a wildcard arm that expects a pass or a
-//!   miss (a variant added later would silently be expected to pass there).
+//!   miss (a variant added later would silently be expected to pass there);
+//! - a fix variant (one that names the findings pages it fixes,
+//!   `Variant::fixes`) is expected to pass in every cell, and its pages
+//!   exist.
 
 use std::path::Path;
 
@@ -58,6 +61,23 @@ fn problems(m: &Entry, page_exists: &dyn Fn(&str) -> bool) -> Vec<String> {
                     _ => {}
                 }
             }
+        } else if !(m.fixes)(v).is_empty() {
+            for (sc, _, run, e) in mine {
+                if e.expected != Expected::Pass {
+                    out.push(format!(
+                        "{} {sc} {v} {run}: fix variant expected to {}: a fix must pass every cell",
+                        m.name, e.expected
+                    ));
+                }
+            }
+            for p in (m.fixes)(v) {
+                if !page_exists(p) {
+                    out.push(format!(
+                        "{}: fix variant '{v}' fixes {p}, which does not exist",
+                        m.name
+                    ));
+                }
+            }
         } else if mine.clone().all(|c| c.3.expected == Expected::Pass) {
             out.push(format!(
                 "{}: seeded bug '{v}' is expected to pass in every cell of every explorer and profile: no check can catch it",
@@ -87,7 +107,7 @@ fn a_hidden_seeded_bug_is_caught() {
     use lwpcheck::model::{fail, pass};
     let fake = Entry {
         name: "fake",
-        variants: || vec![("faithful", ""), ("no-barrier", "")],
+        variants: || vec![("faithful", ""), ("no-barrier", ""), ("fix", "")],
         scenarios: || vec![SC],
         no_shuttle: None,
         scenario: |_| Err(String::new()),
@@ -95,13 +115,25 @@ fn a_hidden_seeded_bug_is_caught() {
         expectation: |_, v, run| {
             Ok(match (v, run) {
                 ("faithful", Run::Loom(Profile::Arm)) => fail(FailKind::DataRace, "unmarked"),
+                ("fix", Run::Loom(Profile::X86)) => fail(FailKind::DataRace, "a fix that fails"),
                 _ => pass("everything passes"),
             })
+        },
+        fixes: |v| {
+            if v == "fix" {
+                &["docs/findings/x.md"]
+            } else {
+                &[]
+            }
         },
         run: |_| Err(String::new()),
     };
     let p = problems(&fake, &|_| true);
-    assert_eq!(p.len(), 2, "{p:#?}");
+    assert_eq!(p.len(), 3, "{p:#?}");
+    assert!(
+        p[2].contains("fake s fix loom/x86: fix variant expected to fail data-race"),
+        "{p:#?}"
+    );
     assert!(p[0].contains("not marked as a finding"), "{p:#?}");
     assert!(
         p[1].contains("seeded bug 'no-barrier' is expected to pass in every cell"),

@@ -64,9 +64,12 @@
 //!   holding the target), the re-test reads that pointer and returns, and
 //!   the lender's writes are not ordered before the new holder's accesses:
 //!   a data race in C11 (`lend_back_vs_lock`, faithful, Arm; the shape is
-//!   ARMv8's MP+dmb+ctrl, which the architecture allows). Making the
-//!   re-test loads `Acquire` makes it pass (729 executions, a local
-//!   experiment). x86 is safe (loads are acquires).
+//!   ARMv8's MP+dmb+ctrl, which the architecture allows). x86 is safe
+//!   (loads are acquires). Today's code ([`Variant::Current`], `lwp.h`
+//!   1.217 / `kern_lwp.c` 1.250) fails the same way, also through 1.250's
+//!   `lwp_free` lending (`free_lend_back_vs_lock`); the fix variants
+//!   (acquire re-tests, or `membar_consumer()` after them) pass every cell.
+//!   The finding's page: `docs/findings/netbsd-lwp-lock-lend-back.md`.
 //! - **`lwp_lock_retry`'s two forms** differ only in that situation (the
 //!   `#if 1` while loop can return on its entry test when `l_mutex` is back
 //!   to `old`); both fail it, by different paths (a loom test pins both).
@@ -87,13 +90,16 @@ use std::ptr;
 use crate::model::Variant as _;
 use crate::sync::{
     self, fence, membar_exit, Arc, AtomicPtr, Mutex, MutexGuard,
-    Ordering::{Acquire, Relaxed},
+    Ordering::{Acquire, Relaxed, Release},
     UnsafeCell,
 };
 
 pub mod scenarios;
 
 pub use scenarios::LwpLock;
+
+/// The page of this model's finding about NetBSD (issue 14).
+pub const FINDING_PAGE: &str = "docs/findings/netbsd-lwp-lock-lend-back.md";
 
 /// `LSIDL`: being created (sys/lwp.h values).
 pub const LSIDL: u32 = 1;
@@ -154,6 +160,26 @@ pub enum Variant {
     /// the XXXgcc comment at 1.54 lines 976-979 names). The retry re-locks
     /// once and never re-tests.
     RetryTestFolded,
+    /// Fix (issue 14): the re-tests of `l_mutex` after the mutex is taken
+    /// (`lwp_lock`, `lwp_lock_retry`'s loop test, `lwp_trylock` line 1321)
+    /// are acquire loads (`atomic_load_acquire`); otherwise the faithful
+    /// 1.157 / 1.54 code.
+    FixRetestAcquire,
+    /// Fix (issue 14): `membar_consumer()` (a read barrier) right after
+    /// each re-test load of `l_mutex`; otherwise the faithful code.
+    FixRetestMembarConsumer,
+    /// Today's code: `lwp_lock` as `sys/sys/lwp.h` rev 1.217 (2022) writes
+    /// it (`atomic_load_consume` of the pointer, `mutex_spin_enter`, an
+    /// inline loop re-testing with `atomic_load_relaxed`), `lwp_setlock` /
+    /// `lwp_unlock_to` / `lwp_trylock` / `lwp_migrate` as `kern_lwp.c`
+    /// rev 1.250 (2022) writes them (`atomic_store_release` of the new
+    /// pointer; `LSIDL` lent to the target's `spc_lwplock`). Not a seeded
+    /// bug: the port of the current kernel (the sources are on
+    /// `docs/findings/netbsd-lwp-lock-lend-back.md`).
+    Current,
+    /// Fix (issue 14) applied to today's code: [`Variant::Current`] with
+    /// `atomic_load_acquire` for the re-tests (the page's diff).
+    CurrentFixRetestAcquire,
 }
 
 impl crate::model::Variant for Variant {
@@ -167,6 +193,10 @@ impl crate::model::Variant for Variant {
         Variant::RelockSwitchFirst,
         Variant::RetryDoWhile,
         Variant::RetryTestFolded,
+        Variant::FixRetestAcquire,
+        Variant::FixRetestMembarConsumer,
+        Variant::Current,
+        Variant::CurrentFixRetestAcquire,
     ];
 
     fn name(self) -> &'static str {
@@ -180,6 +210,10 @@ impl crate::model::Variant for Variant {
             Variant::RelockSwitchFirst => "relock-switch-first",
             Variant::RetryDoWhile => "retry-do-while",
             Variant::RetryTestFolded => "retry-test-folded",
+            Variant::FixRetestAcquire => "fix-retest-acquire",
+            Variant::FixRetestMembarConsumer => "fix-retest-membar-consumer",
+            Variant::Current => "current",
+            Variant::CurrentFixRetestAcquire => "current-fix-retest-acquire",
         }
     }
 
@@ -210,6 +244,36 @@ impl crate::model::Variant for Variant {
             Variant::RetryTestFolded => {
                 "lwp_lock_retry's re-test folded into `old` (volatile ignored): re-locks once, never re-tests"
             }
+            Variant::FixRetestAcquire => {
+                "fix: the re-tests of l_mutex after taking the mutex are acquire loads"
+            }
+            Variant::FixRetestMembarConsumer => {
+                "fix: membar_consumer() after each re-test load of l_mutex"
+            }
+            Variant::Current => {
+                "today's code: lwp.h 1.217 lwp_lock (relaxed re-test), kern_lwp.c 1.250 lending (release store)"
+            }
+            Variant::CurrentFixRetestAcquire => {
+                "fix on today's code: lwp.h 1.217 / kern_lwp.c 1.250 with acquire re-tests"
+            }
+        }
+    }
+
+    fn fixes(self) -> &'static [&'static str] {
+        match self {
+            Variant::FixRetestAcquire
+            | Variant::FixRetestMembarConsumer
+            | Variant::CurrentFixRetestAcquire => &[FINDING_PAGE],
+            Variant::Faithful
+            | Variant::LockNoRecheck
+            | Variant::TrylockNoRecheck
+            | Variant::UnlockToReleaseFirst
+            | Variant::UnlockToNoMembar
+            | Variant::SetlockNoMembar
+            | Variant::RelockSwitchFirst
+            | Variant::RetryDoWhile
+            | Variant::RetryTestFolded
+            | Variant::Current => &[],
         }
     }
 }
@@ -569,11 +633,56 @@ impl<'a> LwpGuard<'a> {
     }
 }
 
+impl Variant {
+    /// Today's code (`lwp.h` 1.217, `kern_lwp.c` 1.250), faithful or fixed.
+    pub fn is_current(self) -> bool {
+        matches!(self, Variant::Current | Variant::CurrentFixRetestAcquire)
+    }
+}
+
+/// The re-test of `l->l_mutex` made after the mutex was taken (`lwp_lock`,
+/// `lwp_lock_retry`'s loop test, `lwp_trylock` 1.157 line 1321; `lwp.h`
+/// 1.217's `atomic_load_relaxed(&l->l_mutex) != old`). The kernel's is a
+/// plain (1.157, 1.54) or relaxed (1.217, 1.250) load; the fix variants make
+/// it an acquire, or follow it with `membar_consumer()`.
+#[track_caller]
+fn retest_load(l: &Lwp) -> *mut Kmutex {
+    match l.v {
+        Variant::FixRetestAcquire | Variant::CurrentFixRetestAcquire => {
+            // Fix: atomic_load_acquire(&l->l_mutex). If this load reads a
+            // pointer lent back to the mutex we hold, it synchronizes with
+            // the lender's membar_exit() (1.157) / atomic_store_release()
+            // (1.250) before that store, so the lender's field accesses
+            // happen before ours.
+            l.l_mutex.load(Acquire)
+        }
+        Variant::FixRetestMembarConsumer => {
+            // Fix: the plain load of the kernel...
+            let p = l.l_mutex.load(Relaxed);
+            // ...then membar_consumer() (fence(Acquire)): earlier loads
+            // before later loads. Pairs with the lender's membar_exit()
+            // when the load above read its pointer store.
+            fence(Acquire);
+            p
+        }
+        _ => {
+            // The kernel's re-test: a plain (1.157) / atomic_load_relaxed
+            // (1.217) load after the read barrier of mutex_spin_enter; it
+            // pairs with nothing (the finding).
+            l.l_mutex.load(Relaxed)
+        }
+    }
+}
+
 /// `lwp_lock(l)` (`sys/lwp.h`): take the mutex `l_mutex` points to, re-test
 /// `l_mutex`, and if it moved while we waited, `lwp_lock_retry`. Written
-/// from rev 1.54's inline `lwp_lock` + `lwp_lock_retry` (968-1000), which is
-/// the same loop as the later inline `while (l->l_mutex != old)` form.
+/// from rev 1.54's inline `lwp_lock` + `lwp_lock_retry` (968-1000); for
+/// today's code ([`Variant::is_current`]) from `lwp.h` rev 1.217's
+/// inline loop (`lwp_lock_current`).
 pub fn lwp_lock(l: &Lwp) -> LwpGuard<'_> {
+    if l.v.is_current() {
+        return lwp_lock_current(l);
+    }
     // `old = l->l_mutex`: a plain load (Relaxed). What makes the LWP's
     // fields visible after it is the read barrier of mutex_spin_enter below,
     // pairing with the membar_exit() the lender issued before storing the
@@ -584,13 +693,53 @@ pub fn lwp_lock(l: &Lwp) -> LwpGuard<'_> {
         // Seeded bug: keep whatever mutex we got.
         return LwpGuard { l, held };
     }
-    // Re-test `l->l_mutex` after the read barrier: a plain load. If the
-    // pointer moved while we waited, the lender stored it before releasing
-    // `old` (lwp_unlock_to) and our acquire of `old` synchronized with that
-    // release, so coherence makes this load see the move.
-    if !ptr::eq(l.l_mutex.load(Relaxed), old) {
+    // Re-test `l->l_mutex` after the read barrier (retest_load: a plain
+    // load in the kernel). If the pointer moved while we waited, the lender
+    // stored it before releasing `old` (lwp_unlock_to) and our acquire of
+    // `old` synchronized with that release, so coherence makes this load
+    // see the move. If it was moved *and lent back* to `old`, this load can
+    // read the lent-back pointer, and nothing acquires after it (the
+    // finding, docs/findings/netbsd-lwp-lock-lend-back.md).
+    if !ptr::eq(retest_load(l), old) {
         let held = lwp_lock_retry(l, held);
         return LwpGuard { l, held };
+    }
+    LwpGuard { l, held }
+}
+
+/// `lwp_lock(l)` as `sys/sys/lwp.h` rev 1.217 (2022/07/23) writes it:
+///
+/// ```c
+/// kmutex_t *old = atomic_load_consume(&l->l_mutex);
+/// mutex_spin_enter(old);
+/// while (__predict_false(atomic_load_relaxed(&l->l_mutex) != old)) {
+///         mutex_spin_exit(old);
+///         old = atomic_load_consume(&l->l_mutex);
+///         mutex_spin_enter(old);
+/// }
+/// ```
+///
+/// `atomic_load_consume` is a relaxed load plus `membar_datadep_consumer()`
+/// (a barrier only on Alpha): on the hardware the mutex acquired through
+/// the pointer depends on the load. Here it is Relaxed, and the
+/// `fence(Acquire)` of [`mutex_spin_enter`] after it gives the same order
+/// (the load is before the fence, so a lender's release it read
+/// synchronizes with the fence).
+fn lwp_lock_current(l: &Lwp) -> LwpGuard<'_> {
+    // old = atomic_load_consume(&l->l_mutex): Relaxed; the acquire fence of
+    // the mutex_spin_enter below pairs with the lender's
+    // atomic_store_release().
+    let mut old = l.mutex_at(l.l_mutex.load(Relaxed));
+    let mut held = mutex_spin_enter(old);
+    // while (atomic_load_relaxed(&l->l_mutex) != old): the re-test
+    // (retest_load: Relaxed in Current, Acquire in the fix).
+    while !ptr::eq(retest_load(l), old) {
+        mutex_spin_exit(held);
+        // old = atomic_load_consume(&l->l_mutex): Relaxed, ordered for the
+        // critical section by the enter's fence(Acquire) below, which pairs
+        // with the lender's atomic_store_release().
+        old = l.mutex_at(l.l_mutex.load(Relaxed));
+        held = mutex_spin_enter(old);
     }
     LwpGuard { l, held }
 }
@@ -614,15 +763,16 @@ fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
             let old = l.mutex_at(l.l_mutex.load(Relaxed));
             held = mutex_spin_enter(old);
             // The do-while test: a plain load after the read barrier, as in
-            // lwp_lock's re-test.
-            if ptr::eq(l.l_mutex.load(Relaxed), old) {
+            // lwp_lock's re-test (retest_load).
+            if ptr::eq(retest_load(l), old) {
                 return held;
             }
         },
         Variant::RetryTestFolded => {
             // The entry test is a real load (it is the first load of
-            // l->l_mutex in this function): plain, after the read barrier.
-            if ptr::eq(l.l_mutex.load(Relaxed), held.mtx) {
+            // l->l_mutex in this function): plain, after the read barrier
+            // (retest_load).
+            if ptr::eq(retest_load(l), held.mtx) {
                 return held;
             }
             mutex_spin_exit(held);
@@ -637,9 +787,11 @@ fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
         }
         _ => {
             // `#if 1`: while (l->l_mutex != old) { ... }. Each test is a
-            // plain load after the read barrier of the last enter.
+            // plain load after the read barrier of the last enter
+            // (retest_load: acquire, or followed by membar_consumer(), in
+            // the fix variants).
             let mut first = true;
-            while !ptr::eq(l.l_mutex.load(Relaxed), held.mtx) {
+            while !ptr::eq(retest_load(l), held.mtx) {
                 first = false;
                 mutex_spin_exit(held);
                 // `old = l->l_mutex`: plain load; the read barrier of the
@@ -661,8 +813,9 @@ fn lwp_lock_retry<'a>(l: &'a Lwp, mut held: Held<'a>) -> Held<'a> {
 /// was free, `None` (0) if the mutex `l_mutex` named was held.
 pub fn lwp_trylock(l: &Lwp) -> Option<LwpGuard<'_>> {
     loop {
-        // `old = l->l_mutex`: plain load; the read barrier of a successful
-        // mutex_tryenter pairs with the lender's membar_exit().
+        // `old = l->l_mutex` (1.250: `atomic_load_consume`): plain load;
+        // the read barrier of a successful mutex_tryenter pairs with the
+        // lender's membar_exit() / atomic_store_release().
         let old = l.mutex_at(l.l_mutex.load(Relaxed));
         let held = mutex_tryenter(old)?;
         if l.v == Variant::TrylockNoRecheck {
@@ -670,8 +823,10 @@ pub fn lwp_trylock(l: &Lwp) -> Option<LwpGuard<'_>> {
             return Some(LwpGuard { l, held });
         }
         // `if (l->l_mutex == old) return 1`: plain load after the read
-        // barrier, as in lwp_lock's re-test.
-        if ptr::eq(l.l_mutex.load(Relaxed), old) {
+        // barrier, as in lwp_lock's re-test (1.250: `atomic_load_relaxed`
+        // after `mutex_tryenter(old = atomic_load_consume(...))`; the fix
+        // variants: retest_load's acquire / membar_consumer()).
+        if ptr::eq(retest_load(l), old) {
             return Some(LwpGuard { l, held });
         }
         mutex_spin_exit(held);
@@ -704,6 +859,14 @@ pub fn lwp_setlock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> Held<'a> {
     g.l.check_own(new);
     // KASSERT(mutex_owned(l->l_mutex)) (line 1290).
     g.kassert_locked("lwp_setlock");
+    if g.l.v.is_current() {
+        // kern_lwp.c 1.250: atomic_store_release(&l->l_mutex, mtx). Pairs
+        // with the acquire fence of the next holder's mutex_spin_enter /
+        // mutex_tryenter on `new` after its load of l_mutex read this store
+        // (and, in CurrentFixRetestAcquire, with an acquire re-test).
+        g.l.l_mutex.store(new.ptr(), Release);
+        return g.held;
+    }
     if g.l.v != Variant::SetlockNoMembar {
         // membar_exit() (1.157 line 1292; mb_write() in 1.54 line 1012):
         // every access to the LWP's fields so far before the pointer store.
@@ -732,6 +895,18 @@ pub fn lwp_unlock_to<'a>(g: LwpGuard<'a>, new: &'a Kmutex) {
     // own copy, as the README asks, instead of a second load).
     let old = g.held;
     match l.v {
+        Variant::Current | Variant::CurrentFixRetestAcquire => {
+            // kern_lwp.c 1.250: atomic_store_release(&l->l_mutex, mtx):
+            // every access to the LWP's fields before the pointer store.
+            // Pairs with the acquire fence of the next holder's
+            // mutex_spin_enter / mutex_tryenter on `new` after its load read
+            // this store, and (CurrentFixRetestAcquire) with an acquire
+            // re-test that reads it; a relaxed re-test pairs with nothing.
+            l.l_mutex.store(new.ptr(), Release);
+            // mutex_spin_exit(old): a release; a waiter on `old` re-tests
+            // and sees the store above.
+            mutex_spin_exit(old);
+        }
         Variant::UnlockToReleaseFirst => {
             // Seeded bug: mutex_spin_exit(old) before the publication.
             mutex_spin_exit(old);
@@ -801,8 +976,10 @@ pub fn lwp_relock<'a>(g: LwpGuard<'a>, new: &'a Kmutex) -> LwpGuard<'a> {
 /// lend to the target's `spc_mutex`), `LSSTOP`/`LSSUSPENDED` off a sleep
 /// queue (1163-1169: lend to the target's `spc_lwplock`), `LSSLEEP`
 /// (1160-1162). `LP_RUNNING`, `l_target_cpu` and the `LSRUN`/`LSONPROC`
-/// branches are not modeled (no scenario reaches them; they panic).
-/// Unlocks the LWP.
+/// branches are not modeled (no scenario reaches them; they panic). For
+/// today's code ([`Variant::is_current`]) `kern_lwp.c` 1.250's
+/// `lwp_migrate`: `LSIDL` joins `LSSTOP`/`LSSUSPENDED` and is lent to the
+/// target's `spc_lwplock`. Unlocks the LWP.
 pub fn lwp_migrate(mut g: LwpGuard<'_>, tci: usize) {
     let l = g.lwp();
     let lstat = g.l_stat();
@@ -813,6 +990,30 @@ pub fn lwp_migrate(mut g: LwpGuard<'_>, tci: usize) {
         return;
     }
     let tspc = &l.sched().cpus[tci];
+    if l.variant().is_current() {
+        // kern_lwp.c 1.250: LSIDL, LSSTOP and LSSUSPENDED share one case:
+        // l_cpu = tci; lent to the target's spc_lwplock when not on a sleep
+        // queue (a mutex this thread does not hold).
+        match lstat {
+            LSIDL | LSSTOP | LSSUSPENDED => {
+                g.set_l_cpu(tci);
+                if !g.l_wchan() {
+                    lwp_unlock_to(g, &tspc.spc_lwplock);
+                } else {
+                    lwp_unlock(g);
+                }
+            }
+            LSSLEEP => {
+                g.set_l_cpu(tci);
+                lwp_unlock(g);
+            }
+            s => panic!(
+                "lwp_migrate: state {} is not modeled (LP_RUNNING / l_target_cpu)",
+                lstat_name(s)
+            ),
+        }
+        return;
+    }
     match lstat {
         LSIDL => {
             g.set_l_cpu(tci);
@@ -835,6 +1036,28 @@ pub fn lwp_migrate(mut g: LwpGuard<'_>, tci: usize) {
             lstat_name(s)
         ),
     }
+}
+
+/// The lending in `lwp_free(l, ...)`, `kern_lwp.c` rev 1.250 (not in
+/// 1.157): once the dead LWP is off its CPU, "reset its state back to
+/// LSIDL" and "reset the CPU and lock pointer back to curcpu()":
+///
+/// ```c
+/// lwp_lock(l);
+/// l->l_stat = LSIDL;
+/// l->l_cpu = curcpu();
+/// lwp_unlock_to(l, l->l_cpu->ci_schedstate.spc_lwplock);
+/// ```
+///
+/// `curcpu` is the CPU the caller runs on; its `spc_lwplock` is not held by
+/// the caller. The model's LWP also counts the access (`l_count++`).
+pub fn lwp_free_lend(l: &Lwp, curcpu: usize) {
+    let mut g = lwp_lock(l);
+    g.kassert_locked("lwp_free");
+    g.bump();
+    g.set_l_stat(LSIDL);
+    g.set_l_cpu(curcpu);
+    lwp_unlock_to(g, &l.sched().cpus[curcpu].spc_lwplock);
 }
 
 #[cfg(all(test, not(any(loom, shuttle))))]

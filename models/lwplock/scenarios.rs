@@ -28,9 +28,9 @@ use crate::sync::{thread, Arc, AtomicBool, Ordering::Relaxed, Profile};
 
 use super::Variant::{self, *};
 use super::{
-    lstat_name, lwp_lock, lwp_migrate, lwp_relock, lwp_setlock, lwp_trylock, lwp_unlock,
-    lwp_unlock_to, mutex_spin_enter, mutex_spin_exit, Kmutex, Lwp, LwpGuard, Sched, LSIDL,
-    LSONPROC, LSRUN, LSSLEEP, LSSTOP,
+    lstat_name, lwp_free_lend, lwp_lock, lwp_migrate, lwp_relock, lwp_setlock, lwp_trylock,
+    lwp_unlock, lwp_unlock_to, mutex_spin_enter, mutex_spin_exit, Kmutex, Lwp, LwpGuard, Sched,
+    LSIDL, LSONPROC, LSRUN, LSSLEEP, LSSTOP,
 };
 
 /// The LWP lock model (issue 4).
@@ -135,6 +135,19 @@ impl Model for LwpLock {
                 expect_loom: expect_lend_back,
                 expect_shuttle: shuttle_lend_back,
             },
+            Scenario {
+                name: "free_lend_back_vs_lock",
+                about: "ABA through today's lending paths (kern_lwp.c 1.250): a stopped LWP under \
+                        spc_lwplock[0] is lwp_migrate'd to CPU 1 (lwp_unlock_to spc_lwplock[1]), \
+                        then lwp_free's lending on CPU 0 lends it back to spc_lwplock[0] (neither \
+                        target held by the lender), racing an lwp_lock locker",
+                run: free_lend_back_vs_lock,
+                loom_bounds: Bounds::default(),
+                bound_reason: "",
+                shuttle: pct(),
+                expect_loom: expect_free_lend_back,
+                expect_shuttle: shuttle_free_lend_back,
+            },
         ]
     }
 }
@@ -217,9 +230,22 @@ fn check_final(l: &Lwp, count: usize, stat: u32, cpu: usize, lock: fn(&Sched) ->
     );
 }
 
+/// The mutex an `LSIDL` LWP of `cpu` is under: `spc_mutex` in rev 1.157
+/// (`lwp_migrate` 1156-1159 lends `LSIDL` to it), `spc_lwplock` in today's
+/// code (`lwp_ctor` sets `l_mutex = spc_lwplock`, `lwp_migrate` 1.250 lends
+/// `LSIDL` to it).
+fn lsidl_lock(v: Variant, cpu: usize) -> fn(&Sched) -> &Kmutex {
+    match (v.is_current(), cpu) {
+        (false, 0) => |s| &s.cpus[0].spc_mutex,
+        (false, _) => |s| &s.cpus[1].spc_mutex,
+        (true, 0) => |s| &s.cpus[0].spc_lwplock,
+        (true, _) => |s| &s.cpus[1].spc_lwplock,
+    }
+}
+
 /// Scenario `migrate_vs_lock`.
 pub fn migrate_vs_lock(v: Variant) {
-    let l = Lwp::new(v, LSIDL, 0, |s| &s.cpus[0].spc_mutex);
+    let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
     let lm = l.clone();
     let m = thread::spawn_named("migrator", move || {
         let mut g = lwp_lock(&lm);
@@ -231,7 +257,7 @@ pub fn migrate_vs_lock(v: Variant) {
     let k = thread::spawn_named("locker", move || locker(&ll));
     join(m);
     join(k);
-    check_final(&l, 2, LSIDL, 1, |s| &s.cpus[1].spc_mutex);
+    check_final(&l, 2, LSIDL, 1, lsidl_lock(v, 1));
 }
 
 /// Scenario `sleepq_lend_vs_waker`.
@@ -385,7 +411,7 @@ pub fn relock_vs_lock(v: Variant) {
 
 /// Scenario `lend_back_vs_lock` (ABA on `spc_mutex[0]`).
 pub fn lend_back_vs_lock(v: Variant) {
-    let l = Lwp::new(v, LSIDL, 0, |s| &s.cpus[0].spc_mutex);
+    let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
     let lm = l.clone();
     let m = thread::spawn_named("migrator", move || {
         let l = &*lm;
@@ -400,7 +426,34 @@ pub fn lend_back_vs_lock(v: Variant) {
     let k = thread::spawn_named("locker", move || locker(&lk));
     join(m);
     join(k);
-    check_final(&l, 3, LSIDL, 0, |s| &s.cpus[0].spc_mutex);
+    check_final(&l, 3, LSIDL, 0, lsidl_lock(v, 0));
+}
+
+/// Scenario `free_lend_back_vs_lock`: the lend-back of
+/// `lend_back_vs_lock` through the two lendings `kern_lwp.c` 1.250 still
+/// makes to a mutex the lender does not hold: `lwp_migrate` of a stopped
+/// LWP (no wait channel) to CPU 1's `spc_lwplock` (1.157 lines 1163-1169,
+/// the same in 1.250), then `lwp_free`'s lending back to the current CPU's
+/// `spc_lwplock` ([`lwp_free_lend`], 1.250; the "reaper" runs on CPU 0).
+/// In 1.157 `lwp_free` does not lend; the scenario runs 1.250's call
+/// sequence through each variant's lock functions.
+pub fn free_lend_back_vs_lock(v: Variant) {
+    let l = Lwp::new(v, LSSTOP, 0, |s| &s.cpus[0].spc_lwplock);
+    let lm = l.clone();
+    let m = thread::spawn_named("migrator", move || {
+        let l = &*lm;
+        let mut g = lwp_lock(l);
+        g.bump();
+        // LSSTOP, l_wchan == NULL: l_cpu = 1; lwp_unlock_to(spc_lwplock[1]).
+        lwp_migrate(g, 1);
+        // lwp_free on CPU 0: back to spc_lwplock[0], LSIDL.
+        lwp_free_lend(l, 0);
+    });
+    let lk = l.clone();
+    let k = thread::spawn_named("locker", move || locker(&lk));
+    join(m);
+    join(k);
+    check_final(&l, 3, LSIDL, 0, |s| &s.cpus[0].spc_lwplock);
 }
 
 // --------------------------------------------------------- expectations ---
@@ -441,6 +494,12 @@ fn expect_migrate_vs_lock(v: Variant, p: Profile) -> Expectation {
              pointer store (release) carries the migrator's writes to the locker's load (acquire)",
         ),
         (TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst, _) => pass(NOT_HERE),
+        (FixRetestAcquire | FixRetestMembarConsumer, _) => pass(FIX_STRONGER),
+        (Current | CurrentFixRetestAcquire, _) => pass(
+            "today's code: one lending, to spc_lwplock[1], published by atomic_store_release \
+             before spc_lwplock[0] is released; a locker that took spc_lwplock[0] re-tests and \
+             sees the move, one that read spc_lwplock[1] acquires it after the release store",
+        ),
         (RetryDoWhile, _) => pass(
             "one lending: the two forms differ only when l_mutex is back to old on entry to the \
              retry, impossible here",
@@ -462,6 +521,9 @@ fn shuttle_migrate_vs_lock(v: Variant) -> Expectation {
         UnlockToNoMembar => miss(FailKind::DataRace, SC_BARRIER),
         Faithful | TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile
         | RetryTestFolded => pass("as under loom: correct, or not reached in this scenario"),
+        FixRetestAcquire | FixRetestMembarConsumer | Current | CurrentFixRetestAcquire => {
+            pass(SHUTTLE_FIX)
+        }
     }
 }
 
@@ -505,6 +567,12 @@ fn expect_sleepq(v: Variant, p: Profile) -> Expectation {
              to the sleeper's load (acquire)",
         ),
         (TrylockNoRecheck | RelockSwitchFirst, _) => pass(NOT_HERE),
+        (FixRetestAcquire | FixRetestMembarConsumer, _) => pass(FIX_STRONGER),
+        (Current | CurrentFixRetestAcquire, _) => pass(
+            "today's code: the sleep-queue lock is lent while held, spc_lwplock[0] is lent with \
+             atomic_store_release; the sleeper's lwp_lock reads it and acquires it after that \
+             store (the enter's fence pairs with it); no mutex is lent back to a holder",
+        ),
         (RetryDoWhile, _) => pass(
             "no holder of spc_lwplock[0] can be in the retry when the waker lends it back (the \
              waker is the only lender of it), so the forms never differ here",
@@ -545,6 +613,9 @@ fn shuttle_sleepq(v: Variant) -> Expectation {
         SetlockNoMembar => miss(FailKind::DataRace, SC_BARRIER),
         Faithful | TrylockNoRecheck | UnlockToNoMembar | RelockSwitchFirst | RetryDoWhile
         | RetryTestFolded => pass("as under loom: correct, or not reached in this scenario"),
+        FixRetestAcquire | FixRetestMembarConsumer | Current | CurrentFixRetestAcquire => {
+            pass(SHUTTLE_FIX)
+        }
     }
 }
 
@@ -580,6 +651,12 @@ fn expect_two_lendings_trylock(v: Variant, p: Profile) -> Expectation {
              to the spinner's load (acquire)",
         ),
         (RelockSwitchFirst, _) => pass(NOT_HERE),
+        (FixRetestAcquire | FixRetestMembarConsumer, _) => pass(FIX_STRONGER),
+        (Current | CurrentFixRetestAcquire, _) => pass(
+            "today's code: spc_mutex[0] -> spc_lwplock[0] -> spc_lwplock[1], each published by \
+             atomic_store_release and never lent back, so a spinner's re-test that passes read \
+             the pointer it acquired through",
+        ),
         (RetryDoWhile | RetryTestFolded, _) => pass(
             "no lwp_lock races a lending (the lender's reads its own store): the retry never runs",
         ),
@@ -596,6 +673,9 @@ fn shuttle_two_lendings_trylock(v: Variant) -> Expectation {
         UnlockToNoMembar | SetlockNoMembar => miss(FailKind::DataRace, SC_BARRIER),
         Faithful | LockNoRecheck | RelockSwitchFirst | RetryDoWhile | RetryTestFolded => {
             pass("as under loom: correct, or not reached in this scenario")
+        }
+        FixRetestAcquire | FixRetestMembarConsumer | Current | CurrentFixRetestAcquire => {
+            pass(SHUTTLE_FIX)
         }
     }
 }
@@ -632,6 +712,11 @@ fn expect_three(v: Variant, p: Profile) -> Expectation {
             "x86 keeps stores in order: the pointer store (release) carries the lender's writes",
         ),
         (RelockSwitchFirst, _) => pass(NOT_HERE),
+        (FixRetestAcquire | FixRetestMembarConsumer, _) => pass(FIX_STRONGER),
+        (Current | CurrentFixRetestAcquire, _) => pass(
+            "today's code: no ABA (spc_mutex[0] -> spc_lwplock[0] -> spc_lwplock[1]), every \
+             lending an atomic_store_release; the inline loop re-tests after every enter",
+        ),
         (RetryDoWhile, _) => pass(
             "no ABA (spc_mutex[0] -> spc_lwplock[0] -> spc_lwplock[1]): the forms run the same \
              loads and locks",
@@ -655,6 +740,9 @@ fn shuttle_three(v: Variant) -> Expectation {
         UnlockToNoMembar | SetlockNoMembar => miss(FailKind::DataRace, SC_BARRIER),
         Faithful | RelockSwitchFirst | RetryDoWhile => {
             pass("as under loom: correct, or not reached in this scenario")
+        }
+        FixRetestAcquire | FixRetestMembarConsumer | Current | CurrentFixRetestAcquire => {
+            pass(SHUTTLE_FIX)
         }
     }
 }
@@ -686,6 +774,11 @@ fn expect_relock(v: Variant, p: Profile) -> Expectation {
         (TrylockNoRecheck | UnlockToReleaseFirst | UnlockToNoMembar | SetlockNoMembar, _) => {
             pass(NOT_HERE)
         }
+        (FixRetestAcquire | FixRetestMembarConsumer, _) => pass(FIX_STRONGER),
+        (Current | CurrentFixRetestAcquire, _) => pass(
+            "lwp_relock is 1.54's (gone from today's kernel) and holds both mutexes across the \
+             store; today's lwp_lock re-tests after every enter: one lending, no ABA",
+        ),
         (RetryDoWhile, _) => pass("one lending, no ABA: the forms run the same loads and locks"),
         (RetryTestFolded, _) => {
             pass("the retry re-locks spc_mutex[0], the last mutex the LWP is lent to here")
@@ -709,6 +802,9 @@ fn shuttle_relock(v: Variant) -> Expectation {
         | RetryDoWhile | RetryTestFolded => {
             pass("as under loom: correct, or not reached in this scenario")
         }
+        FixRetestAcquire | FixRetestMembarConsumer | Current | CurrentFixRetestAcquire => {
+            pass(SHUTTLE_FIX)
+        }
     }
 }
 
@@ -718,7 +814,15 @@ const ABA_HAZARD: &str = "ABA: the locker can hold spc_mutex[0] (taken after the
      spc_mutex[1] are unordered with the locker's (ARMv8 MP+dmb+ctrl: allowed)";
 
 /// The finding `lend_back_vs_lock` shows in the faithful code.
-const LEND_BACK_PAGE: &str = "docs/findings/netbsd-lwp-lock-lend-back.md";
+const LEND_BACK_PAGE: &str = super::FINDING_PAGE;
+
+const FIX_STRONGER: &str = "the faithful code passes here and the fix only makes the re-tests \
+     acquire (or adds a read barrier after them)";
+const FIX_ABA: &str = "the fix: the re-test that reads the lent-back pointer is an acquire (or is \
+     followed by membar_consumer()), so it synchronizes with the lender's membar_exit / \
+     atomic_store_release and the lender's critical section happens before the locker's";
+const SHUTTLE_FIX: &str = "a fix or today's code: every interleaving keeps the lock exclusive \
+     (shuttle is sequentially consistent; the lend-back hazard is a weak-memory one)";
 
 const SC_ABA: &str =
     "shuttle is sequentially consistent: the ABA hazard is a weak-memory one (the \
@@ -761,6 +865,20 @@ fn expect_lend_back(v: Variant, p: Profile) -> Expectation {
             "loom's first execution: the locker's retry re-locks spc_mutex[1] after the LWP was \
              lent back, keeps it (folded test), and its KASSERT sees spc_mutex[0]",
         ),
+        // Today's kernel (issue 14): the same finding, still present.
+        (Current, Profile::Arm) => finding(
+            FailKind::DataRace,
+            LEND_BACK_PAGE,
+            "today's code keeps the hazard: the LSIDL LWP goes spc_lwplock[0] -> [1] -> [0] \
+             (lwp_migrate 1.250), the locker holding spc_lwplock[0] accepts the lent-back \
+             pointer on an atomic_load_relaxed re-test, and the migrator's \
+             atomic_store_release pairs with nothing",
+        ),
+        (Current, Profile::X86) => pass(
+            "x86 loads are acquires: the relaxed re-test that reads the lent-back pointer \
+             synchronizes with the migrator's atomic_store_release",
+        ),
+        (FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire, _) => pass(FIX_ABA),
     }
 }
 
@@ -776,5 +894,85 @@ fn shuttle_lend_back(v: Variant) -> Expectation {
         TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile => {
             miss(FailKind::DataRace, SC_ABA)
         }
+        Current => miss(FailKind::DataRace, SC_ABA).finding(LEND_BACK_PAGE),
+        FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire => pass(SHUTTLE_FIX),
+    }
+}
+
+/// `free_lend_back_vs_lock` under loom: the lend-back of
+/// `lend_back_vs_lock` through today's lending paths, so the same verdicts
+/// by the same reasons (reasoned before running).
+fn expect_free_lend_back(v: Variant, p: Profile) -> Expectation {
+    match (v, p) {
+        // A finding about NetBSD (issue 14), through 1.250's lending paths.
+        (Faithful, Profile::Arm) => finding(
+            FailKind::DataRace,
+            LEND_BACK_PAGE,
+            "ABA on spc_lwplock[0] (lwp_migrate to spc_lwplock[1], lwp_free's lending back): \
+             the locker holding spc_lwplock[0] accepts the lent-back pointer on a plain re-test \
+             and nothing orders the migrator's writes under spc_lwplock[1] before its own",
+        ),
+        (Current, Profile::Arm) => finding(
+            FailKind::DataRace,
+            LEND_BACK_PAGE,
+            "today's code as written: lwp_migrate and lwp_free lend to spc_lwplock's the lender \
+             does not hold; lwp_lock's atomic_load_relaxed re-test accepts the lent-back \
+             spc_lwplock[0] and the lender's atomic_store_release pairs with nothing",
+        ),
+        (
+            TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile
+            | UnlockToNoMembar,
+            Profile::Arm,
+        ) => fail(
+            FailKind::DataRace,
+            "the faithful ABA on spc_lwplock[0], which these variants keep (their own bug is not \
+             reached here, or, for unlock-to-no-membar, adds to it)",
+        ),
+        (
+            Faithful | TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile
+            | Current,
+            Profile::X86,
+        ) => pass(
+            "x86 loads are acquires: the re-test that reads the lent-back pointer synchronizes \
+             with the lender's store (release)",
+        ),
+        (UnlockToNoMembar, Profile::X86) => pass(
+            "x86 keeps stores in order: every pointer store is a release and every load an \
+             acquire",
+        ),
+        (LockNoRecheck, _) => fail(
+            FailKind::Assertion,
+            "loom's first execution: the locker, run after the migrator, reads the initial \
+             spc_lwplock[0], takes it after its first release, and its KASSERT reads \
+             spc_lwplock[1] (the oldest store it may see)",
+        ),
+        (UnlockToReleaseFirst, _) => fail(
+            FailKind::DataRace,
+            "as in lend_back_vs_lock: the locker takes spc_lwplock[0] released before the first \
+             publication, its re-test reads the initial pointer, and its l_count access is \
+             unordered with the migrator's under spc_lwplock[1]",
+        ),
+        (RetryTestFolded, _) => fail(
+            FailKind::Assertion,
+            "as in lend_back_vs_lock: the locker's retry re-locks spc_lwplock[1] after the LWP \
+             was lent back, keeps it (folded test), and its KASSERT sees spc_lwplock[0]",
+        ),
+        (FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire, _) => pass(FIX_ABA),
+    }
+}
+
+/// `free_lend_back_vs_lock` under shuttle.
+fn shuttle_free_lend_back(v: Variant) -> Expectation {
+    match v {
+        LockNoRecheck | UnlockToReleaseFirst | RetryTestFolded => fail(
+            FailKind::Assertion,
+            "an interleaving bug: a stale holder's KASSERT or lwp_unlock sees another pointer",
+        ),
+        UnlockToNoMembar => miss(FailKind::DataRace, SC_BARRIER),
+        Faithful | Current => miss(FailKind::DataRace, SC_ABA).finding(LEND_BACK_PAGE),
+        TrylockNoRecheck | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile => {
+            miss(FailKind::DataRace, SC_ABA)
+        }
+        FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire => pass(SHUTTLE_FIX),
     }
 }

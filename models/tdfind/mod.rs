@@ -27,8 +27,11 @@
 //!   thread goes back to a free list and is handed out again, never
 //!   unmapped. Callers from files not in the seeds are ported by their
 //!   order: `kern_thr_exit` (kern_thr.c: `PROC_UNLOCK`, `tidhash_remove`,
-//!   `PROC_LOCK`, `thread_exit`), `thread_create` (kern_thr.c:
-//!   `thread_alloc`, `PROC_LOCK`, `thread_link`, `PROC_UNLOCK`,
+//!   `PROC_LOCK`, `thread_exit`), `thread_create` (kern_thr.c, read at
+//!   freebsd/freebsd-src `003b0231d38cbb3076ceb2ddb2e6d75e2385d9bb`:
+//!   `thread_alloc`, then `newtd->td_proc = td->td_proc` *before*
+//!   `PROC_LOCK`, then `PROC_LOCK`, `thread_link` (which stores `td_proc`
+//!   again), `bcopy(p->p_comm, newtd->td_name, ...)`, `PROC_UNLOCK`,
 //!   `tidhash_add`) and `do_fork` (kern_fork.c: the child is `PRS_NEW`,
 //!   linked, `tidhash_add`, later `p_state = PRS_NORMAL` under its lock).
 //!
@@ -49,8 +52,11 @@
 //! model's `tdfind` reads it (acquire) right after `PROC_LOCK`, before any
 //! re-verify, in every variant. A scenario knows which (slot, generation) is
 //! the thread it looks for; a returned thread of another generation is
-//! memory that was freed (and recycled) since it was that thread:
-//! `FailKind::UseAfterFree`. Because the ghost is published after
+//! memory that was freed and reused for another thread since it was that
+//! thread: `FailKind::WrongThread` ("tdfind returned another thread"; the
+//! memory is type-stable, so this is not a use after free in the kernel's
+//! terms). A returned thread no longer on its process's `p_threads` is
+//! `FailKind::ExitedThread`. Because the ghost is published after
 //! `td_tid = -1`, a reader that sees the new generation also sees a changed
 //! `td_tid`, so the faithful re-verify is never blamed for a free it could
 //! not yet see.
@@ -58,7 +64,7 @@
 pub mod rwlock;
 
 use crate::explore::{violation, Bounds, FailKind, Schedule};
-use crate::model::{self, fail, finding, miss, pass, Expectation, Scenario};
+use crate::model::{self, fail, fail_any, finding, miss, pass, Expectation, Scenario};
 use crate::sync::{self, thread, Arc, AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering::*};
 use crate::sync::{Profile, UnsafeCell};
 use rwlock::{RwFlaws, RwLock, RW_UNLOCKED};
@@ -99,6 +105,22 @@ pub enum Variant {
     /// porting the rwlock: a plain `atomic_subtract` instead of
     /// `atomic_fcmpset_rel_ptr`).
     RunlockRelaxed,
+    /// Fix (issue 14, `docs/findings/freebsd-tdfind-same-tid.md`): after the
+    /// `td_tid` / `td_proc` re-verify, `tdfind` re-takes
+    /// `TIDHASHLOCK(tid)` for reading *inside* `PROC_LOCK` (proc -> tidhash,
+    /// the order the seed's comment at 1724 says thread exit uses) and
+    /// requires the thread to be still on `TIDHASH(tid)` with this tid and
+    /// process; otherwise it retries.
+    FixReverifyHashed,
+    /// The earlier `tdfind` (FreeBSD 12, freebsd/freebsd-src
+    /// `0044fcdc29cf7df9ec91f53f926f8cb92cf3526f`): `PROC_LOCK(td->td_proc)`
+    /// taken while the tid-hash read lock is still held, no re-verify.
+    HashLockHeld,
+    /// Fix (issue 14), the variant with no second lock: after the re-verify,
+    /// `tdfind` requires the thread to be on `p->p_threads`, which the held
+    /// `PROC_LOCK(p)` protects (`thread_link` / `thread_unlink` run under
+    /// it); otherwise it retries.
+    FixReverifyOnProc,
 }
 
 impl model::Variant for Variant {
@@ -110,6 +132,9 @@ impl model::Variant for Variant {
         Variant::MoveWithoutWlock,
         Variant::NoPrsNewCheck,
         Variant::RunlockRelaxed,
+        Variant::FixReverifyHashed,
+        Variant::HashLockHeld,
+        Variant::FixReverifyOnProc,
     ];
 
     fn name(self) -> &'static str {
@@ -121,6 +146,9 @@ impl model::Variant for Variant {
             Variant::MoveWithoutWlock => "move-without-wlock",
             Variant::NoPrsNewCheck => "no-prs-new-check",
             Variant::RunlockRelaxed => "runlock-relaxed",
+            Variant::FixReverifyHashed => "fix-reverify-hashed",
+            Variant::HashLockHeld => "hash-lock-held",
+            Variant::FixReverifyOnProc => "fix-reverify-on-proc",
         }
     }
 
@@ -139,6 +167,30 @@ impl model::Variant for Variant {
             }
             Variant::NoPrsNewCheck => "tdfind does not reject a process still in PRS_NEW",
             Variant::RunlockRelaxed => "rw_runlock drops its reader without release",
+            Variant::FixReverifyHashed => {
+                "fix: under PROC_LOCK, re-take the tid-hash read lock and require td still hashed with this tid and proc"
+            }
+            Variant::HashLockHeld => {
+                "the earlier tdfind: PROC_LOCK taken while the tid-hash read lock is held"
+            }
+            Variant::FixReverifyOnProc => {
+                "fix: under PROC_LOCK, require td to be on p->p_threads (not exited, not another process's)"
+            }
+        }
+    }
+
+    fn fixes(self) -> &'static [&'static str] {
+        match self {
+            Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+                &[SAME_TID_PAGE, EXIT_WINDOW_PAGE]
+            }
+            Variant::Faithful
+            | Variant::NoReverify
+            | Variant::ReverifyTidOnly
+            | Variant::UpgradeTwoReaders
+            | Variant::MoveWithoutWlock
+            | Variant::NoPrsNewCheck
+            | Variant::RunlockRelaxed => &[],
         }
     }
 }
@@ -187,6 +239,11 @@ pub struct Thread {
     le_prev: UnsafeCell<LePrev>,
     /// Ghost (not in the kernel): how many times this slot was freed.
     pub td_gen: AtomicUsize,
+    /// `td_name` (the name's first word stands for the array): written by
+    /// `thread_create`'s `bcopy(p->p_comm, newtd->td_name, ...)` and by
+    /// `sys_thr_set_name`'s `strcpy`, both under `PROC_LOCK` of the
+    /// thread's process.
+    td_name: UnsafeCell<u32>,
 }
 
 /// A `struct proc`.
@@ -282,6 +339,7 @@ impl Kernel {
                     le_next: UnsafeCell::new(None),
                     le_prev: UnsafeCell::new(LePrev::None),
                     td_gen: AtomicUsize::new(0),
+                    td_name: UnsafeCell::new(0),
                 })
                 .collect(),
             procs: procs
@@ -308,6 +366,7 @@ impl Kernel {
             sync::label(&t.le_next, format!("td_hash.le_next[{i}]"));
             sync::label(&t.le_prev, format!("td_hash.le_prev[{i}]"));
             sync::label(&t.td_gen, format!("td_gen[{i}] (ghost)"));
+            sync::label(&t.td_name, format!("td_name[{i}]"));
         }
         for p in &k.procs {
             sync::label(&p.p_mtx, format!("p_mtx[pid {}]", p.p_pid));
@@ -490,13 +549,40 @@ impl Kernel {
         lock.rw_wunlock();
     }
 
-    /// `thread_create` (kern_thr.c, not in the seeds), as far as the tid
-    /// hash is concerned: `thread_alloc`, then `PROC_LOCK(p)`,
-    /// `thread_link`, `PROC_UNLOCK(p)`, then `tidhash_add`. Returns the slot.
+    /// `thread_create` (`sys/kern/kern_thr.c`, not in the seeds; read at
+    /// freebsd/freebsd-src `003b0231d38cbb3076ceb2ddb2e6d75e2385d9bb`), as
+    /// far as the tid hash is concerned, in its order:
+    ///
+    /// ```c
+    /// error = kern_thr_alloc(p, 0, &newtd);   /* thread_alloc: td_tid */
+    /// cpu_copy_thread(newtd, td);
+    /// bzero(&newtd->td_startzero, ...); bcopy(&td->td_startcopy, ...);
+    /// newtd->td_proc = td->td_proc;           /* before PROC_LOCK */
+    /// ...
+    /// PROC_LOCK(p);
+    /// p->p_flag |= P_HADTHREADS;
+    /// thread_link(newtd, p);                  /* td_proc = p again */
+    /// bcopy(p->p_comm, newtd->td_name, sizeof(newtd->td_name));
+    /// ...
+    /// PROC_UNLOCK(p);
+    /// tidhash_add(newtd);
+    /// ```
+    ///
+    /// Returns the slot.
     pub fn thread_create(&self, tid: Lwpid, p: usize) -> usize {
         let td = self.thread_alloc(tid);
+        // newtd->td_proc = td->td_proc: a plain store with no lock held (the
+        // new thread is not published yet); relaxed. Published to tdfind's
+        // hash-locked read by tidhash_add's rw_wunlock (release) below; to
+        // tdfind's unlocked re-verify by nothing (type-stable memory).
+        self.threads[td].td_proc.store(p, Relaxed);
         let g = self.procs[p].p_mtx.lock();
         self.thread_link(td, p, &g);
+        // bcopy(p->p_comm, newtd->td_name, ...) under PROC_LOCK(p).
+        // SAFETY: g holds p_mtx of p, the lock td_name is written under
+        // (thr_set_name writes it under the same process's lock); a writer
+        // under another lock is what loom reports as a data race.
+        unsafe { self.threads[td].td_name.write(self.procs[p].p_pid) };
         g.unlock();
         self.tidhash_add(td);
         td
@@ -639,6 +725,10 @@ impl Kernel {
             });
         }
 
+        if self.variant == Variant::HashLockHeld {
+            return self.tdfind_hash_lock_held(tid, pid);
+        }
+
         loop {
             let (p, td) = self.tdfind_hash(tid, pid)?;
             let guard = self.procs[p].p_mtx.lock();
@@ -664,6 +754,23 @@ impl Kernel {
                     continue;
                 }
             }
+            if self.variant == Variant::FixReverifyOnProc && !self.on_p_threads(p, td, &guard) {
+                // Fix: not on p's thread list under p's lock: it has run
+                // thread_unlink (exited), or it is a reused slot linked to
+                // another process (or not linked yet).
+                sync::note("td not on p_threads: retry");
+                guard.unlock();
+                thread::yield_now();
+                continue;
+            }
+            if self.variant == Variant::FixReverifyHashed && !self.tdfind_hashed(td, tid, p) {
+                // Fix: not (or no longer) on the tid hash as tid of p: the
+                // thread exited, or is a reused slot not yet published.
+                sync::note("td no longer hashed as (tid, p): retry");
+                guard.unlock();
+                thread::yield_now();
+                continue;
+            }
             if self.variant != Variant::NoPrsNewCheck
                 && self.p_state_locked(p, &guard) == PState::New
             {
@@ -679,6 +786,96 @@ impl Kernel {
         }
     }
 
+    /// The fix's re-check (variant [`Variant::FixReverifyHashed`]), called
+    /// with `PROC_LOCK(p)` held: is `td` still on `TIDHASH(tid)`, with
+    /// `td_tid == tid` and `td_proc == p`? Takes `TIDHASHLOCK(tid)` for
+    /// reading inside the proc lock: proc -> tidhash, the order thread exit
+    /// uses (seed comment, line 1724).
+    fn tdfind_hashed(&self, td: usize, tid: Lwpid, p: usize) -> bool {
+        let lock = self.tidhashlock(tid);
+        // rw_rlock (acquire): pairs with the rw_wunlock (release) of the
+        // last tidhash_add / tidhash_remove, so a thread found on the chain
+        // carries the td_proc thread_create stored before tidhash_add.
+        lock.rw_rlock();
+        let mut hashed = false;
+        let mut cur = self.list_first(self.tidhash_bucket(tid));
+        while let Some(t) = cur {
+            if t == td {
+                // td->td_tid == tid && td->td_proc == p: plain reads under
+                // the hash lock, ordered after tidhash_add by the rlock.
+                hashed = self.threads[td].td_tid.load(Relaxed) == tid
+                    && self.threads[td].td_proc.load(Relaxed) == p;
+                break;
+            }
+            cur = self.list_next(t);
+        }
+        // rw_runlock (release): pairs with the next writer's rw_wlock.
+        lock.rw_runlock();
+        hashed
+    }
+
+    /// The earlier `tdfind` (variant [`Variant::HashLockHeld`]), FreeBSD 12
+    /// (freebsd/freebsd-src `sys/kern/kern_thread.c` at
+    /// `0044fcdc29cf7df9ec91f53f926f8cb92cf3526f`): under the tid-hash read
+    /// lock, find the tid, check the pid, `PROC_LOCK(td->td_proc)` *while
+    /// still holding the read lock*, reject `PRS_NEW`, move a long-chain
+    /// hit to the front if `rw_try_upgrade` succeeds. Ported onto this
+    /// model's striped lock (`TIDHASHLOCK(tid)` for the old global
+    /// `tidhash_lock`).
+    fn tdfind_hash_lock_held(&self, tid: Lwpid, pid: Option<Pid>) -> Option<Found<'_>> {
+        let mut run = 0;
+        let lock = self.tidhashlock(tid);
+        lock.rw_rlock();
+        let mut td = self.list_first(self.tidhash_bucket(tid));
+        while let Some(t) = td {
+            // td->td_tid: plain read under the hash lock.
+            if self.threads[t].td_tid.load(Relaxed) != tid {
+                run += 1;
+                td = self.list_next(t);
+                continue;
+            }
+            // td->td_proc: plain read under the hash lock.
+            let p = self.threads[t].td_proc.load(Relaxed);
+            if pid.is_some_and(|pid| self.procs[p].p_pid != pid) {
+                break;
+            }
+            // PROC_LOCK(td->td_proc) with the hash read lock still held: the
+            // thread cannot be removed from the hash (tidhash_remove needs
+            // the write lock), so it cannot reach thread_exit while we hold
+            // the proc lock.
+            let guard = self.procs[p].p_mtx.lock();
+            // Ghost (not in the kernel): acquire, pairs with thread_free.
+            let gen_at_lock = self.threads[t].td_gen.load(Acquire);
+            if self.p_state_locked(p, &guard) == PState::New {
+                guard.unlock();
+                break;
+            }
+            if run > RUN_THRESH && lock.rw_try_upgrade() {
+                self.list_remove(t);
+                // LIST_INSERT_HEAD(TIDHASH(td->td_tid), ...): plain re-read
+                // of td_tid under the write lock.
+                let b = self.tidhash_bucket(self.threads[t].td_tid.load(Relaxed));
+                self.list_insert_head(b, t);
+                lock.rw_wunlock();
+                return Some(Found {
+                    td: t,
+                    p,
+                    gen_at_lock,
+                    guard,
+                });
+            }
+            lock.rw_runlock();
+            return Some(Found {
+                td: t,
+                p,
+                gen_at_lock,
+                guard,
+            });
+        }
+        lock.rw_runlock();
+        None
+    }
+
     // ---- checks ----
 
     /// The properties of a lookup result, checked by the caller while it
@@ -689,10 +886,10 @@ impl Kernel {
     pub fn check_found(&self, f: &Found<'_>, want: &Want) {
         if f.td != want.slot || f.gen_at_lock != want.gen {
             violation(
-                FailKind::UseAfterFree,
+                FailKind::WrongThread,
                 format!(
-                    "tdfind(tid {}, pid {:?}) returned thread slot {} at generation {} (td_tid now {}), \
-                     but tid {} is slot {} at generation {}: the memory was freed and recycled before PROC_LOCK",
+                    "tdfind(tid {}, pid {:?}) returned another thread: slot {} at generation {} (td_tid now {}), \
+                     but tid {} is slot {} at generation {}: the thread was freed and its memory reused before PROC_LOCK",
                     want.tid,
                     want.pid,
                     f.td,
@@ -725,13 +922,60 @@ impl Kernel {
     /// "Alive": the returned thread is still on its process's thread list,
     /// so it cannot exit (nor be freed) while the caller holds the lock.
     pub fn check_alive(&self, f: &Found<'_>, tid: Lwpid) {
-        crate::prop!(
-            self.on_p_threads(f.p, f.td, &f.guard),
-            "tdfind(tid {tid}) returned thread slot {} with pid {} locked, but the thread has already \
-             exited: thread_unlink took it off p_threads (td_tid and td_proc are kept until the reaper frees it)",
-            f.td,
-            self.procs[f.p].p_pid
+        if !self.on_p_threads(f.p, f.td, &f.guard) {
+            violation(
+                FailKind::ExitedThread,
+                format!(
+                    "tdfind(tid {tid}) returned thread slot {} with pid {} locked, but the thread has already \
+                     exited: thread_unlink took it off p_threads (td_tid and td_proc are kept until the reaper frees it)",
+                    f.td,
+                    self.procs[f.p].p_pid
+                ),
+            );
+        }
+    }
+
+    /// `sys_thr_set_name`'s use of the result, and the `PROC_LOCK_ASSERT`
+    /// that `tdksignal` -> `tdsendsignal` would make: with `f`'s proc lock
+    /// held, `strcpy(ttd->td_name, name)`, then `ttd->td_proc` must be the
+    /// locked process, and (ghost) the thread must still be the one found
+    /// (its slot not freed since `PROC_LOCK`).
+    pub fn use_found(&self, f: &Found<'_>, name: u32) {
+        assert!(
+            self.procs[f.p].p_mtx.is_held_by(&f.guard),
+            "PROC_LOCK_ASSERT"
         );
+        // strcpy(ttd->td_name, name).
+        // SAFETY: f's guard holds PROC_LOCK of f.p, the lock td_name is
+        // written under while the thread belongs to f.p; if the slot was
+        // reused by another process, its thread_create writes td_name under
+        // that process's lock, and loom reports the race.
+        unsafe { self.threads[f.td].td_name.write(name) };
+        // PROC_LOCK_ASSERT(ttd->td_proc, MA_OWNED) in tdsendsignal: a plain
+        // read of td_proc.
+        let now = self.threads[f.td].td_proc.load(Relaxed);
+        crate::prop!(
+            now == f.p,
+            "the caller holds pid {}'s lock, but the thread it was given now belongs to pid {}: \
+             PROC_LOCK_ASSERT(ttd->td_proc) fails, and PROC_UNLOCK(ttd->td_proc) would unlock a lock it does not hold",
+            self.procs[f.p].p_pid,
+            self.procs.get(now).map_or(0, |q| q.p_pid)
+        );
+        // Ghost (not in the kernel): acquire, pairs with thread_free.
+        let gen = self.threads[f.td].td_gen.load(Acquire);
+        if gen != f.gen_at_lock {
+            violation(
+                FailKind::WrongThread,
+                format!(
+                    "thread slot {} was freed and reused (generation {} -> {}) while the caller held pid {}'s lock \
+                     and used it: tdfind returned an exited thread, and the reaper frees threads without the proc lock",
+                    f.td,
+                    f.gen_at_lock,
+                    gen,
+                    self.procs[f.p].p_pid
+                ),
+            );
+        }
     }
 
     /// After the joins: every chain is well formed (back links agree, no
@@ -819,8 +1063,15 @@ impl model::Model for Tdfind {
                 about: "tdfind(2, pid 200) races tid 2 of pid 200 exiting and its slot recycled as tid 2 of pid 300; \
                         a result must be pid 200's tid 2, not freed since",
                 run: same_tid_other_proc_vs_lookup,
-                loom_bounds: Bounds::default(),
-                bound_reason: "",
+                loom_bounds: Bounds {
+                    preemptions: Some(5),
+                    branches: None,
+                },
+                bound_reason: "the fix variant's second hash read lock under PROC_LOCK multiplies the interleavings with \
+                               the exiter's write locks: exhaustive search of fix-reverify-hashed ran out of 120 s (811,303 \
+                               executions, no failure; measured); with at most 5 preemptions it passes in ~33k executions \
+                               (~6 s). Every other variant fails here at preemption bound 0 or 1 (shortest counterexamples), \
+                               so the bound hides no failure they show",
                 shuttle: PCT,
                 expect_loom: expect_same_tid_loom,
                 expect_shuttle: expect_same_tid_shuttle,
@@ -859,6 +1110,24 @@ impl model::Model for Tdfind {
                 expect_shuttle: expect_exit_window_shuttle,
             },
             Scenario {
+                name: "exit_reuse_under_caller",
+                about: "the exit window's consequence: sys_thr_set_name's tdfind(2, pid 200) races tid 2 exiting, being \
+                        reaped (no proc lock) and its memory reused by a new thread of pid 300; holding pid 200's lock \
+                        the caller writes td_name and checks PROC_LOCK_ASSERT(ttd->td_proc): the thread must not be \
+                        freed and reused under it",
+                run: exit_reuse_under_caller,
+                loom_bounds: Bounds {
+                    preemptions: Some(5),
+                    branches: None,
+                },
+                bound_reason: "as same_tid_other_proc_vs_lookup: exhaustive search of fix-reverify-hashed passes but takes \
+                               594,012 executions (~100 s per profile, measured); with at most 5 preemptions ~26k \
+                               executions (~5 s). The other variants fail at preemption bound 0 or 1",
+                shuttle: PCT_DEPTH4,
+                expect_loom: expect_exit_reuse_loom,
+                expect_shuttle: expect_exit_reuse_shuttle,
+            },
+            Scenario {
                 name: "rwlock_exclusion",
                 about: "the rwlock alone: two readers (rw_try_rlock) that read a protected cell, try to upgrade and write it; \
                         mutual exclusion, upgrade only for the sole reader, and the word back to RW_UNLOCKED (no lost reader)",
@@ -878,6 +1147,18 @@ impl model::Model for Tdfind {
 const PCT: Schedule = Schedule::Pct {
     iterations: 3000,
     depth: 3,
+    seed: 6,
+};
+
+/// The shuttle explorer of `exit_reuse_under_caller`: PCT, depth 4. The
+/// failure needs three changes of priority (the reader stopped after its
+/// hash walk, the exiter stopped after `thread_exit`'s unlock, the reader
+/// stopped after its re-verify so the reaper frees the thread under it);
+/// depth 3 allows two, and 3000 depth-3 schedules passed the faithful code
+/// (measured). Depth 4 finds it in 899 schedules (measured).
+const PCT_DEPTH4: Schedule = Schedule::Pct {
+    iterations: 3000,
+    depth: 4,
     seed: 6,
 };
 
@@ -1077,6 +1358,47 @@ pub fn exit_window(v: Variant) {
     k.check_tidhash(&[]);
 }
 
+/// Scenario `exit_reuse_under_caller`: what a caller of `tdfind` does with
+/// an exited thread while the reaper recycles it (`sys_thr_set_name`,
+/// kern_thr.c).
+pub fn exit_reuse_under_caller(v: Variant) {
+    // procs: 0 = pid 200 (the caller's own process: thr_set_name looks up
+    // tids of its own process), 1 = pid 300.
+    let k = Kernel::new(v, 2, &[(200, PState::Normal), (300, PState::Normal)], 1, 1);
+    let me = k.curthread_create(1, 0);
+    let a = k.thread_create(2, 0);
+    let want = Want {
+        tid: 2,
+        pid: Some(200),
+        slot: a,
+        gen: 0,
+        proc_idx: 0,
+    };
+    let kr = k.clone();
+    let reader = thread::spawn_named("reader", move || {
+        // sys_thr_set_name: ttd = tdfind(uap->id, p->p_pid); if (ttd ==
+        // NULL) return (ESRCH); strcpy(ttd->td_name, name); PROC_UNLOCK(p).
+        if let Some(f) = kr.tdfind(me, want.tid, want.pid) {
+            kr.check_found(&f, &want);
+            kr.use_found(&f, 7);
+            f.proc_unlock();
+        }
+    });
+    let ke = k.clone();
+    let exiter = thread::spawn_named("exiter", move || {
+        ke.kern_thr_exit(a);
+        // thread_stash -> thread_reap_domain -> thread_free_batched: no
+        // proc lock.
+        ke.thread_free(a);
+        // thr_new in pid 300: the zone hands the freed memory out again.
+        let b = ke.thread_create(4, 1);
+        crate::prop!(b == a, "the zone did not recycle slot {a} (got {b})");
+    });
+    reader.join().expect("reader");
+    exiter.join().expect("exiter");
+    k.check_tidhash(&[(a, 4)]);
+}
+
 /// Scenario `rwlock_exclusion`: the lock alone.
 pub fn rwlock_exclusion(v: Variant) {
     struct Shared {
@@ -1158,8 +1480,10 @@ fn expect_exit_recycle_shuttle(v: Variant) -> Expectation {
         Variant::Faithful => pass(
             "the re-verify under PROC_LOCK reads td_tid -1 or 4 once the slot is freed (the ghost generation is published after td_tid = -1), so the recycled thread is never returned; an exited but unfreed tid 2 may be, and is still tid 2's memory",
         ),
+        // CHANGED (issue 14): was fail use-after-free; the oracle now names
+        // what happened (the memory is type-stable): another thread.
         Variant::NoReverify => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "no re-verify: the (proc, thread) remembered under the hash lock is returned after the slot was freed and reused for tid 4 (an interleaving bug, every profile)",
         ),
         Variant::ReverifyTidOnly => pass(
@@ -1170,6 +1494,11 @@ fn expect_exit_recycle_shuttle(v: Variant) -> Expectation {
         ),
         Variant::NoPrsNewCheck => pass("no process is PRS_NEW here"),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
+        Variant::FixReverifyHashed => pass(FIX_HASHED_PASS),
+        Variant::HashLockHeld => pass(HASH_LOCK_HELD_PASS),
+        Variant::FixReverifyOnProc => pass(
+            "the fix only adds a p_threads check under the held PROC_LOCK that a faithful pass does not need",
+        ),
     }
 }
 
@@ -1178,8 +1507,9 @@ fn expect_same_tid_loom(v: Variant, p: Profile) -> Expectation {
         Variant::RunlockRelaxed if p == Profile::Arm => {
             fail(FailKind::DataRace, RUNLOCK_RACE_FIRST)
         }
+        // CHANGED (issue 14): was fail use-after-free (the oracle's new kind).
         Variant::RunlockRelaxed => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "on x86 rw_runlock is a full barrier: this is the faithful code, with its same-tid gap",
         ),
         _ => expect_same_tid_shuttle(v),
@@ -1189,26 +1519,43 @@ fn expect_same_tid_loom(v: Variant, p: Profile) -> Expectation {
 /// The page of the finding `same_tid_other_proc_vs_lookup` shows.
 const SAME_TID_PAGE: &str = "docs/findings/freebsd-tdfind-same-tid.md";
 
-const SAME_TID_GAP: &str = "FINDING: thread_alloc stores td_tid (line 799) before thread_link stores td_proc (line 1080); a reader that found tid 2 of pid 200 before the exit can re-verify inside that gap, read td_tid 2 and the stale td_proc of pid 200, and return the slot being created for pid 300 (an interleaving, every profile; loom also shows it after thread_link: the td_proc store made under pid 300's lock is not ordered before a reader holding pid 200's lock, which can still read the stale value)";
+// CHANGED (issue 14): the gap is now where the kernel has it: thread_create
+// (kern_thr.c) stores td_proc before PROC_LOCK and thread_link, so the
+// interleaving window is thread_alloc's td_tid store to that td_proc store
+// (it was to thread_link's store at 1080); reasoned still to fail, every
+// profile.
+const SAME_TID_GAP: &str = "FINDING (docs/findings/freebsd-tdfind-same-tid.md): thread_alloc stores td_tid (line 799) before thread_create (kern_thr.c) stores td_proc, with no lock; a reader that found tid 2 of pid 200 before the exit can re-verify inside that gap, read td_tid 2 and the stale td_proc of pid 200, and return the slot being created for pid 300 (an interleaving, every profile; loom also shows it after the store: a td_proc store made under no lock the reader takes is not ordered before the reader's load, which can still read the stale value)";
 
+// CHANGED (issue 14): every fail use-after-free below was that kind before
+// the oracle named what happened; the verdicts are the same.
 fn expect_same_tid_shuttle(v: Variant) -> Expectation {
     match v {
-        Variant::Faithful => finding(FailKind::UseAfterFree, SAME_TID_PAGE, SAME_TID_GAP),
+        // A finding about FreeBSD (issue 14).
+        Variant::Faithful => finding(FailKind::WrongThread, SAME_TID_PAGE, SAME_TID_GAP),
         Variant::NoReverify => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "no re-verify: returns the slot after it was freed and reused",
         ),
         Variant::ReverifyTidOnly => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "same-tid reuse passes the tid-only check (and the faithful gap remains)",
         ),
         Variant::UpgradeTwoReaders | Variant::MoveWithoutWlock | Variant::NoPrsNewCheck => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "keeps the faithful re-verify, so also its same-tid gap (its own bug is not reached here)",
         ),
         Variant::RunlockRelaxed => fail(
-            FailKind::UseAfterFree,
+            FailKind::WrongThread,
             "sequentially consistent, so the faithful same-tid gap is what shows",
+        ),
+        Variant::FixReverifyHashed => pass(
+            "the fix: under PROC_LOCK(200) the reader re-takes the hash read lock; the reused slot is either not hashed yet (retry, then tid 2 of pid 300 fails the pid check) or hashed by tidhash_add, whose release carries thread_create's td_proc = pid 300 (retry); never returned",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier tdfind: PROC_LOCK(200) is taken while the hash read lock is held, so tid 2 cannot be removed from the hash, exit or be freed until the caller drops PROC_LOCK",
+        ),
+        Variant::FixReverifyOnProc => pass(
+            "the fix: under PROC_LOCK(200) the reused slot is not on pid 200's p_threads (thread_unlink took the old thread off under that lock; the new one is linked to pid 300), so tdfind retries and the pid check rejects tid 2 of pid 300",
         ),
     }
 }
@@ -1264,6 +1611,15 @@ fn expect_upgrade_shuttle(v: Variant) -> Expectation {
             "a reader scheduled between LIST_REMOVE and LIST_INSERT_HEAD (at the td_tid load) walks a chain without tid 2 and returns nothing for a live thread",
         ),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
+        Variant::FixReverifyHashed => pass(
+            "the fix re-checks under the hash read lock that tid 2 is still hashed: it is (moved to the front or not), so both readers find it; the re-check only reads the chain",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier tdfind: a reader holding the read lock and pid 200's lock tries the upgrade, which fails while the other reader is in; the other waits for PROC_LOCK with the read lock held; no exit, so both find tid 2",
+        ),
+        Variant::FixReverifyOnProc => pass(
+            "tid 2 stays on pid 200's p_threads: the fix's check passes and both readers find it",
+        ),
     }
 }
 
@@ -1294,13 +1650,22 @@ fn expect_fork_shuttle(v: Variant) -> Expectation {
             pass("a chain of one entry: the upgrade path is not taken")
         }
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
+        Variant::FixReverifyHashed => pass(
+            "the fix keeps the PRS_NEW check after its hashed re-check: the child's thread is rejected until PRS_NORMAL",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier tdfind rejects PRS_NEW under PROC_LOCK too",
+        ),
+        Variant::FixReverifyOnProc => pass(
+            "do_fork links the child's thread before tidhash_add, so the p_threads check passes and the PRS_NEW check rejects it as in the faithful code",
+        ),
     }
 }
 
 /// The page of the finding `exit_window` shows.
 const EXIT_WINDOW_PAGE: &str = "docs/findings/freebsd-tdfind-exit-window.md";
 
-const EXIT_WINDOW: &str = "FINDING: kern_thr_exit calls tidhash_remove with the proc lock dropped, then thread_exit unlinks the thread and drops the proc lock; td_tid and td_proc stay until the reaper frees it, so a reader that found tid 2 before the removal and takes PROC_LOCK after thread_exit verifies and returns a thread that has exited (an interleaving, every profile)";
+const EXIT_WINDOW: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md): kern_thr_exit calls tidhash_remove with the proc lock dropped, then thread_exit unlinks the thread and drops the proc lock; td_tid and td_proc stay until the reaper frees it, so a reader that found tid 2 before the removal and takes PROC_LOCK after thread_exit verifies and returns a thread that has exited (an interleaving, every profile)";
 
 fn expect_exit_window_loom(v: Variant, p: Profile) -> Expectation {
     match v {
@@ -1311,19 +1676,95 @@ fn expect_exit_window_loom(v: Variant, p: Profile) -> Expectation {
     }
 }
 
+// CHANGED (issue 14): every fail below was fail assertion before the oracle
+// named what happened (returned-exited-thread); the verdicts are the same.
 fn expect_exit_window_shuttle(v: Variant) -> Expectation {
     match v {
-        Variant::Faithful => finding(FailKind::Assertion, EXIT_WINDOW_PAGE, EXIT_WINDOW),
+        // A finding about FreeBSD (issue 14).
+        Variant::Faithful => finding(FailKind::ExitedThread, EXIT_WINDOW_PAGE, EXIT_WINDOW),
         Variant::NoReverify => fail(
-            FailKind::Assertion,
+            FailKind::ExitedThread,
             "no re-verify at all: the exited thread is returned in even more interleavings",
         ),
+        Variant::FixReverifyHashed => pass(
+            "the fix: a thread still hashed under PROC_LOCK has not run tidhash_remove, so its thread_exit (which needs PROC_LOCK after it) cannot unlink it while the caller holds the lock; an unhashed one makes tdfind retry and return nothing",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier tdfind: PROC_LOCK under the hash read lock, so the exiter's tidhash_remove waits for the read lock and its thread_exit for PROC_LOCK: the result is on p_threads while the caller holds the lock",
+        ),
+        Variant::FixReverifyOnProc => pass(
+            "the fix checks exactly this property under the lock that protects it: an unlinked thread makes tdfind retry, and the retry does not find tid 2 (tidhash_remove came first)",
+        ),
         _ => fail(
-            FailKind::Assertion,
+            FailKind::ExitedThread,
             "keeps the faithful re-verify, which accepts an exited thread (the faithful finding)",
         ),
     }
 }
+
+fn expect_exit_reuse_loom(v: Variant, p: Profile) -> Expectation {
+    match (v, p) {
+        (Variant::FixReverifyHashed, _) => pass(
+            "the fix: the caller gets a thread still hashed under PROC_LOCK, whose kern_thr_exit waits for that PROC_LOCK after tidhash_remove; the exit, the free and the reuse all happen after the caller's PROC_UNLOCK (acquire of the same lock)",
+        ),
+        (Variant::HashLockHeld, _) => pass(
+            "the earlier tdfind: the exiter's tidhash_remove waits for the caller's read lock and its thread_exit for the caller's PROC_LOCK: the free and the reuse come after the caller's PROC_UNLOCK",
+        ),
+        (Variant::FixReverifyOnProc, _) => pass(
+            "the fix: the caller gets a thread on p_threads under PROC_LOCK, whose thread_exit must take that PROC_LOCK to unlink it; the unlink, the free and the reuse come after the caller's PROC_UNLOCK (acquire of the same lock)",
+        ),
+        (Variant::RunlockRelaxed, Profile::Arm) => fail(FailKind::DataRace, RUNLOCK_RACE_FIRST),
+        // A finding about FreeBSD (issue 14): the exit window's consequence.
+        (Variant::Faithful, _) => {
+            fail_any(&EXIT_REUSE_KINDS, EXIT_REUSE).finding(EXIT_WINDOW_PAGE)
+        }
+        (
+            Variant::NoReverify
+            | Variant::ReverifyTidOnly
+            | Variant::UpgradeTwoReaders
+            | Variant::MoveWithoutWlock
+            | Variant::NoPrsNewCheck
+            | Variant::RunlockRelaxed,
+            _,
+        ) => fail_any(&EXIT_REUSE_KINDS, EXIT_REUSE),
+    }
+}
+
+fn expect_exit_reuse_shuttle(v: Variant) -> Expectation {
+    match v {
+        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+            expect_exit_reuse_loom(v, Profile::Arm)
+        }
+        // A finding about FreeBSD (issue 14): the exit window's consequence.
+        Variant::Faithful => fail_any(&SHUTTLE_EXIT_REUSE_KINDS, SHUTTLE_EXIT_REUSE)
+            .finding(EXIT_WINDOW_PAGE),
+        Variant::NoReverify
+        | Variant::ReverifyTidOnly
+        | Variant::UpgradeTwoReaders
+        | Variant::MoveWithoutWlock
+        | Variant::NoPrsNewCheck
+        | Variant::RunlockRelaxed => fail_any(
+            &SHUTTLE_EXIT_REUSE_KINDS,
+            "shuttle has no race detector: an interleaving in which the exiter frees (and pid 300 reuses) the slot between the caller's PROC_LOCK and its checks shows as the thread recycled under the caller, or td_proc no longer the locked process",
+        ),
+    }
+}
+
+/// The kinds `exit_reuse_under_caller` can report first under shuttle.
+const SHUTTLE_EXIT_REUSE_KINDS: [FailKind; 2] = [FailKind::WrongThread, FailKind::Assertion];
+const SHUTTLE_EXIT_REUSE: &str = "shuttle has no race detector: an interleaving in which the exiter frees (and pid 300 reuses) the slot between the caller's PROC_LOCK and its checks shows as the thread recycled under the caller, or td_proc no longer the locked process";
+
+/// The kinds `exit_reuse_under_caller` can report first under loom.
+const EXIT_REUSE_KINDS: [FailKind; 3] = [
+    FailKind::DataRace,
+    FailKind::WrongThread,
+    FailKind::Assertion,
+];
+
+const EXIT_REUSE: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md): tdfind returns tid 2 after its thread_exit (the exit window); the caller holds pid 200's lock, which the reaper (thread_free) and pid 300's thread_create never take, so the caller's strcpy into td_name races thread_create's bcopy under pid 300's lock (data race), or the slot is freed and reused before the caller's checks (another thread / td_proc no longer the locked process); which one loom reports first depends on its search order";
+
+const FIX_HASHED_PASS: &str = "the fix only adds a re-check under the hash read lock that a faithful pass does not need: the recycled slot carries tid -1 or 4";
+const HASH_LOCK_HELD_PASS: &str = "the earlier tdfind: PROC_LOCK is taken under the hash read lock, so the found thread cannot be removed, exit or be freed until the caller drops PROC_LOCK";
 
 fn expect_rwlock_loom(v: Variant, p: Profile) -> Expectation {
     match v {
@@ -1361,6 +1802,9 @@ fn expect_rwlock_shuttle(v: Variant) -> Expectation {
         ),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
         Variant::NoReverify | Variant::ReverifyTidOnly | Variant::MoveWithoutWlock | Variant::NoPrsNewCheck => pass("the variant changes tdfind, not the lock"),
+        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+            pass("the fix variants change tdfind, not the lock")
+        }
     }
 }
 

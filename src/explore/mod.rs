@@ -168,6 +168,15 @@ pub enum FailKind {
     IndexOutOfBounds,
     /// Memory read or written after the model freed it.
     UseAfterFree,
+    /// A lookup returned another object than the one asked for: memory that
+    /// is type-stable (never unmapped) was freed and reused for another
+    /// object since the lookup found it (FreeBSD `tdfind` returning another
+    /// thread, issue 14).
+    WrongThread,
+    /// A lookup returned an object that has already left the structure it
+    /// was looked up in (FreeBSD `tdfind` returning a thread that has run
+    /// `thread_exit`, issue 14).
+    ExitedThread,
     /// An object never freed, or freed twice where the model counts frees.
     Leak,
     /// Any other panic.
@@ -178,12 +187,14 @@ pub enum FailKind {
 
 impl FailKind {
     /// All kinds, for listings.
-    pub const ALL: [FailKind; 8] = [
+    pub const ALL: [FailKind; 10] = [
         FailKind::Assertion,
         FailKind::DataRace,
         FailKind::Deadlock,
         FailKind::IndexOutOfBounds,
         FailKind::UseAfterFree,
+        FailKind::WrongThread,
+        FailKind::ExitedThread,
         FailKind::Leak,
         FailKind::Panic,
         FailKind::TimedOut,
@@ -197,6 +208,8 @@ impl FailKind {
             FailKind::Deadlock => "deadlock",
             FailKind::IndexOutOfBounds => "index-out-of-bounds",
             FailKind::UseAfterFree => "use-after-free",
+            FailKind::WrongThread => "returned-another-thread",
+            FailKind::ExitedThread => "returned-exited-thread",
             FailKind::Leak => "leak",
             FailKind::Panic => "panic",
             FailKind::TimedOut => "timed-out",

@@ -703,6 +703,8 @@ mod tests {
                 shortest: None,
                 trace_file: None,
                 reproduce: String::new(),
+                finding: None,
+                fixes: Vec::new(),
             });
         }
         assert_eq!(check_complete(&report), Ok(()));

@@ -77,6 +77,9 @@ pub struct Entry {
     pub check_variant: fn(&str) -> Result<(), String>,
     /// The expectation of a cell (scenario, variant, run).
     pub expectation: fn(&str, &str, Run) -> Result<Expectation, String>,
+    /// The findings pages a variant is the proposed fix of
+    /// ([`Variant::fixes`]; empty for an unknown name).
+    pub fixes: fn(&str) -> &'static [&'static str],
     /// Run one cell with the explorer this binary was built for.
     pub run: fn(&Request) -> Result<Cell, String>,
 }
@@ -100,6 +103,11 @@ fn entry<M: Model>() -> Entry {
         scenario: |name| scenario_named::<M>(name).map(info),
         check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
         expectation: expectation::<M>,
+        fixes: |name| {
+            crate::model::parse_variant::<M::V>(M::NAME, name)
+                .map(|v| v.fixes())
+                .unwrap_or(&[])
+        },
         run: run::<M>,
     }
 }

@@ -79,6 +79,37 @@ pub struct Record {
     pub trace_file: Option<String>,
     /// One command that runs this cell again and prints its counterexample.
     pub reproduce: String,
+    /// The findings page when the expectation marks this cell as a finding
+    /// about the real kernel (`docs/findings/...`).
+    #[serde(default)]
+    pub finding: Option<String>,
+    /// The findings pages whose proposed fix this cell's variant is.
+    #[serde(default)]
+    pub fixes: Vec<String>,
+}
+
+/// One finding of the gate: its page, its cells, its fix variants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindingSummary {
+    /// The page (`docs/findings/...`).
+    pub page: String,
+    /// The cells marked with it (`model / scenario / variant / run`, the
+    /// verdict).
+    pub cells: Vec<String>,
+    /// How many of them failed (the others are recorded explorer misses).
+    pub failing: usize,
+    /// Every marked cell showed its expected verdict (no surprise).
+    pub confirmed: bool,
+    /// Per fix variant (`model / variant`): cells checked, and whether every
+    /// one of them passed as expected.
+    pub fixes: Vec<(String, usize, bool)>,
+}
+
+impl FindingSummary {
+    /// At least one fix variant, and every fix variant passed every cell.
+    pub fn fixed(&self) -> bool {
+        !self.fixes.is_empty() && self.fixes.iter().all(|f| f.2)
+    }
 }
 
 /// The counterexample with the fewest preemptions that loom found.
@@ -140,6 +171,8 @@ impl Record {
             shortest: None,
             trace_file: None,
             reproduce: reproduce(c.model, c.scenario, c.variant, c.run),
+            finding: c.expectation.finding.map(String::from),
+            fixes: c.fixes.iter().map(|p| p.to_string()).collect(),
         }
     }
 
@@ -233,18 +266,116 @@ impl Report {
         self.surprises().next().is_none()
     }
 
-    /// One line: cells, surprises, time-outs, misses, wall time.
+    /// One line: cells, surprises, time-outs, misses, findings, wall time.
     pub fn summary(&self) -> String {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
+        let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} kernel findings ({} cells, {} with every fix passing), {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
             n(|c| c.timed_out),
             n(|c| c.miss),
+            findings.len(),
+            n(|c| c.finding.is_some()),
+            findings.iter().filter(|f| f.fixed()).count(),
             self.wall_secs
         )
+    }
+
+    /// The findings: one per page named by a marked cell, in the order the
+    /// cells come, with the fix variants of that page (cells whose variant
+    /// lists the page in [`Record::fixes`]).
+    pub fn findings(&self) -> Vec<FindingSummary> {
+        let mut out: Vec<FindingSummary> = Vec::new();
+        for c in &self.cells {
+            let Some(page) = &c.finding else { continue };
+            let i = match out.iter().position(|f| &f.page == page) {
+                Some(i) => i,
+                None => {
+                    out.push(FindingSummary {
+                        page: page.clone(),
+                        cells: Vec::new(),
+                        failing: 0,
+                        confirmed: true,
+                        fixes: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let f = &mut out[i];
+            f.cells.push(format!(
+                "{} / {} / {} / {}: {}",
+                c.model,
+                c.scenario,
+                c.variant,
+                c.run,
+                c.verdict_text()
+            ));
+            f.confirmed &= c.surprise.is_none();
+            f.failing += usize::from(c.verdict == "fail");
+        }
+        for f in &mut out {
+            for c in self.cells.iter().filter(|c| c.fixes.contains(&f.page)) {
+                let name = format!("{} / {}", c.model, c.variant);
+                let ok = c.surprise.is_none() && c.verdict == "pass";
+                match f.fixes.iter_mut().find(|x| x.0 == name) {
+                    Some(x) => {
+                        x.1 += 1;
+                        x.2 &= ok;
+                    }
+                    None => f.fixes.push((name, 1, ok)),
+                }
+            }
+        }
+        out
+    }
+
+    /// The findings section of the Markdown report (empty without findings).
+    pub fn findings_markdown(&self) -> String {
+        let findings = self.findings();
+        if findings.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from(
+            "## Findings\n\nFailures of the kernels' own code that are findings about the real kernels, each with its page and its fix variants (a fix passes when every one of its cells passes as expected).\n\n| finding | marked cells (failing) | as expected | fix variants (cells) | fixes pass |\n| --- | ---: | --- | --- | --- |\n",
+        );
+        for f in &findings {
+            let fixes: Vec<String> = f
+                .fixes
+                .iter()
+                .map(|(n, k, ok)| format!("`{n}` ({k}{})", if *ok { "" } else { ", NOT all pass" }))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| [{}]({}) | {} ({}) | {} | {} | {} |",
+                f.page.rsplit('/').next().unwrap_or(&f.page),
+                f.page,
+                f.cells.len(),
+                f.failing,
+                if f.confirmed { "yes" } else { "**no**" },
+                if fixes.is_empty() {
+                    "none".to_string()
+                } else {
+                    fixes.join(", ")
+                },
+                if f.fixed() { "yes" } else { "**no**" }
+            );
+        }
+        out.push('\n');
+        for f in &findings {
+            let _ = writeln!(
+                out,
+                "<details><summary>{}: the marked cells</summary>\n",
+                f.page
+            );
+            for c in &f.cells {
+                let _ = writeln!(out, "- {c}");
+            }
+            let _ = writeln!(out, "\n</details>\n");
+        }
+        out
     }
 
     /// The Markdown report: summary, each surprise explained, the slowest
@@ -293,6 +424,7 @@ impl Report {
             }
             out.push('\n');
         }
+        out.push_str(&self.findings_markdown());
         let mut slow: Vec<&Record> = self.cells.iter().collect();
         slow.sort_by(|a, b| b.secs.total_cmp(&a.secs));
         let total: f64 = self.cells.iter().map(|c| c.secs).sum();
@@ -501,7 +633,46 @@ mod tests {
             shortest: None,
             trace_file: Some("traces/x.txt".into()),
             reproduce: "cmd".into(),
+            finding: None,
+            fixes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn findings_are_listed_with_their_fixes() {
+        let mut f = rec("m", "loom/arm", Some("data-race"), None);
+        f.variant = "faithful".into();
+        f.finding = Some("docs/findings/x.md".into());
+        let mut ok = rec("m", "loom/arm", None, None);
+        ok.variant = "fix".into();
+        ok.fixes = vec!["docs/findings/x.md".into()];
+        let mut bad = ok.clone();
+        bad.run = "loom/x86".into();
+        let r = Report {
+            tool: tool(),
+            explorers: vec!["loom".into()],
+            selection: vec![],
+            wall_secs: 1.0,
+            jobs: 1,
+            cells: vec![f.clone(), ok.clone()],
+        };
+        let fs = r.findings();
+        assert_eq!(fs.len(), 1);
+        assert!(fs[0].confirmed && fs[0].fixed(), "{fs:?}");
+        assert!(r
+            .summary()
+            .contains("1 kernel findings (1 cells, 1 with every fix passing)"));
+        assert!(r
+            .markdown()
+            .contains("| [x.md](docs/findings/x.md) | 1 (1) | yes | `m / fix` (1) | yes |"));
+        // A fix cell that fails: the finding is not fixed.
+        bad.verdict = "fail".into();
+        let r = Report {
+            cells: vec![f, ok, bad],
+            ..r
+        };
+        assert!(!r.findings()[0].fixed());
+        assert!(r.summary().contains("0 with every fix passing"));
     }
 
     #[test]
