@@ -76,7 +76,10 @@
 //! that would read the same values. This keeps spin loops from making
 //! executions (and the number of executions) endless; a task that spins
 //! while nothing else can run still runs (and a livelock then ends at
-//! shuttle's step bound, a failure).
+//! shuttle's step bound, a failure). The assumption behind it: a turn of a
+//! spin loop that saw no new write behaves as the previous one. A loop that
+//! counts its turns and gives up (bounded retries) breaks it: its giving up
+//! is explored only once the other tasks cannot run or have written.
 //!
 //! # x86-TSO
 //!
