@@ -3,5 +3,6 @@
 //! matrix run in the gate.
 #![cfg(shuttle)]
 
+mod dpor;
 mod litmus;
 mod runner;

@@ -22,6 +22,9 @@ use std::time::Duration;
 use crate::sync::trace::{SiteInfo, Trace};
 use env::ConfigError;
 
+// The project's own DPOR explorer (issue 12), on shuttle's scheduler API.
+#[cfg(shuttle)]
+pub mod dpor;
 pub mod env;
 pub mod litmus;
 #[cfg(loom)]

@@ -3,6 +3,8 @@
 
 use std::sync::atomic::Ordering::{self, Relaxed};
 
+#[cfg(shuttle)]
+use super::dpor::{self as hooks, Bits};
 use super::ordering::Access;
 use super::trace::{Detail, Op, State, Value};
 use super::{atomic_op, imp, Site};
@@ -101,6 +103,22 @@ macro_rules! common_ops {
             self as *const Self as usize
         }
 
+        /// Store `bits` into the atomic at `addr` (a DPOR store buffer's
+        /// flush under `tso`).
+        ///
+        /// # Safety
+        ///
+        /// `addr` is the address of a live atomic of this type.
+        #[cfg(shuttle)]
+        unsafe fn write_bits(addr: usize, bits: u64) {
+            // SAFETY: the caller's contract: a live atomic of this type.
+            let a = unsafe { &*(addr as *const Self) };
+            a.inner.store(
+                <$t as Bits>::from_bits(bits),
+                std::sync::atomic::Ordering::SeqCst,
+            );
+        }
+
         /// Loads the value (see [`std::sync::atomic::AtomicUsize::load`]).
         #[track_caller]
         pub fn load(&self, order: Ordering) -> $t {
@@ -111,7 +129,12 @@ macro_rules! common_ops {
                 self.addr(),
                 order,
                 Relaxed,
-                |o, _| self.inner.load(o),
+                |o, _| {
+                    #[cfg(shuttle)]
+                    return hooks::load(self.addr(), o, || self.inner.load(o));
+                    #[cfg(not(shuttle))]
+                    self.inner.load(o)
+                },
                 |v, st| loaded(*v, st),
             )
         }
@@ -126,7 +149,14 @@ macro_rules! common_ops {
                 self.addr(),
                 order,
                 Relaxed,
-                |o, _| self.inner.store(val, o),
+                |o, _| {
+                    #[cfg(shuttle)]
+                    return hooks::store(self.addr(), val, o, Self::write_bits, || {
+                        self.inner.store(val, o)
+                    });
+                    #[cfg(not(shuttle))]
+                    self.inner.store(val, o)
+                },
                 |_, st| {
                     let wrote = val.value(st);
                     Detail {
@@ -148,7 +178,18 @@ macro_rules! common_ops {
                 self.addr(),
                 order,
                 Relaxed,
-                |o, _| self.inner.swap(val, o),
+                |o, _| {
+                    #[cfg(shuttle)]
+                    return hooks::rmw(
+                        self.addr(),
+                        o,
+                        Relaxed,
+                        || self.inner.swap(val, o),
+                        |_| true,
+                    );
+                    #[cfg(not(shuttle))]
+                    self.inner.swap(val, o)
+                },
                 |old, st| {
                     let text = format!("{} -> {}", old.shown(st), val.shown(st));
                     rmw(*old, val, text, st)
@@ -203,11 +244,23 @@ macro_rules! common_ops {
                 success,
                 failure,
                 |s, f| {
-                    if weak {
-                        self.inner.compare_exchange_weak(current, new, s, f)
-                    } else {
-                        self.inner.compare_exchange(current, new, s, f)
+                    // A spurious failure (only when a DPOR check asks for
+                    // them) reads the value like a failed exchange.
+                    #[cfg(shuttle)]
+                    if weak && hooks::spurious_cas_failure() {
+                        return Err(hooks::load(self.addr(), f, || self.inner.load(f)));
                     }
+                    let op = || {
+                        if weak {
+                            self.inner.compare_exchange_weak(current, new, s, f)
+                        } else {
+                            self.inner.compare_exchange(current, new, s, f)
+                        }
+                    };
+                    #[cfg(shuttle)]
+                    return hooks::rmw(self.addr(), s, f, op, |r| r.is_ok());
+                    #[cfg(not(shuttle))]
+                    op()
                 },
                 |r, st| shown_cas(current, new, r, st),
             )
@@ -230,7 +283,12 @@ macro_rules! fetch_ops {
                     self.addr(),
                     order,
                     Relaxed,
-                    |o, _| self.inner.$name(val, o),
+                    |o, _| {
+                        #[cfg(shuttle)]
+                        return hooks::rmw(self.addr(), o, Relaxed, || self.inner.$name(val, o), |_| true);
+                        #[cfg(not(shuttle))]
+                        self.inner.$name(val, o)
+                    },
                     |old, st| {
                         let text = format!("{} {} {}", old.shown(st), $sym, val.shown(st));
                         let new: $t = ($f)(*old, val);
@@ -276,6 +334,14 @@ macro_rules! atomic_int {
                 Self::new(0)
             }
         }
+
+        // A DPOR store buffer must not flush into a dropped atomic.
+        #[cfg(shuttle)]
+        impl Drop for $name {
+            fn drop(&mut self) {
+                hooks::forget_atomic(self.addr());
+            }
+        }
     };
 }
 
@@ -299,6 +365,13 @@ impl AtomicBool {
     fetch_ops!(bool; fetch_or "|" |a: bool, b: bool| a | b, fetch_and "&" |a: bool, b: bool| a & b);
 }
 
+#[cfg(shuttle)]
+impl Drop for AtomicBool {
+    fn drop(&mut self) {
+        hooks::forget_atomic(self.addr());
+    }
+}
+
 impl std::fmt::Debug for AtomicBool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AtomicBool")
@@ -320,6 +393,13 @@ impl<T> AtomicPtr<T> {
     }
 
     common_ops!(*mut T);
+}
+
+#[cfg(shuttle)]
+impl<T> Drop for AtomicPtr<T> {
+    fn drop(&mut self) {
+        hooks::forget_atomic(self.addr());
+    }
 }
 
 impl<T> std::fmt::Debug for AtomicPtr<T> {

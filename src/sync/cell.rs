@@ -32,7 +32,7 @@ impl<T> UnsafeCell<T> {
     /// Read access: `f` gets a pointer valid for reads while it runs.
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        scheduling_point();
+        scheduling_point(self.addr(), false, Site::caller());
         event(Site::caller(), Op::CellRead, self.addr());
         #[cfg(loom)]
         return self.inner.with(f);
@@ -50,7 +50,7 @@ impl<T> UnsafeCell<T> {
     /// records a free as `free`); to the explorer it is the same write.
     #[track_caller]
     pub(crate) fn with_mut_as<R>(&self, op: Op, f: impl FnOnce(*mut T) -> R) -> R {
-        scheduling_point();
+        scheduling_point(self.addr(), true, Site::caller());
         event(Site::caller(), op, self.addr());
         #[cfg(loom)]
         return self.inner.with_mut(f);
@@ -89,8 +89,20 @@ impl<T> UnsafeCell<T> {
     }
 
     /// The value, consuming the cell.
+    #[cfg(not(shuttle))]
     pub fn into_inner(self) -> T {
         self.inner.into_inner()
+    }
+
+    /// The value, consuming the cell.
+    #[cfg(shuttle)]
+    pub fn into_inner(self) -> T {
+        super::dpor::forget_cell(self.addr());
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so `inner` is
+        // moved out exactly once (the cell's `Drop` only forgets its access
+        // history, done above).
+        unsafe { std::ptr::read(&this.inner) }.into_inner()
     }
 }
 
@@ -100,6 +112,15 @@ impl<T> UnsafeCell<T> {
 // protocol assigns to it (exactly what the models check). `T: Send` because
 // the value is handed from thread to thread, as with `Mutex<T>`.
 unsafe impl<T: Send> Sync for UnsafeCell<T> {}
+
+// A new cell at the same address has no access history for the race
+// detector of a DPOR check.
+#[cfg(shuttle)]
+impl<T> Drop for UnsafeCell<T> {
+    fn drop(&mut self) {
+        super::dpor::forget_cell(self.addr());
+    }
+}
 
 impl<T: Default> Default for UnsafeCell<T> {
     fn default() -> Self {
@@ -115,12 +136,16 @@ impl<T> std::fmt::Debug for UnsafeCell<T> {
 
 /// Under shuttle, let the scheduler switch threads here (outside a shuttle
 /// execution, e.g. a std run of the same code, there is nothing to switch).
+/// A DPOR check also records the access and checks it for a data race.
 #[inline(always)]
-fn scheduling_point() {
+#[track_caller]
+fn scheduling_point(addr: usize, write: bool, site: Site) {
     #[cfg(shuttle)]
     if shuttle_engine::runtime::execution::ExecutionState::try_with(|_| ()).is_ok() {
-        shuttle_engine::runtime::thread::switch();
+        super::dpor::cell_access(addr, write, site, shuttle_engine::runtime::thread::switch);
     }
+    #[cfg(not(shuttle))]
+    let _ = (addr, write, site);
 }
 
 #[inline(always)]

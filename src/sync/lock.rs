@@ -39,7 +39,11 @@ impl<T> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let site = Site::caller();
+        #[cfg(shuttle)]
+        super::dpor::lock_before(self.addr());
         let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        #[cfg(shuttle)]
+        super::dpor::locked(self.addr());
         event(Some(site), Op::Lock, self.addr());
         MutexGuard {
             inner: Some(g),
@@ -51,11 +55,15 @@ impl<T> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let site = Site::caller();
+        #[cfg(shuttle)]
+        super::dpor::try_lock_before(self.addr());
         let g = match self.inner.try_lock() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => None,
         };
+        #[cfg(shuttle)]
+        super::dpor::try_lock_after(self.addr(), g.is_some());
         event(Some(site), Op::TryLock(g.is_some()), self.addr());
         g.map(|g| MutexGuard {
             inner: Some(g),
@@ -67,6 +75,14 @@ impl<T> Mutex<T> {
     /// guards this facade hands out).
     pub fn is_held_by<U>(&self, guard: &MutexGuard<'_, U>) -> bool {
         self.addr() == guard.mutex.addr()
+    }
+}
+
+// A DPOR check's release clock for this mutex goes with it.
+#[cfg(shuttle)]
+impl<T> Drop for Mutex<T> {
+    fn drop(&mut self) {
+        super::dpor::forget_mutex(self.addr());
     }
 }
 
@@ -88,6 +104,8 @@ impl<'a, T> MutexGuard<'a, T> {
     pub fn unlock(mut self) {
         let site = Site::caller();
         event(Some(site), Op::Unlock, self.mutex.addr());
+        #[cfg(shuttle)]
+        super::dpor::unlock_before(self.mutex.addr());
         drop(self.inner.take());
     }
 
@@ -108,6 +126,8 @@ impl<T> Drop for MutexGuard<'_, T> {
             // Recorded before the release, so the trace never shows another
             // thread taking the mutex before this one let it go.
             event(None, Op::Unlock, self.mutex.addr());
+            #[cfg(shuttle)]
+            super::dpor::unlock_before(self.mutex.addr());
         }
     }
 }
@@ -151,12 +171,26 @@ impl Condvar {
     pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let site = Site::caller();
         event(Some(site), Op::Wait, self.addr());
+        // A spurious wakeup (only when a DPOR check asks for them): the
+        // mutex is released and taken again, with no notification.
+        #[cfg(shuttle)]
+        if super::dpor::spurious_wakeup() {
+            let mutex = guard.mutex;
+            drop(guard);
+            let g = mutex.lock();
+            event(Some(site), Op::Woken, self.addr());
+            return g;
+        }
+        #[cfg(shuttle)]
+        super::dpor::wait_before(self.addr(), guard.mutex.addr());
         let g = guard
             .inner
             .take()
             .expect("guard is live until unlock or drop");
         let mutex = guard.mutex;
         let g = self.inner.wait(g).unwrap_or_else(PoisonError::into_inner);
+        #[cfg(shuttle)]
+        super::dpor::locked(mutex.addr());
         event(Some(site), Op::Woken, self.addr());
         MutexGuard {
             inner: Some(g),
@@ -168,6 +202,8 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         event(Some(Site::caller()), Op::Notify("cv_signal"), self.addr());
+        #[cfg(shuttle)]
+        super::dpor::notify_before(self.addr());
         self.inner.notify_one();
     }
 
@@ -179,6 +215,8 @@ impl Condvar {
             Op::Notify("cv_broadcast"),
             self.addr(),
         );
+        #[cfg(shuttle)]
+        super::dpor::notify_before(self.addr());
         self.inner.notify_all();
     }
 }

@@ -45,6 +45,10 @@ pub mod thread;
 #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
 pub mod trace;
 
+// What the facade tells the project's DPOR explorer (shuttle build only).
+#[cfg(shuttle)]
+pub(crate) mod dpor;
+
 pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
 pub use lock::{Condvar, Mutex, MutexGuard};
@@ -56,8 +60,13 @@ pub use std::sync::atomic::Ordering;
 mod arc;
 #[cfg(loom)]
 pub use arc::Arc;
+#[cfg(shuttle)]
+#[path = "arc_shuttle.rs"]
+mod arc;
+#[cfg(shuttle)]
+pub use arc::Arc;
 /// Reference counting pointer of the active backend.
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::Arc;
 
 use std::fmt;
@@ -346,6 +355,8 @@ pub(crate) fn fence_named(name: &'static str, written: Ordering) {
         );
         if let Some(o) = m.ordering {
             imp::fence(o);
+            #[cfg(shuttle)]
+            dpor::fence(o);
         }
         record(
             site,

@@ -11,6 +11,9 @@ pub struct JoinHandle<T> {
     inner: imp::thread::JoinHandle<T>,
     #[cfg(any(loom, shuttle))]
     object: usize,
+    /// Shuttle's task number (for a DPOR check's join).
+    #[cfg(shuttle)]
+    task: usize,
 }
 
 /// Spawn a thread, named `thread<N>` in traces.
@@ -43,9 +46,21 @@ where
     if let Some(n) = name {
         b = b.name(n.to_string());
     }
+    // Under a DPOR check with tso, a thread's store buffer drains as it
+    // exits.
+    #[cfg(shuttle)]
+    let f = move || {
+        let r = f();
+        super::dpor::thread_exit();
+        r
+    };
+    #[cfg(shuttle)]
+    super::dpor::spawn_before();
     let inner = b
         .spawn(f)
         .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
+    #[cfg(shuttle)]
+    super::dpor::spawn_after(usize::from(inner.thread().id()), name);
     let _ = site;
     #[cfg(any(loom, shuttle))]
     {
@@ -57,7 +72,12 @@ where
         super::record_plain(Some(site), Op::Spawn, 0, |st| {
             st.lane_name(object - 1).to_string()
         });
-        JoinHandle { inner, object }
+        JoinHandle {
+            #[cfg(shuttle)]
+            task: usize::from(inner.thread().id()),
+            inner,
+            object,
+        }
     }
     #[cfg(not(any(loom, shuttle)))]
     JoinHandle { inner }
@@ -68,7 +88,11 @@ impl<T> JoinHandle<T> {
     #[track_caller]
     pub fn join(self) -> std::thread::Result<T> {
         let site = Site::caller();
+        #[cfg(shuttle)]
+        super::dpor::join_before(self.task);
         let r = self.inner.join();
+        #[cfg(shuttle)]
+        super::dpor::join_after(self.task);
         #[cfg(any(loom, shuttle))]
         {
             let lane = self.object - 1;
@@ -82,6 +106,8 @@ impl<T> JoinHandle<T> {
 
 /// Give other threads a chance to run (a spin loop's pause).
 pub fn yield_now() {
+    #[cfg(shuttle)]
+    super::dpor::yield_now();
     imp::thread::yield_now();
 }
 
