@@ -252,3 +252,55 @@ fn loom_166_verbatim_without_the_facade() {
         );
     }
 }
+
+/// The bounded-history note (`Outcome::history`): the history canaries'
+/// writer stores `x` 6, 7 and 8 times in one execution; loom keeps 7
+/// values, the initial one included, so the run that stores it 7 times is
+/// the first whose pass is noted, naming `x`, the store's site and the
+/// most stores. The flag, stored once, is never noted.
+#[test]
+fn bounded_history_note_names_the_object_and_its_store() {
+    for (name, stores) in [("history-6", 6), ("history-7", 7), ("history-8", 8)] {
+        let run = hole(name).run;
+        let out = LoomCheck::new(Profile::Arm)
+            .and_then(|c| {
+                c.run(move || {
+                    run();
+                })
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.verdict, Verdict::Pass);
+        println!("{name}: {:?}", out.history_note());
+        if stores < lwpcheck::sync::trace::LOOM_HISTORY {
+            assert_eq!(out.history, [], "{name}: nothing went past the history");
+            assert_eq!(out.history_note(), None);
+            continue;
+        }
+        assert_eq!(out.history.len(), 1, "{name}: {:?}", out.history);
+        let h = &out.history[0];
+        assert_eq!((h.object.as_str(), h.max_stores), ("x", stores), "{name}");
+        assert!(h.site.file.ends_with("litmus.rs"), "{name}: {}", h.site);
+        assert!(out
+            .history_note()
+            .is_some_and(|n| n.starts_with("bounded history:") && n.contains("x (")));
+    }
+}
+
+/// A failing run carries no bounded-history note: the counterexample is the
+/// verdict.
+#[test]
+fn a_failure_has_no_bounded_history_note() {
+    let out = LoomCheck::new(Profile::Arm)
+        .and_then(|c| {
+            c.run(|| {
+                let x = lwpcheck::sync::AtomicUsize::new(0);
+                for v in 1..=8 {
+                    x.store(v, lwpcheck::sync::Ordering::Relaxed);
+                }
+                lwpcheck::prop!(false, "always fails");
+            })
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(out.verdict, Verdict::Fail(_)));
+    assert_eq!(out.history, []);
+}

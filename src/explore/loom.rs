@@ -109,10 +109,10 @@ impl LoomCheck {
             crate::sync::begin_execution();
             f();
         };
-        let (failure, trace, sites) =
-            capture(self.profile, self.plan.clone(), self.trace_cap, || {
-                builder.check(wrapped)
-            });
+        let (failure, recorded) = capture(self.profile, self.plan.clone(), self.trace_cap, || {
+            builder.check(wrapped)
+        });
+        let (trace, sites) = (recorded.trace, recorded.sites);
         let elapsed = start.elapsed();
         let executions = executions.load(Relaxed);
         if let (Some(Checkpoint::Replay(p)), Some(f), 0) = (&self.checkpoint, &failure, executions)
@@ -132,6 +132,7 @@ impl LoomCheck {
                 trace: Default::default(),
                 sites,
                 schedule: None,
+                history: recorded.history,
             },
             Some(f) => Outcome {
                 // A timeout has no counterexample: the last execution
@@ -146,6 +147,7 @@ impl LoomCheck {
                 elapsed,
                 sites,
                 schedule: None,
+                history: Vec::new(),
             },
         })
     }

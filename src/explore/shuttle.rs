@@ -165,9 +165,10 @@ where
     };
     RECORDED.with(|r| *r.borrow_mut() = Recorded::default());
     // Shuttle is sequentially consistent: the profile does not apply.
-    let (failure, trace, sites) = capture(Profile::Arm, Plan::new(), trace_cap, || {
+    let (failure, recorded) = capture(Profile::Arm, Plan::new(), trace_cap, || {
         Runner::new(scheduler, config).run(wrapped);
     });
+    let (trace, sites) = (recorded.trace, recorded.sites);
     let elapsed = start.elapsed();
     let executions = executions.load(Relaxed);
     let (verdict, trace, schedule) = match failure {
@@ -197,6 +198,8 @@ where
         trace,
         sites,
         schedule,
+        // Shuttle keeps every store: no bounded history.
+        history: Vec::new(),
     }
 }
 
