@@ -198,8 +198,9 @@ where
         trace,
         sites,
         schedule,
-        // Shuttle keeps every store: no bounded history.
-        history: Vec::new(),
+        // Always empty: stores are counted under loom only (shuttle keeps
+        // every store).
+        history: recorded.history,
     }
 }
 
