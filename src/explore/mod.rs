@@ -29,6 +29,22 @@ pub mod shuttle;
 
 pub use crate::sync::{Plan, Profile};
 
+/// True in a loom build without `--cfg crossbeam_loom`: crossbeam-epoch
+/// then runs on std atomics, which loom cannot see (its data-race and
+/// ordering checks would judge code whose synchronization they miss). A
+/// check of code that uses crossbeam-epoch is skipped in such a build,
+/// saying [`CROSSBEAM_LOOM_SKIP`], never run.
+pub const CROSSBEAM_INVISIBLE: bool = cfg!(loom) && !cfg!(crossbeam_loom);
+
+/// The one line said for a check skipped because [`CROSSBEAM_INVISIBLE`].
+pub const CROSSBEAM_LOOM_SKIP: &str = "skipped: uses crossbeam-epoch, which runs on std atomics loom cannot see in this build; add --cfg crossbeam_loom (RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\")";
+
+/// [`CROSSBEAM_LOOM_SKIP`] if a check that uses crossbeam-epoch cannot run
+/// in this build, `None` if it can.
+pub fn crossbeam_skip() -> Option<&'static str> {
+    CROSSBEAM_INVISIBLE.then_some(CROSSBEAM_LOOM_SKIP)
+}
+
 /// Loom's exploration bounds for one scenario. `None` is loom's default
 /// (no preemption bound, 1000 branches), unless the user set
 /// `LOOM_MAX_PREEMPTIONS` / `LOOM_MAX_BRANCHES`, which win over the
@@ -484,6 +500,16 @@ pub(crate) const TIMED_OUT: &str = "time budget exceeded";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crossbeam_checks_are_skipped_only_where_loom_cannot_see_crossbeam() {
+        assert_eq!(
+            crossbeam_skip().is_some(),
+            cfg!(loom) && !cfg!(crossbeam_loom)
+        );
+        assert_eq!(CROSSBEAM_LOOM_SKIP.lines().count(), 1);
+        assert!(CROSSBEAM_LOOM_SKIP.contains("--cfg crossbeam_loom"));
+    }
 
     #[test]
     fn classifies_explorer_messages() {
