@@ -178,6 +178,12 @@ pub trait Model {
     /// `None` if shuttle checks it; otherwise why it does not (its cells
     /// are then loom-only).
     const SHUTTLE: Option<&'static str> = None;
+    /// True if its code uses crossbeam-epoch: under loom it then needs
+    /// `--cfg crossbeam_loom` (crossbeam on loom's atomics), and a loom
+    /// build without it skips its cells
+    /// ([`crate::explore::CROSSBEAM_LOOM_SKIP`]) instead of running them
+    /// against atomics loom cannot see.
+    const NEEDS_CROSSBEAM_LOOM: bool = false;
     /// Its scenarios.
     fn scenarios() -> Vec<Scenario<Self::V>>;
 }

@@ -175,8 +175,8 @@ pub struct HistoryNote {
     pub max_stores: usize,
 }
 
-impl fmt::Display for HistoryNote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for HistoryNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{} received up to {} stores in one execution (loom keeps {} values; first lost at the store at {})",

@@ -176,6 +176,15 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
                 .map_err(|e| format!("cannot clear {}: {e}", traces.display()))?;
         }
     }
+    if let (None, Some(skip)) = (opts.shard, crate::explore::crossbeam_skip()) {
+        let n = requests
+            .iter()
+            .filter(|(e, r)| e.needs_crossbeam_loom && matches!(r.run, Run::Loom(_)))
+            .count();
+        if n > 0 {
+            eprintln!("matrix: {n} cells {skip}");
+        }
+    }
     if opts.jobs > 1 && opts.shard.is_none() && requests.len() > 1 {
         return run_sharded(sel, opts, backend, requests.len());
     }
@@ -302,6 +311,19 @@ fn run_sharded(
 /// Check one cell; on a failure, find the shortest counterexample (loom)
 /// and write the trace file.
 fn check_cell(entry: &Entry, req: &Request, opts: &Options) -> Result<Record, String> {
+    if let (Run::Loom(_), true, Some(skip)) = (
+        req.run,
+        entry.needs_crossbeam_loom,
+        crate::explore::crossbeam_skip(),
+    ) {
+        let exp = (entry.expectation)(&req.scenario, &req.variant, req.run)?;
+        return Ok(Record::skipped(
+            (entry.name, &req.scenario, &req.variant),
+            req.run,
+            &exp,
+            skip,
+        ));
+    }
     let cell = (entry.run)(req)?;
     let mut rec = Record::of(&cell);
     if !matches!(cell.outcome.verdict, Verdict::Fail(_)) || rec.timed_out {
