@@ -304,3 +304,80 @@ fn a_failure_has_no_bounded_history_note() {
     assert!(matches!(out.verdict, Verdict::Fail(_)));
     assert_eq!(out.history, []);
 }
+
+/// The spawn-order dimension finds the hole it is for: the same
+/// `load-then-store-mp` declared reader-first in a `thread::roles` group
+/// runs 21 executions showing only (0,0) as declared, and 336 showing every
+/// allowed outcome when the runner spawns the writer first; the union is
+/// the allowed set, so a check that runs every order sees it all.
+#[test]
+fn spawn_order_dimension_covers_the_reader_first_hole() {
+    use lwpcheck::explore::litmus::load_then_store_mp_roles;
+    use lwpcheck::explore::loom::spawn_orders;
+    let check = LoomCheck::new(Profile::Arm).unwrap_or_else(|e| panic!("{e}"));
+    let all = check
+        .run_every_order(|| {
+            load_then_store_mp_roles();
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let counts: Vec<(Vec<usize>, u64)> = all
+        .iter()
+        .map(|(o, out)| (o.clone(), out.executions))
+        .collect();
+    println!("spawn orders of load-then-store-mp (reader, writer): {counts:?}");
+    assert_eq!(counts, [(vec![0, 1], 21), (vec![1, 0], 336)]);
+    let mut union = Outcomes::new();
+    let mut per_order = Vec::new();
+    for order in spawn_orders(2) {
+        let (f, seen) = recorder(load_then_store_mp_roles);
+        let out = check
+            .clone()
+            .spawn_order(order.clone())
+            .run(f)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.verdict, Verdict::Pass);
+        let seen = seen.lock().unwrap().clone();
+        union.extend(seen.iter().cloned());
+        per_order.push((order, seen));
+    }
+    let reader_first: Outcomes = [vec![0, 0]].into_iter().collect();
+    assert_eq!(per_order[0], (vec![0, 1], reader_first));
+    let allowed = (hole("load-then-store-mp-writer-first").allowed)(Profile::Arm);
+    assert_eq!(per_order[1], (vec![1, 0], allowed.clone()));
+    assert_eq!(union, allowed);
+}
+
+/// Spawn order in a model (issue 13's measurement): `tidhash
+/// grow_vs_lookup` declares its creator and reader in a `thread::roles`
+/// group. As declared (creator first) and reversed, the faithful run and
+/// the first counterexample of `no-second-producer-barrier` explore
+/// differently; the verdicts agree.
+#[test]
+fn spawn_order_changes_what_loom_explores_in_tidhash_grow_vs_lookup() {
+    use lwpcheck::explore::FailKind;
+    use lwpcheck::model::{loom_cell, scenario_named};
+    use lwpcheck::models::tidhash::{scenarios::Tidhash, Variant};
+    let sc = scenario_named::<Tidhash>("grow_vs_lookup").unwrap();
+    let mut seen = Vec::new();
+    for v in [Variant::Faithful, Variant::NoSecondProducerBarrier] {
+        for order in [vec![0, 1], vec![1, 0]] {
+            let check = LoomCheck::new(Profile::Arm)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .bounds(sc.loom_bounds)
+                .spawn_order(order.clone());
+            let cell = loom_cell::<Tidhash>(&sc, v, check).unwrap_or_else(|e| panic!("{e}"));
+            println!(
+                "tidhash grow_vs_lookup {} loom/arm spawn order {order:?}: {}",
+                cell.variant,
+                cell.outcome.summary()
+            );
+            seen.push((cell.outcome.verdict.kind(), cell.outcome.executions));
+        }
+    }
+    let race = Some(FailKind::IndexOutOfBounds);
+    assert_eq!(
+        seen,
+        [(None, 315), (None, 261), (race, 3), (race, 111)],
+        "what loom explores per spawn order changed"
+    );
+}

@@ -927,7 +927,7 @@ pub fn loom_holes() -> Vec<LoomHole> {
             allowed_note: "C11: a successful CAS that read 1 writes 2 immediately after 1 in modification order, so B's 0 comes after 2 and the final value is 0 whenever the CAS succeeded; it can fail only by reading B's 0",
             loom: |_| set(&[&[1, 1, 0], &[1, 1, 2], &[1, 2, 0], &[0, 1, 0]]),
             executions: None,
-            loom_note: "loom #282, #389: loom does not keep a read-modify-write atomic with its read (its modification order is a partial order of clocks), so B's stale store can end before the CAS's 2: (1,1,2), which C11 forbids. In `zombies`, `peek-authoritative` is this pattern: loom shows its lost push as a double free where hardware leaks",
+            loom_note: "loom #282, #389: loom does not keep a read-modify-write atomic with its read (its modification order is a partial order of clocks), so B's stale store can end before the CAS's 2: (1,1,2), which C11 forbids. In `zombies`, `peek-authoritative` is this pattern: loom shows its lost push as a double free where hardware leaks; if this canary changes, that variant's loom expectation (models/zombies) must be re-reasoned",
             run: stale_store_vs_cas,
         },
         LoomHole {
@@ -964,4 +964,30 @@ pub fn loom_holes() -> Vec<LoomHole> {
             run: notify_one_order,
         },
     ]
+}
+
+/// `load-then-store-mp` with its two roles declared in a
+/// [`thread::roles`] group, the reader first: spawned as declared it is
+/// `load-then-store-mp-reader-first`, in the other order
+/// `load-then-store-mp-writer-first`. The spawn-order dimension of the
+/// loom check runs both. Registers: (flag, data).
+pub fn load_then_store_mp_roles() -> Vec<usize> {
+    let (x, y) = pair();
+    let (wx, wy) = (x.clone(), y.clone());
+    let (r, w) = thread::roles(|g| {
+        let r = g.spawn_named("reader", move || {
+            let r0 = y.load(Acquire);
+            r0 * 10 + x.load(Relaxed)
+        });
+        let w = g.spawn_named("writer", move || {
+            let _ = wx.load(Relaxed);
+            let _ = wy.load(Relaxed);
+            wx.store(1, Relaxed);
+            wy.store(1, Release);
+        });
+        (r, w)
+    });
+    let r = join(r);
+    w.join().expect("writer");
+    vec![r / 10, r % 10]
 }
