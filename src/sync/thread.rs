@@ -30,6 +30,8 @@ thread_local! {
     static SPAWN_ORDER: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
     /// The most roles one [`roles`] group had since the runner asked.
     static ROLES_SEEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The names of that group's roles, as declared.
+    static ROLE_NAMES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Set the order in which [`roles`] groups on this OS thread spawn their
@@ -39,6 +41,13 @@ thread_local! {
 pub fn set_spawn_order(order: Option<Vec<usize>>) {
     SPAWN_ORDER.with(|o| *o.borrow_mut() = order);
     ROLES_SEEN.with(|n| n.set(0));
+    ROLE_NAMES.with(|n| n.borrow_mut().clear());
+}
+
+/// The names of the largest [`roles`] group's roles, as declared, since
+/// [`set_spawn_order`].
+pub fn role_names() -> Vec<String> {
+    ROLE_NAMES.with(|n| n.borrow().clone())
 }
 
 /// The most roles one [`roles`] group spawned on this OS thread since
@@ -52,6 +61,7 @@ pub fn roles_seen() -> usize {
 #[derive(Default)]
 pub struct Roles {
     pending: Vec<Box<dyn FnOnce()>>,
+    names: Vec<String>,
 }
 
 impl Roles {
@@ -67,6 +77,7 @@ impl Roles {
         let slot: Slot<T> = Default::default();
         let s = slot.clone();
         let name = name.to_string();
+        self.names.push(name.clone());
         self.pending.push(Box::new(move || {
             let h = spawn_at(site, Some(&name), f);
             *s.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
@@ -87,7 +98,10 @@ pub fn roles<R>(declare: impl FnOnce(&mut Roles) -> R) -> R {
     let mut group = Roles::default();
     let out = declare(&mut group);
     let n = group.pending.len();
-    ROLES_SEEN.with(|s| s.set(s.get().max(n)));
+    if n > ROLES_SEEN.with(|s| s.get()) {
+        ROLES_SEEN.with(|s| s.set(n));
+        ROLE_NAMES.with(|r| *r.borrow_mut() = group.names.clone());
+    }
     let order: Vec<usize> = SPAWN_ORDER
         .with(|o| o.borrow().clone())
         .filter(|o| o.len() == n)

@@ -90,6 +90,14 @@ pub struct Record {
     /// oldest values.
     #[serde(default)]
     pub history: Vec<String>,
+    /// loom: each spawn order checked, the declared one first
+    /// (`creator, reader: pass (315)`).
+    #[serde(default)]
+    pub orders: Vec<String>,
+    /// loom: the spawn orders disagree on the verdict (a loom hole the
+    /// spawn-order dimension now covers).
+    #[serde(default)]
+    pub order_dependent: bool,
 }
 
 /// The counterexample with the fewest preemptions that loom found.
@@ -153,6 +161,8 @@ impl Record {
             reproduce: reproduce(c.model, c.scenario, c.variant, c.run),
             skipped: None,
             history: c.outcome.history.iter().map(|h| h.to_string()).collect(),
+            orders: c.orders.iter().map(|o| o.describe()).collect(),
+            order_dependent: crate::model::order_dependent(&c.orders),
         }
     }
 
@@ -185,6 +195,8 @@ impl Record {
             reproduce: reproduce(model, scenario, variant, run),
             skipped: Some(why.into()),
             history: Vec::new(),
+            orders: Vec::new(),
+            order_dependent: false,
         }
     }
 
@@ -284,7 +296,7 @@ impl Report {
     pub fn summary(&self) -> String {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} skipped, {} loom passes with bounded history ({} arm), {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order, {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
@@ -293,6 +305,7 @@ impl Report {
             n(|c| c.skipped.is_some()),
             n(|c| !c.history.is_empty()),
             n(|c| !c.history.is_empty() && c.run == "loom/arm"),
+            n(|c| c.order_dependent),
             self.wall_secs
         )
     }
@@ -384,6 +397,36 @@ impl Report {
                     c.variant,
                     c.run,
                     c.history.join("; ")
+                );
+            }
+            out.push('\n');
+        }
+        let ordered: Vec<&Record> = self.cells.iter().filter(|c| !c.orders.is_empty()).collect();
+        if !ordered.is_empty() {
+            let dependent: Vec<&&Record> = ordered.iter().filter(|c| c.order_dependent).collect();
+            let _ = writeln!(
+                out,
+                "## Spawn orders\n\nloom explores different interleavings for different spawn orders (`docs/loom.md`): each loom cell runs every order of its scenario's racing roles (every permutation up to 3 roles, every rotation above) and fails if any order fails. Cells whose orders disagree on the verdict ({}): {}\n\n| cell | spawn order: verdict (executions) |\n| --- | --- |",
+                dependent.len(),
+                if dependent.is_empty() {
+                    "none".to_string()
+                } else {
+                    dependent
+                        .iter()
+                        .map(|c| format!("{} / {} / {} / {}", c.model, c.scenario, c.variant, c.run))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            );
+            for c in ordered {
+                let _ = writeln!(
+                    out,
+                    "| {} / {} / {} / {} | {} |",
+                    c.model,
+                    c.scenario,
+                    c.variant,
+                    c.run,
+                    c.orders.join("; ")
                 );
             }
             out.push('\n');
@@ -601,6 +644,8 @@ mod tests {
             reproduce: "cmd".into(),
             skipped: None,
             history: Vec::new(),
+            orders: Vec::new(),
+            order_dependent: false,
         }
     }
 
@@ -612,6 +657,8 @@ mod tests {
         (skipped.executions, skipped.secs) = (0, 0.0);
         let mut noted = rec("m", "loom/arm", None, None);
         noted.history = vec!["x received up to 8 stores".into()];
+        noted.orders = vec!["a, b: pass (3)".into(), "b, a: fail assertion (5)".into()];
+        noted.order_dependent = true;
         let r = Report {
             tool: tool(),
             explorers: vec!["loom".into()],
@@ -633,6 +680,18 @@ mod tests {
         assert!(md.contains("## Bounded history (1 loom passes)"), "{md}");
         assert!(md.contains("skipped (0, 0.00 s)"), "{md}");
         assert!(md.contains("pass (3, 0.50 s) bounded-history"), "{md}");
+        assert!(
+            md.contains("Cells whose orders disagree on the verdict (1): m / s / v / loom/arm"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| m / s / v / loom/arm | a, b: pass (3); b, a: fail assertion (5) |"),
+            "{md}"
+        );
+        assert!(
+            s.contains("1 loom cells whose verdict depends on the spawn order"),
+            "{s}"
+        );
         // An older report without the new fields still reads.
         let mut v = serde_json::to_value(&r).unwrap();
         for c in v["cells"].as_array_mut().unwrap() {
