@@ -226,10 +226,12 @@ fn racing_creators(v: Variant) {
 pub(super) fn racing_creators_in(p: Proc) {
     let p = setup(p, 1..=2);
     let (a, b) = (p.clone(), p.clone());
-    join(vec![
-        thread::spawn_named("creator3", move || a.lwp_create(3)),
-        thread::spawn_named("creator4", move || b.lwp_create(4)),
-    ]);
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator3", move || a.lwp_create(3)),
+            g.spawn_named("creator4", move || b.lwp_create(4)),
+        ]
+    }));
     let s = p.shape();
     crate::prop!(
         s.growths == 1 && s.dir_size == 6 && s.hash_size == 4,
