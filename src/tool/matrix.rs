@@ -565,6 +565,36 @@ mod tests {
         }
     }
 
+    /// The plain `RUSTFLAGS="--cfg loom"` build (loom's documented command):
+    /// crossbeam-epoch's cells are recorded as skipped, never run, and are
+    /// neither passes nor surprises.
+    #[cfg(all(loom, not(crossbeam_loom)))]
+    #[test]
+    fn crossbeam_cells_are_skipped_without_crossbeam_loom() {
+        let opts = Options {
+            jobs: 1,
+            out: None,
+            shortest: false,
+            shard: None,
+        };
+        let r = run(
+            &sel(Some("tidhash-epoch"), Some("grow_vs_lookup"), None),
+            &opts,
+        )
+        .unwrap();
+        assert!(!r.cells.is_empty());
+        for c in &r.cells {
+            assert_eq!(c.verdict_text(), "skipped", "{}", c.row());
+            assert_eq!(c.executions, 0);
+            assert!(c
+                .skipped
+                .as_deref()
+                .unwrap()
+                .contains("--cfg crossbeam_loom"));
+        }
+        assert!(r.ok(), "a skipped cell is not a surprise");
+    }
+
     fn err(s: Selection, backend: Backend) -> String {
         match s.requests(backend) {
             Ok(r) => panic!("expected an error, got {} cells", r.len()),
