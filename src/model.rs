@@ -185,6 +185,12 @@ pub trait Model {
     /// `None` if shuttle checks it; otherwise why it does not (its cells
     /// are then loom-only).
     const SHUTTLE: Option<&'static str> = None;
+    /// True if its code uses crossbeam-epoch: under loom it then needs
+    /// `--cfg crossbeam_loom` (crossbeam on loom's atomics), and a loom
+    /// build without it skips its cells
+    /// ([`crate::explore::CROSSBEAM_LOOM_SKIP`]) instead of running them
+    /// against atomics loom cannot see.
+    const NEEDS_CROSSBEAM_LOOM: bool = false;
     /// Its scenarios.
     fn scenarios() -> Vec<Scenario<Self::V>>;
 }
@@ -204,8 +210,44 @@ pub struct Cell {
     pub expectation: Expectation,
     /// The findings pages whose fix the variant is ([`Variant::fixes`]).
     pub fixes: &'static [&'static str],
-    /// What happened.
+    /// What happened (under loom, over every spawn order: the first
+    /// failing order's outcome, else the declared order's, with the time of
+    /// all of them).
     pub outcome: Outcome,
+    /// loom: the spawn orders checked, the declared one first (one entry
+    /// when the scenario has no `thread::roles` group, or when a checkpoint
+    /// or a fixed order pins one run); empty under shuttle.
+    pub orders: Vec<OrderRun>,
+}
+
+/// One spawn order of a loom cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderRun {
+    /// The roles in the order they were spawned (`creator, reader`), empty
+    /// for a scenario without a `thread::roles` group.
+    pub order: Vec<String>,
+    /// Its verdict in a few words (`pass`, `fail data-race`).
+    pub verdict: String,
+    /// Its executions.
+    pub executions: u64,
+}
+
+impl OrderRun {
+    /// `creator, reader: pass (315)`.
+    pub fn describe(&self) -> String {
+        let order = if self.order.is_empty() {
+            "as written (no roles group)".to_string()
+        } else {
+            self.order.join(", ")
+        };
+        format!("{order}: {} ({})", self.verdict, self.executions)
+    }
+}
+
+/// True when the spawn orders of a cell disagree on the verdict: loom's
+/// exploration depends on the order there (`docs/loom.md`).
+pub fn order_dependent(orders: &[OrderRun]) -> bool {
+    orders.windows(2).any(|w| w[0].verdict != w[1].verdict)
 }
 
 impl Cell {
@@ -277,7 +319,43 @@ pub fn loom_cell<M: Model>(
 ) -> Result<Cell, crate::explore::env::ConfigError> {
     let run = sc.run;
     let profile = check.profile;
-    let outcome = check.run(move || run(v))?;
+    // A checkpoint records or replays one execution of one order, and a
+    // fixed order is one run: no other orders then.
+    let runs = if check.checkpoint.is_some() || check.spawn_order.is_some() {
+        let out = check.run(move || run(v))?;
+        vec![(crate::sync::thread::role_names(), out)]
+    } else {
+        let runs = check.run_every_order(move || run(v))?;
+        let names = crate::sync::thread::role_names();
+        runs.into_iter()
+            .map(|(order, out)| {
+                let named = order
+                    .iter()
+                    .map(|&i| names.get(i).cloned().unwrap_or_else(|| format!("role{i}")))
+                    .collect();
+                (named, out)
+            })
+            .collect()
+    };
+    let orders: Vec<OrderRun> = runs
+        .iter()
+        .map(|(order, out)| OrderRun {
+            order: order.clone(),
+            verdict: out.summary_verdict(),
+            executions: out.executions,
+        })
+        .collect();
+    let total: std::time::Duration = runs.iter().map(|(_, o)| o.elapsed).sum();
+    let pick = runs
+        .iter()
+        .position(|(_, o)| matches!(o.verdict, Verdict::Fail(_)))
+        .unwrap_or(0);
+    let mut outcome = runs
+        .into_iter()
+        .nth(pick)
+        .map(|(_, o)| o)
+        .expect("at least the declared order ran");
+    outcome.elapsed = total;
     Ok(Cell {
         model: M::NAME,
         scenario: sc.name,
@@ -286,6 +364,7 @@ pub fn loom_cell<M: Model>(
         expectation: (sc.expect_loom)(v, profile),
         fixes: v.fixes(),
         outcome,
+        orders,
     })
 }
 
@@ -308,6 +387,7 @@ pub fn shuttle_cell<M: Model>(
         expectation: (sc.expect_shuttle)(v),
         fixes: v.fixes(),
         outcome,
+        orders: Vec::new(),
     })
 }
 

@@ -6,6 +6,7 @@
 #![cfg(loom)]
 
 mod audit;
+mod holes;
 mod litmus;
 mod lwplock;
 mod refcount;

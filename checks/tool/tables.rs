@@ -110,6 +110,7 @@ fn a_hidden_seeded_bug_is_caught() {
         variants: || vec![("faithful", ""), ("no-barrier", ""), ("fix", "")],
         scenarios: || vec![SC],
         no_shuttle: None,
+        needs_crossbeam_loom: false,
         scenario: |_| Err(String::new()),
         check_variant: |_| Ok(()),
         expectation: |_, v, run| {

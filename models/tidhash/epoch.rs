@@ -91,6 +91,7 @@ impl Model for TidhashEpoch {
     const SHUTTLE: Option<&'static str> = Some(
         "crossbeam-epoch's atomics are std's outside loom: shuttle cannot schedule around them, so only loom checks this model",
     );
+    const NEEDS_CROSSBEAM_LOOM: bool = true;
 
     /// The kernel model's scenarios but `two_growths`, which loom 0.7.3
     /// cannot check with crossbeam-epoch: with the grower's three

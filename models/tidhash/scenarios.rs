@@ -127,12 +127,16 @@ fn grow_vs_lookup(v: Variant) {
 pub(super) fn grow_vs_lookup_in(p: Proc) {
     let p = setup(p, 1..=2);
     let (c, r) = (p.clone(), p.clone());
-    join(vec![
-        thread::spawn_named("creator", move || c.lwp_create(3)),
-        thread::spawn_named("reader", move || {
-            unpark(&r, 2, "during growth from 2 to 4 buckets")
-        }),
-    ]);
+    // The racing roles as one group, so the loom runner can spawn them in
+    // either order (docs/loom.md); as declared, the creator first.
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator", move || c.lwp_create(3)),
+            g.spawn_named("reader", move || {
+                unpark(&r, 2, "during growth from 2 to 4 buckets")
+            }),
+        ]
+    }));
     let s = p.shape();
     crate::prop!(
         s.hash_size == 4 && s.growths == 1,
@@ -218,10 +222,12 @@ fn racing_creators(v: Variant) {
 pub(super) fn racing_creators_in(p: Proc) {
     let p = setup(p, 1..=2);
     let (a, b) = (p.clone(), p.clone());
-    join(vec![
-        thread::spawn_named("creator3", move || a.lwp_create(3)),
-        thread::spawn_named("creator4", move || b.lwp_create(4)),
-    ]);
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator3", move || a.lwp_create(3)),
+            g.spawn_named("creator4", move || b.lwp_create(4)),
+        ]
+    }));
     let s = p.shape();
     crate::prop!(
         s.growths == 1 && s.dir_size == 6 && s.hash_size == 4,

@@ -666,7 +666,7 @@ fn expect_2024(v: Variant, p: Option<Profile>) -> Expectation {
         (Variant::DecBeforeOffCpu, None) => fail(FailKind::UseAfterFree, "exit1 can see the count at 0 and tear the address space down before the thread's cpu_throw, which then runs in it"),
         (Variant::DecBeforeOffCpu, _) => fail(FailKind::DataRace, "the decrement comes before cpu_throw's use of pm_active, so nothing orders that use before the teardown's write, on any machine"),
         (Variant::PeekAuthoritative, None) => fail(FailKind::Leak, "a thread pushed between the reaper's load of the head and its store of NULL is dropped from the list: no later reap finds it"),
-        (Variant::PeekAuthoritative, _) => fail(FailKind::UseAfterFree, "the push between the reaper's load and its store of NULL is lost (a leak on hardware, shuttle's verdict); loom 0.7.3 lets the racing CAS overtake that store (a non-C11 outcome, pinned by canary_loom_stale_store_overtaken_by_cas), so the lost thread reappears on the list and is reaped again after its free"),
+        (Variant::PeekAuthoritative, _) => fail(FailKind::UseAfterFree, "the push between the reaper's load and its store of NULL is lost (a leak on hardware, shuttle's verdict); loom 0.7.3 lets the racing CAS overtake that store (a non-C11 outcome, pinned by the stale-store-vs-cas canary, checks/loom/holes.rs), so the lost thread reappears on the list and is reaped again after its free"),
         (Variant::NextAfterFree, _) => fail(FailKind::UseAfterFree, "every execution reaps at least one thread (the racing reaper or the later thread_reap), and the reaper reads its td_zombie after freeing it: the read is ordered after the free in the same thread, so it finds the memory poisoned under every explorer and profile"),
     }
 }

@@ -25,6 +25,9 @@ pub struct LoomCheck {
     pub trace_cap: usize,
     /// loom's checkpoint file: record the failing execution, or replay one.
     pub checkpoint: Option<Checkpoint>,
+    /// The order in which `thread::roles` groups spawn their roles (a
+    /// permutation of the declaration order); `None`: as declared.
+    pub spawn_order: Option<Vec<usize>>,
 }
 
 impl LoomCheck {
@@ -38,6 +41,7 @@ impl LoomCheck {
             budget: env::budget(env::process_env)?,
             trace_cap: env::trace_cap(env::process_env)?,
             checkpoint: None,
+            spawn_order: None,
         })
     }
 
@@ -57,6 +61,41 @@ impl LoomCheck {
     pub fn checkpoint(mut self, checkpoint: Checkpoint) -> Self {
         self.checkpoint = Some(checkpoint);
         self
+    }
+
+    /// With the racing roles of `thread::roles` groups spawned in this
+    /// order (a permutation of their declaration order).
+    pub fn spawn_order(mut self, order: Vec<usize>) -> Self {
+        self.spawn_order = Some(order);
+        self
+    }
+
+    /// Run the check once per spawn order of its racing roles
+    /// ([`spawn_orders`] of the number of roles its `thread::roles` group
+    /// declares, learnt from the first run, as declared): loom explores
+    /// different interleavings for different spawn orders (loom #392, #166,
+    /// `docs/loom.md`), so a scenario is explored fully only if every order
+    /// is. Returns each order with its outcome; a check without a group
+    /// runs once, with the empty order.
+    pub fn run_every_order<F>(&self, f: F) -> Result<Vec<(Vec<usize>, Outcome)>, ConfigError>
+    where
+        F: Fn() + Sync + Send + 'static,
+    {
+        let f = Arc::new(f);
+        let once = |order: Option<Vec<usize>>| {
+            let f = f.clone();
+            let mut check = self.clone();
+            check.spawn_order = order;
+            check.run(move || f())
+        };
+        let first = once(None)?;
+        let n = crate::sync::thread::roles_seen();
+        let mut out = vec![((0..n).collect::<Vec<usize>>(), first)];
+        for order in spawn_orders(n).into_iter().skip(1) {
+            let o = once(Some(order.clone()))?;
+            out.push((order, o));
+        }
+        Ok(out)
     }
 
     /// With this time budget.
@@ -109,10 +148,11 @@ impl LoomCheck {
             crate::sync::begin_execution();
             f();
         };
-        let (failure, trace, sites) =
-            capture(self.profile, self.plan.clone(), self.trace_cap, || {
-                builder.check(wrapped)
-            });
+        crate::sync::thread::set_spawn_order(self.spawn_order.clone());
+        let (failure, recorded) = capture(self.profile, self.plan.clone(), self.trace_cap, || {
+            builder.check(wrapped)
+        });
+        let (trace, sites) = (recorded.trace, recorded.sites);
         let elapsed = start.elapsed();
         let executions = executions.load(Relaxed);
         if let (Some(Checkpoint::Replay(p)), Some(f), 0) = (&self.checkpoint, &failure, executions)
@@ -132,6 +172,7 @@ impl LoomCheck {
                 trace: Default::default(),
                 sites,
                 schedule: None,
+                history: recorded.history,
             },
             Some(f) => Outcome {
                 // A timeout has no counterexample: the last execution
@@ -146,7 +187,70 @@ impl LoomCheck {
                 elapsed,
                 sites,
                 schedule: None,
+                history: Vec::new(),
             },
         })
+    }
+}
+
+/// The spawn orders a loom check of `n` racing roles runs, the declared
+/// order first: every permutation for up to 3 roles (at most 6 runs), every
+/// rotation for more (4 of the 24 orders of loom's largest group, 4
+/// spawned threads besides main: each role is spawned first once, and the
+/// full 24 would multiply the heaviest scenarios' time by 24).
+pub fn spawn_orders(n: usize) -> Vec<Vec<usize>> {
+    if n <= 3 {
+        permutations(n)
+    } else {
+        (0..n)
+            .map(|r| (0..n).map(|i| (i + r) % n).collect())
+            .collect()
+    }
+}
+
+/// Every permutation of `0..n`, in lexicographic order.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for rest in permutations(n - 1) {
+            let mut p = vec![first];
+            p.extend(rest.into_iter().map(|i| if i >= first { i + 1 } else { i }));
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_are_every_permutation_up_to_three_then_rotations() {
+        assert_eq!(spawn_orders(0), [Vec::<usize>::new()]);
+        assert_eq!(spawn_orders(2), [vec![0, 1], vec![1, 0]]);
+        assert_eq!(
+            spawn_orders(3),
+            [
+                vec![0, 1, 2],
+                vec![0, 2, 1],
+                vec![1, 0, 2],
+                vec![1, 2, 0],
+                vec![2, 0, 1],
+                vec![2, 1, 0]
+            ]
+        );
+        assert_eq!(
+            spawn_orders(4),
+            [
+                vec![0, 1, 2, 3],
+                vec![1, 2, 3, 0],
+                vec![2, 3, 0, 1],
+                vec![3, 0, 1, 2]
+            ]
+        );
     }
 }

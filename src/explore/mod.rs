@@ -19,7 +19,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::sync::trace::{SiteInfo, Trace};
+use crate::sync::trace::{HistoryNote, SiteInfo, Trace};
 use env::ConfigError;
 
 // The project's own DPOR explorer (issue 12), on shuttle's scheduler API.
@@ -33,6 +33,22 @@ pub mod loom;
 pub mod shuttle;
 
 pub use crate::sync::{Plan, Profile};
+
+/// True in a loom build without `--cfg crossbeam_loom`: crossbeam-epoch
+/// then runs on std atomics, which loom cannot see (its data-race and
+/// ordering checks would judge code whose synchronization they miss). A
+/// check of code that uses crossbeam-epoch is skipped in such a build,
+/// saying [`CROSSBEAM_LOOM_SKIP`], never run.
+pub const CROSSBEAM_INVISIBLE: bool = cfg!(loom) && !cfg!(crossbeam_loom);
+
+/// The one line said for a check skipped because [`CROSSBEAM_INVISIBLE`].
+pub const CROSSBEAM_LOOM_SKIP: &str = "skipped: uses crossbeam-epoch, which runs on std atomics loom cannot see in this build; add --cfg crossbeam_loom (RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\")";
+
+/// [`CROSSBEAM_LOOM_SKIP`] if a check that uses crossbeam-epoch cannot run
+/// in this build, `None` if it can.
+pub fn crossbeam_skip() -> Option<&'static str> {
+    CROSSBEAM_INVISIBLE.then_some(CROSSBEAM_LOOM_SKIP)
+}
 
 /// Loom's exploration bounds for one scenario. `None` is loom's default
 /// (no preemption bound, 1000 branches), unless the user set
@@ -309,9 +325,35 @@ pub struct Outcome {
     /// Shuttle: the failing schedule, replayable with
     /// `check::shuttle::replay` (shuttle build).
     pub schedule: Option<String>,
+    /// loom, on a pass: the atomic objects that received more stores in
+    /// one execution than loom's history keeps values
+    /// ([`crate::sync::trace::LOOM_HISTORY`]), so loom never let a load
+    /// read their oldest values there (the "bounded history" note). Empty
+    /// on a failure (a counterexample needs no caveat) and under shuttle
+    /// (no bound). Only the facade's atomics are counted, not those inside
+    /// a dependency (crossbeam-epoch's).
+    pub history: Vec<HistoryNote>,
 }
 
 impl Outcome {
+    /// The "bounded history" note in one line, if any object went past
+    /// loom's history on a pass ([`Outcome::history`]).
+    pub fn history_note(&self) -> Option<String> {
+        if self.history.is_empty() {
+            return None;
+        }
+        let objects: Vec<String> = self
+            .history
+            .iter()
+            .map(|h| format!("{} ({} stores, from {})", h.object, h.max_stores, h.site))
+            .collect();
+        Some(format!(
+            "bounded history: loom keeps {} values per atomic and dropped the oldest of {}",
+            crate::sync::trace::LOOM_HISTORY,
+            objects.join(", ")
+        ))
+    }
+
     /// A one-line summary: verdict, executions, time.
     pub fn summary(&self) -> String {
         format!(
@@ -399,14 +441,15 @@ fn payload_text(p: &(dyn std::any::Any + Send)) -> String {
 
 #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
 /// Run `f` quietly on this thread, with the trace recorder active for
-/// `profile` and `plan`; return its panic as a [`Failure`], the last
-/// execution's trace and the site registry.
+/// `profile` and `plan`; return its panic as a [`Failure`], and what the
+/// recorder kept (the last execution's trace, the site registry, the
+/// bounded-history notes).
 pub(crate) fn capture(
     profile: Profile,
     plan: Plan,
     trace_cap: usize,
     f: impl FnOnce(),
-) -> (Option<Failure>, Trace, Vec<SiteInfo>) {
+) -> (Option<Failure>, crate::sync::trace::Recorded) {
     install_hook();
     PENDING_KIND.with(|k| *k.borrow_mut() = None);
     CAPTURED.with(|c| *c.borrow_mut() = None);
@@ -414,7 +457,7 @@ pub(crate) fn capture(
     crate::sync::trace::activate(profile, plan, trace_cap);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     QUIET.with(|q| *q.borrow_mut() = false);
-    let (trace, sites) = crate::sync::trace::deactivate();
+    let recorded = crate::sync::trace::deactivate();
     let failure = r.err().map(|payload| {
         let (message, site) = CAPTURED
             .with(|c| c.borrow_mut().take())
@@ -422,7 +465,7 @@ pub(crate) fn capture(
         let pending = PENDING_KIND.with(|k| k.borrow_mut().take());
         classify(pending, message, site)
     });
-    (failure, trace, sites)
+    (failure, recorded)
 }
 
 #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
@@ -485,6 +528,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn crossbeam_checks_are_skipped_only_where_loom_cannot_see_crossbeam() {
+        assert_eq!(
+            crossbeam_skip().is_some(),
+            cfg!(loom) && !cfg!(crossbeam_loom)
+        );
+        assert_eq!(CROSSBEAM_LOOM_SKIP.lines().count(), 1);
+        assert!(CROSSBEAM_LOOM_SKIP.contains("--cfg crossbeam_loom"));
+    }
+
+    #[test]
     fn classifies_explorer_messages() {
         let c = |m: &str| classify(None, m.to_string(), None).kind;
         assert_eq!(
@@ -536,7 +589,7 @@ mod tests {
     #[cfg(not(any(loom, shuttle)))]
     #[test]
     fn a_use_after_free_is_captured_with_its_site() {
-        let (f, _, _) = capture(Profile::Arm, Plan::new(), 10, || {
+        let (f, _) = capture(Profile::Arm, Plan::new(), 10, || {
             let m = crate::sync::Alloc::new("table 2");
             m.zero("table 2 memory");
             m.free();
@@ -550,14 +603,14 @@ mod tests {
 
     #[test]
     fn capture_reports_a_prop_failure_with_its_site() {
-        let (f, _, _) = capture(Profile::Arm, Plan::new(), 10, || {
+        let (f, _) = capture(Profile::Arm, Plan::new(), 10, || {
             crate::prop!(1 + 1 == 3, "arithmetic is broken: {}", 2);
         });
         let f = f.expect("the closure fails");
         assert_eq!(f.kind, FailKind::Assertion);
         assert_eq!(f.message, "arithmetic is broken: 2");
         assert!(f.site.unwrap().starts_with("src/explore/mod.rs:"));
-        let (ok, _, _) = capture(Profile::Arm, Plan::new(), 10, || {});
+        let (ok, _) = capture(Profile::Arm, Plan::new(), 10, || {});
         assert_eq!(ok, None);
     }
 

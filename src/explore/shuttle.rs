@@ -165,9 +165,10 @@ where
     };
     RECORDED.with(|r| *r.borrow_mut() = Recorded::default());
     // Shuttle is sequentially consistent: the profile does not apply.
-    let (failure, trace, sites) = capture(Profile::Arm, Plan::new(), trace_cap, || {
+    let (failure, recorded) = capture(Profile::Arm, Plan::new(), trace_cap, || {
         Runner::new(scheduler, config).run(wrapped);
     });
+    let (trace, sites) = (recorded.trace, recorded.sites);
     let elapsed = start.elapsed();
     let executions = executions.load(Relaxed);
     let (verdict, trace, schedule) = match failure {
@@ -197,6 +198,9 @@ where
         trace,
         sites,
         schedule,
+        // Always empty: stores are counted under loom only (shuttle keeps
+        // every store).
+        history: recorded.history,
     }
 }
 

@@ -275,8 +275,12 @@ pub(crate) fn record(
         }
         let lane = st.lane(key, name.as_deref());
         let addr = st.location(object);
-        let object = st.label_of(object);
+        let label = st.label_of(object);
         let detail = detail(st);
+        if cfg!(loom) && detail.wrote.is_some() {
+            st.count_store(object, &label, site);
+        }
+        let object = label;
         st.push(trace::Event {
             lane,
             site: Some(site),

@@ -156,6 +156,39 @@ pub struct SiteInfo {
     pub written: Ordering,
 }
 
+/// The number of values loom 0.7.3 keeps per atomic object, the initial
+/// value included (`MAX_ATOMIC_HISTORY`, `rt/mod.rs`). A load can read
+/// only those: once an object has received this many stores in one
+/// execution, its oldest values are gone. The `history-6`, `history-7` and
+/// `history-8` canaries (`checks/loom_holes.rs`) pin it.
+pub const LOOM_HISTORY: usize = 7;
+
+/// An atomic object that received more stores in one execution than loom's
+/// history holds ([`LOOM_HISTORY`] values, the initial one included), so
+/// in that execution loom never let a load read its oldest values: a pass
+/// of the check is weaker than it looks for that object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HistoryNote {
+    /// The object, by its label (`p_tidhash`) or `obj#N` (numbered by first
+    /// use in its execution, so an unnamed object can appear twice).
+    pub object: String,
+    /// The store that first pushed a value out of loom's history (the
+    /// object's `LOOM_HISTORY`-th store of the execution).
+    pub site: Site,
+    /// The most stores the object received in one execution.
+    pub max_stores: usize,
+}
+
+impl std::fmt::Display for HistoryNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} received up to {} stores in one execution (loom keeps {} values; first lost at the store at {})",
+            self.object, self.max_stores, LOOM_HISTORY, self.site
+        )
+    }
+}
+
 /// The events of one execution, ready to print.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
@@ -189,6 +222,12 @@ pub(crate) struct State {
     anon: usize,
     sites: BTreeMap<Site, SiteInfo>,
     failing_lane: Option<usize>,
+    /// Stores per object address in this execution, and, once past loom's
+    /// history, the object's note key.
+    stores: HashMap<usize, (usize, Option<(String, Site)>)>,
+    /// Over all executions: the most stores each object past loom's
+    /// history received in one execution.
+    history: BTreeMap<(String, Site), usize>,
 }
 
 thread_local! {
@@ -210,15 +249,44 @@ pub(crate) fn activate(profile: Profile, plan: Plan, cap: usize) {
             anon: 0,
             sites: BTreeMap::new(),
             failing_lane: None,
+            stores: HashMap::new(),
+            history: BTreeMap::new(),
         })
     });
 }
 
-/// Stop recording; return the last execution's trace and the site registry.
-pub(crate) fn deactivate() -> (Trace, Vec<SiteInfo>) {
+/// What a check recorded, taken when it stops.
+pub(crate) struct Recorded {
+    /// The last execution's events.
+    pub(crate) trace: Trace,
+    /// Every atomic site touched.
+    pub(crate) sites: Vec<SiteInfo>,
+    /// Objects stored past loom's history in some execution.
+    pub(crate) history: Vec<HistoryNote>,
+}
+
+/// Stop recording; return the last execution's trace, the site registry and
+/// the bounded-history notes.
+pub(crate) fn deactivate() -> Recorded {
     STATE.with(|s| match s.borrow_mut().take() {
-        Some(st) => (snapshot(&st), st.sites.into_values().collect()),
-        None => (Trace::default(), Vec::new()),
+        Some(st) => Recorded {
+            trace: snapshot(&st),
+            sites: st.sites.into_values().collect(),
+            history: st
+                .history
+                .into_iter()
+                .map(|((object, site), max_stores)| HistoryNote {
+                    object,
+                    site,
+                    max_stores,
+                })
+                .collect(),
+        },
+        None => Recorded {
+            trace: Trace::default(),
+            sites: Vec::new(),
+            history: Vec::new(),
+        },
     })
 }
 
@@ -244,6 +312,7 @@ pub(crate) fn begin_execution(key: String) {
         st.locations.clear();
         st.anon = 0;
         st.failing_lane = None;
+        st.stores.clear();
         st.threads.push((key, "main".to_string()));
     });
 }
@@ -345,6 +414,20 @@ impl State {
     pub(crate) fn set_failing(&mut self, key: String, name: Option<&str>) {
         if self.failing_lane.is_none() {
             self.failing_lane = Some(self.lane(key, name));
+        }
+    }
+
+    /// Count a store (or the write of a read-modify-write) to the object at
+    /// `addr`, labelled `object`, made at `site`: past loom's history, the
+    /// object gets a [`HistoryNote`].
+    pub(crate) fn count_store(&mut self, addr: usize, object: &str, site: Site) {
+        let (n, key) = self.stores.entry(addr).or_insert((0, None));
+        *n += 1;
+        // The initial value is the first of loom's LOOM_HISTORY values.
+        if *n + 1 > LOOM_HISTORY {
+            let key = key.get_or_insert_with(|| (object.to_string(), site));
+            let max = self.history.entry(key.clone()).or_insert(0);
+            *max = (*max).max(*n);
         }
     }
 

@@ -239,6 +239,15 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
                 .map_err(|e| format!("cannot clear {}: {e}", traces.display()))?;
         }
     }
+    if let (None, Some(skip)) = (opts.shard, crate::explore::crossbeam_skip()) {
+        let n = requests
+            .iter()
+            .filter(|(e, r)| e.needs_crossbeam_loom && matches!(r.run, Run::Loom(_)))
+            .count();
+        if n > 0 {
+            eprintln!("matrix: {n} cells {skip}");
+        }
+    }
     if opts.jobs > 1 && opts.shard.is_none() && requests.len() > 1 {
         return run_sharded(sel, opts, backend, requests.len());
     }
@@ -365,6 +374,19 @@ fn run_sharded(
 /// Check one cell; on a failure, find the shortest counterexample (loom)
 /// and write the trace file.
 fn check_cell(entry: &Entry, req: &Request, opts: &Options) -> Result<Record, String> {
+    if let (Run::Loom(_), true, Some(skip)) = (
+        req.run,
+        entry.needs_crossbeam_loom,
+        crate::explore::crossbeam_skip(),
+    ) {
+        let exp = (entry.expectation)(&req.scenario, &req.variant, req.run)?;
+        return Ok(Record::skipped(
+            (entry.name, &req.scenario, &req.variant),
+            req.run,
+            &exp,
+            skip,
+        ));
+    }
     let cell = (entry.run)(req)?;
     let mut rec = Record::of(&cell);
     if !matches!(cell.outcome.verdict, Verdict::Fail(_)) || rec.timed_out {
@@ -607,6 +629,36 @@ mod tests {
         }
     }
 
+    /// The plain `RUSTFLAGS="--cfg loom"` build (loom's documented command):
+    /// crossbeam-epoch's cells are recorded as skipped, never run, and are
+    /// neither passes nor surprises.
+    #[cfg(all(loom, not(crossbeam_loom)))]
+    #[test]
+    fn crossbeam_cells_are_skipped_without_crossbeam_loom() {
+        let opts = Options {
+            jobs: 1,
+            out: None,
+            shortest: false,
+            shard: None,
+        };
+        let r = run(
+            &sel(Some("tidhash-epoch"), Some("grow_vs_lookup"), None),
+            &opts,
+        )
+        .unwrap();
+        assert!(!r.cells.is_empty());
+        for c in &r.cells {
+            assert_eq!(c.verdict_text(), "skipped", "{}", c.row());
+            assert_eq!(c.executions, 0);
+            assert!(c
+                .skipped
+                .as_deref()
+                .unwrap()
+                .contains("--cfg crossbeam_loom"));
+        }
+        assert!(r.ok(), "a skipped cell is not a surprise");
+    }
+
     fn err(s: Selection, backend: Backend) -> String {
         match s.requests(backend) {
             Ok(r) => panic!("expected an error, got {} cells", r.len()),
@@ -705,6 +757,10 @@ mod tests {
                 reproduce: String::new(),
                 finding: None,
                 fixes: Vec::new(),
+                skipped: None,
+                history: Vec::new(),
+                orders: Vec::new(),
+                order_dependent: false,
             });
         }
         assert_eq!(check_complete(&report), Ok(()));

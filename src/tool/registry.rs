@@ -70,6 +70,8 @@ pub struct Entry {
     pub scenarios: fn() -> Vec<ScenarioInfo>,
     /// `None` if shuttle checks it; otherwise why not.
     pub no_shuttle: Option<&'static str>,
+    /// Its code uses crossbeam-epoch ([`Model::NEEDS_CROSSBEAM_LOOM`]).
+    pub needs_crossbeam_loom: bool,
     /// The scenario named so, or the one-line error listing the valid ones.
     pub scenario: fn(&str) -> Result<ScenarioInfo, String>,
     /// `Ok` if the model has this variant, or the one-line error listing
@@ -100,6 +102,7 @@ fn entry<M: Model>() -> Entry {
         variants: || M::V::ALL.iter().map(|v| (v.name(), v.about())).collect(),
         scenarios: || M::scenarios().into_iter().map(info).collect(),
         no_shuttle: M::SHUTTLE,
+        needs_crossbeam_loom: M::NEEDS_CROSSBEAM_LOOM,
         scenario: |name| scenario_named::<M>(name).map(info),
         check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
         expectation: expectation::<M>,
@@ -130,6 +133,13 @@ pub fn build_hint(backend: Backend) -> String {
 }
 
 fn run<M: Model>(req: &Request) -> Result<Cell, String> {
+    if let (Run::Loom(_), true, Some(skip)) = (
+        req.run,
+        M::NEEDS_CROSSBEAM_LOOM,
+        crate::explore::crossbeam_skip(),
+    ) {
+        return Err(format!("{} {}: {skip}", M::NAME, req.scenario));
+    }
     let sc = scenario_named::<M>(&req.scenario)?;
     let v = crate::model::parse_variant::<M::V>(M::NAME, &req.variant)?;
     match req.run {

@@ -86,6 +86,25 @@ pub struct Record {
     /// The findings pages whose proposed fix this cell's variant is.
     #[serde(default)]
     pub fixes: Vec<String>,
+    /// Why the cell was not run in this build (a loom build without
+    /// `--cfg crossbeam_loom` for a model that uses crossbeam-epoch): not a
+    /// pass, not a surprise.
+    #[serde(default)]
+    pub skipped: Option<String>,
+    /// loom, on a pass: the "bounded history" notes, one per atomic object
+    /// that received more stores in one execution than loom keeps values
+    /// ([`crate::explore::Outcome::history`]); the pass never saw its
+    /// oldest values.
+    #[serde(default)]
+    pub history: Vec<String>,
+    /// loom: each spawn order checked, the declared one first
+    /// (`creator, reader: pass (315)`).
+    #[serde(default)]
+    pub orders: Vec<String>,
+    /// loom: the spawn orders disagree on the verdict (a loom hole the
+    /// spawn-order dimension now covers).
+    #[serde(default)]
+    pub order_dependent: bool,
 }
 
 /// One finding of the gate: its page, its cells, its fix variants.
@@ -173,6 +192,46 @@ impl Record {
             reproduce: reproduce(c.model, c.scenario, c.variant, c.run),
             finding: c.expectation.finding.map(String::from),
             fixes: c.fixes.iter().map(|p| p.to_string()).collect(),
+            skipped: None,
+            history: c.outcome.history.iter().map(|h| h.to_string()).collect(),
+            orders: c.orders.iter().map(|o| o.describe()).collect(),
+            order_dependent: crate::model::order_dependent(&c.orders),
+        }
+    }
+
+    /// The record of a cell this build cannot run, saying why
+    /// ([`Record::skipped`]).
+    pub fn skipped(
+        (model, scenario, variant): (&str, &str, &str),
+        run: Run,
+        expectation: &crate::model::Expectation,
+        why: &str,
+    ) -> Record {
+        Record {
+            model: model.into(),
+            scenario: scenario.into(),
+            variant: variant.into(),
+            run: run.to_string(),
+            expected: expectation.expected.to_string(),
+            reason: expectation.reason.into(),
+            verdict: "skipped".into(),
+            kind: None,
+            message: None,
+            executions: 0,
+            secs: 0.0,
+            miss: false,
+            timed_out: false,
+            surprise: None,
+            schedule: None,
+            shortest: None,
+            trace_file: None,
+            reproduce: reproduce(model, scenario, variant, run),
+            skipped: Some(why.into()),
+            history: Vec::new(),
+            orders: Vec::new(),
+            order_dependent: false,
+            finding: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -202,11 +261,12 @@ impl Record {
         }
     }
 
-    /// `fail <kind>` or `pass`.
+    /// `fail <kind>`, `pass`, or `skipped`.
     pub fn verdict_text(&self) -> String {
-        match &self.kind {
-            Some(k) => format!("fail {k}"),
-            None => "pass".into(),
+        match (&self.kind, &self.skipped) {
+            (Some(k), _) => format!("fail {k}"),
+            (None, Some(_)) => "skipped".into(),
+            (None, None) => "pass".into(),
         }
     }
 
@@ -266,12 +326,13 @@ impl Report {
         self.surprises().next().is_none()
     }
 
-    /// One line: cells, surprises, time-outs, misses, findings, wall time.
+    /// One line: cells, surprises, time-outs, misses, findings, skipped
+    /// cells, loom passes with a bounded-history note, wall time.
     pub fn summary(&self) -> String {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} kernel findings ({} cells, {} with every fix passing), {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order, {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
@@ -280,6 +341,10 @@ impl Report {
             findings.len(),
             n(|c| c.finding.is_some()),
             findings.iter().filter(|f| f.fixed()).count(),
+            n(|c| c.skipped.is_some()),
+            n(|c| !c.history.is_empty()),
+            n(|c| !c.history.is_empty() && c.run == "loom/arm"),
+            n(|c| c.order_dependent),
             self.wall_secs
         )
     }
@@ -425,6 +490,81 @@ impl Report {
             out.push('\n');
         }
         out.push_str(&self.findings_markdown());
+        let skipped: Vec<&Record> = self.cells.iter().filter(|c| c.skipped.is_some()).collect();
+        if !skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "## Skipped ({} cells: not run, so neither pass nor surprise)\n",
+                skipped.len()
+            );
+            for c in skipped {
+                let _ = writeln!(
+                    out,
+                    "- {} / {} / {} / {}: {}",
+                    c.model,
+                    c.scenario,
+                    c.variant,
+                    c.run,
+                    c.skipped.as_deref().unwrap_or_default()
+                );
+            }
+            out.push('\n');
+        }
+        let bounded: Vec<&Record> = self
+            .cells
+            .iter()
+            .filter(|c| !c.history.is_empty())
+            .collect();
+        if !bounded.is_empty() {
+            let _ = writeln!(
+                out,
+                "## Bounded history ({} loom passes)\n\nloom 0.7.3 keeps {} values per atomic, the initial one included: in these passes some object received more stores in one execution, so no load read its oldest values (`docs/loom.md`).\n",
+                bounded.len(),
+                crate::sync::trace::LOOM_HISTORY
+            );
+            for c in bounded {
+                let _ = writeln!(
+                    out,
+                    "- {} / {} / {} / {}: {}",
+                    c.model,
+                    c.scenario,
+                    c.variant,
+                    c.run,
+                    c.history.join("; ")
+                );
+            }
+            out.push('\n');
+        }
+        let ordered: Vec<&Record> = self.cells.iter().filter(|c| !c.orders.is_empty()).collect();
+        if !ordered.is_empty() {
+            let dependent: Vec<&&Record> = ordered.iter().filter(|c| c.order_dependent).collect();
+            let _ = writeln!(
+                out,
+                "## Spawn orders\n\nloom explores different interleavings for different spawn orders (`docs/loom.md`): each loom cell runs every order of its scenario's racing roles (every permutation up to 3 roles, every rotation above) and fails if any order fails. Cells whose orders disagree on the verdict ({}): {}\n\n| cell | spawn order: verdict (executions) |\n| --- | --- |",
+                dependent.len(),
+                if dependent.is_empty() {
+                    "none".to_string()
+                } else {
+                    dependent
+                        .iter()
+                        .map(|c| format!("{} / {} / {} / {}", c.model, c.scenario, c.variant, c.run))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            );
+            for c in ordered {
+                let _ = writeln!(
+                    out,
+                    "| {} / {} / {} / {} | {} |",
+                    c.model,
+                    c.scenario,
+                    c.variant,
+                    c.run,
+                    c.orders.join("; ")
+                );
+            }
+            out.push('\n');
+        }
         let mut slow: Vec<&Record> = self.cells.iter().collect();
         slow.sort_by(|a, b| b.secs.total_cmp(&a.secs));
         let total: f64 = self.cells.iter().map(|c| c.secs).sum();
@@ -454,7 +594,7 @@ impl Report {
 
     /// The matrix, one folded table per model, with a legend.
     pub fn tables(&self) -> String {
-        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N.\n\n");
+        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N. `bounded-history`: a loom pass in which some atomic received more stores in one execution than loom keeps values. `skipped`: not run in this build.\n\n");
         let mut models: Vec<&str> = Vec::new();
         for c in &self.cells {
             if !models.contains(&c.model.as_str()) {
@@ -528,6 +668,9 @@ pub fn matrix_table(cells: &[&Record]) -> String {
                     }
                     if let Some(sh) = c.shortest {
                         let _ = write!(t, " shortest@{}", sh.preemptions);
+                    }
+                    if !c.history.is_empty() {
+                        t.push_str(" bounded-history");
                     }
                     if c.surprise.is_some() {
                         t = format!("**{t} SURPRISE**");
@@ -635,6 +778,10 @@ mod tests {
             reproduce: "cmd".into(),
             finding: None,
             fixes: Vec::new(),
+            skipped: None,
+            history: Vec::new(),
+            orders: Vec::new(),
+            order_dependent: false,
         }
     }
 
@@ -673,6 +820,60 @@ mod tests {
         };
         assert!(!r.findings()[0].fixed());
         assert!(r.summary().contains("0 with every fix passing"));
+    }
+
+    #[test]
+    fn skipped_cells_and_bounded_history_are_reported_not_passed() {
+        let mut skipped = rec("tidhash-epoch", "loom/arm", None, None);
+        skipped.verdict = "skipped".into();
+        skipped.skipped = Some(crate::explore::CROSSBEAM_LOOM_SKIP.into());
+        (skipped.executions, skipped.secs) = (0, 0.0);
+        let mut noted = rec("m", "loom/arm", None, None);
+        noted.history = vec!["x received up to 8 stores".into()];
+        noted.orders = vec!["a, b: pass (3)".into(), "b, a: fail assertion (5)".into()];
+        noted.order_dependent = true;
+        let r = Report {
+            tool: tool(),
+            explorers: vec!["loom".into()],
+            selection: vec![],
+            wall_secs: 1.0,
+            jobs: 1,
+            cells: vec![skipped.clone(), noted],
+        };
+        assert!(r.ok(), "a skipped cell is not a surprise");
+        assert_eq!(skipped.verdict_text(), "skipped");
+        let s = r.summary();
+        assert!(
+            s.contains("1 skipped, 1 loom passes with bounded history (1 arm)"),
+            "{s}"
+        );
+        let md = r.markdown();
+        assert!(md.contains("## Skipped (1 cells"), "{md}");
+        assert!(md.contains("--cfg crossbeam_loom"), "{md}");
+        assert!(md.contains("## Bounded history (1 loom passes)"), "{md}");
+        assert!(md.contains("skipped (0, 0.00 s)"), "{md}");
+        assert!(md.contains("pass (3, 0.50 s) bounded-history"), "{md}");
+        assert!(
+            md.contains("Cells whose orders disagree on the verdict (1): m / s / v / loom/arm"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| m / s / v / loom/arm | a, b: pass (3); b, a: fail assertion (5) |"),
+            "{md}"
+        );
+        assert!(
+            s.contains("1 loom cells whose verdict depends on the spawn order"),
+            "{s}"
+        );
+        // An older report without the new fields still reads.
+        let mut v = serde_json::to_value(&r).unwrap();
+        for c in v["cells"].as_array_mut().unwrap() {
+            let c = c.as_object_mut().unwrap();
+            c.remove("skipped");
+            c.remove("history");
+        }
+        let old: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(old.cells[0].skipped, None);
     }
 
     #[test]

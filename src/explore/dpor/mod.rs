@@ -288,6 +288,9 @@ impl DporCheck {
                 trace,
                 sites,
                 schedule,
+                // loom's bounded history does not apply: DPOR reads the
+                // latest store.
+                history: Vec::new(),
             },
             stats,
         )
@@ -330,11 +333,11 @@ where
         recorder::thread_exit();
     };
     recorder::activate(settings);
-    let r = capture(Profile::Arm, Plan::new(), trace_cap, || {
+    let (failure, recorded) = capture(Profile::Arm, Plan::new(), trace_cap, || {
         Runner::new(sched, config).run(wrapped);
     });
     recorder::deactivate();
-    r
+    (failure, recorded.trace, recorded.sites)
 }
 
 /// Shuttle installs its panic hook (which prints every task panic) at its
@@ -444,6 +447,7 @@ where
         elapsed: start.elapsed(),
         trace,
         sites,
+        history: Vec::new(),
     })
 }
 
