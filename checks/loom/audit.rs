@@ -174,11 +174,11 @@ fn bad_site_is_a_one_line_error_listing_the_valid_sites() {
 
 #[test]
 fn a_failing_baseline_is_refused() {
-    // tdfind's exit_window fails as written (README: tdfind can return a
-    // thread that has already exited).
+    // tdfind's exit_window fails as written: tdfind can return a thread
+    // that has already exited (docs/findings/freebsd-tdfind-exit-window.md).
     let e = audit_of("tdfind", "exit_window", Profile::Arm, &[]).unwrap_err();
     assert!(
-        e.starts_with("the faithful tdfind/exit_window does not pass under arm (assertion:"),
+        e.starts_with("the faithful tdfind/exit_window does not pass under arm (returned-exited-thread:"),
         "{e}"
     );
     assert!(
