@@ -178,7 +178,9 @@ fn a_failing_baseline_is_refused() {
     // that has already exited (docs/findings/freebsd-tdfind-exit-window.md).
     let e = audit_of("tdfind", "exit_window", Profile::Arm, &[]).unwrap_err();
     assert!(
-        e.starts_with("the faithful tdfind/exit_window does not pass under arm (returned-exited-thread:"),
+        e.starts_with(
+            "the faithful tdfind/exit_window does not pass under arm (returned-exited-thread:"
+        ),
         "{e}"
     );
     assert!(
