@@ -158,12 +158,19 @@ pub fn stress(
     create(2);
     let done = AtomicBool::new(false);
     let lookups = AtomicUsize::new(0);
+    // Readers that have started: the creators wait for all of them, so the
+    // lookups overlap the growths however the OS schedules the threads (a
+    // loaded machine could otherwise run every creation before any reader).
+    let started = AtomicUsize::new(0);
     let start = std::time::Instant::now();
     std::thread::scope(|s| {
         let writers: Vec<_> = (0..creators)
             .map(|c| {
-                let done = &done;
+                let (done, started) = (&done, &started);
                 s.spawn(move || {
+                    while started.load(Relaxed) < readers && start.elapsed() <= budget {
+                        std::thread::yield_now();
+                    }
                     for i in 0..creations {
                         if done.load(Relaxed) || start.elapsed() > budget {
                             break;
@@ -179,8 +186,10 @@ pub fn stress(
             .collect();
         for _ in 0..readers {
             s.spawn(|| {
+                started.fetch_add(1, Relaxed);
                 let mut n = 0;
-                while !done.load(Relaxed) && start.elapsed() <= budget {
+                // At least one round, then until the creators are done.
+                loop {
                     for tid in [1, 2] {
                         let got = lookup(tid);
                         assert_eq!(
@@ -189,6 +198,9 @@ pub fn stress(
                             "tid {tid} not found (or wrong entry) during growth"
                         );
                         n += 1;
+                    }
+                    if done.load(Relaxed) || start.elapsed() > budget {
+                        break;
                     }
                 }
                 lookups.fetch_add(n, Relaxed);
@@ -226,7 +238,7 @@ mod tests {
             4,
             2,
             3000,
-            Duration::from_secs(3),
+            Duration::from_secs(60),
         );
         assert!(n > 0);
         assert!(
@@ -245,7 +257,7 @@ mod tests {
             4,
             2,
             3000,
-            Duration::from_secs(3),
+            Duration::from_secs(60),
         );
         assert!(n > 0);
         assert!(p.shape().growths >= 8, "{:?}", p.shape());
