@@ -168,7 +168,7 @@ pub struct Scenario<V: Variant> {
     pub loom_bounds: Bounds,
     /// Why the bounds are needed (empty when exhaustive).
     pub bound_reason: &'static str,
-    /// The shuttle explorer for this scenario (PCT, random or DFS).
+    /// The shuttle schedule for this scenario (PCT, random or DFS).
     pub shuttle: Schedule,
     /// The expectation under loom for a variant and profile.
     pub expect_loom: fn(V, Profile) -> Expectation,
