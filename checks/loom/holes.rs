@@ -65,24 +65,6 @@ fn canary(name: &str, profile: Profile) {
     }
 }
 
-macro_rules! canaries {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(
-            mod $test {
-                use super::*;
-                #[test]
-                fn arm() {
-                    canary($name, Profile::Arm);
-                }
-                #[test]
-                fn x86() {
-                    canary($name, Profile::X86);
-                }
-            }
-        )*
-    };
-}
-
 canaries! {
     load_then_store_mp_writer_first => "load-then-store-mp-writer-first",
     load_then_store_mp_reader_first => "load-then-store-mp-reader-first",

@@ -39,24 +39,6 @@ fn canary(name: &str, profile: Profile) {
     );
 }
 
-macro_rules! canaries {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(
-            mod $test {
-                use super::*;
-                #[test]
-                fn arm() {
-                    canary($name, Profile::Arm);
-                }
-                #[test]
-                fn x86() {
-                    canary($name, Profile::X86);
-                }
-            }
-        )*
-    };
-}
-
 canaries! {
     mp => "mp",
     mp_membar => "mp+membar",

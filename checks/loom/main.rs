@@ -5,6 +5,28 @@
 //! -- gate`): every cell runs there, once.
 #![cfg(loom)]
 
+/// One test per canary and profile (`<canary>::arm`, `<canary>::x86`), each
+/// calling the `canary(name, profile)` of the module that invokes it (the
+/// litmus canaries and loom's holes). Defined before the modules, so both
+/// see it.
+macro_rules! canaries {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            mod $test {
+                use super::*;
+                #[test]
+                fn arm() {
+                    canary($name, Profile::Arm);
+                }
+                #[test]
+                fn x86() {
+                    canary($name, Profile::X86);
+                }
+            }
+        )*
+    };
+}
+
 mod audit;
 mod holes;
 mod litmus;
