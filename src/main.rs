@@ -70,12 +70,16 @@ enum Command {
         /// Variant name.
         #[arg(long, default_value = "faithful")]
         variant: String,
-        /// Explorer: loom or shuttle.
+        /// Explorer: loom, shuttle, or dpor (the project's exhaustive
+        /// explorer, shuttle build).
         #[arg(long, default_value = "loom")]
         explorer: String,
         /// loom profile: arm or x86.
         #[arg(long, default_value = "arm")]
         profile: String,
+        /// dpor memory model: sc, or tso (x86-TSO).
+        #[arg(long, default_value = "tso")]
+        memory: String,
         /// loom preemption bound instead of the scenario's (`none`: unbounded).
         #[arg(long)]
         preemptions: Option<String>,
@@ -395,6 +399,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             variant,
             explorer,
             profile,
+            memory,
             preemptions,
             schedules,
             first,
@@ -415,9 +420,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
                     None => info.shuttle,
                 }),
+                "dpor" => Run::Dpor(memory.parse()?),
                 other => {
                     return Err(format!(
-                        "unknown explorer '{other}' (accepted: loom, shuttle)"
+                        "unknown explorer '{other}' (accepted: loom, shuttle, dpor)"
                     ))
                 }
             };

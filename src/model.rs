@@ -16,7 +16,7 @@ use std::fmt;
 
 pub use crate::explore::Run;
 use crate::explore::{Bounds, FailKind, Outcome, Schedule, Verdict};
-use crate::sync::Profile;
+use crate::sync::{MemoryModel, Profile};
 
 /// A model's variant: `Faithful` or one named, realistic bug.
 pub trait Variant: Copy + Eq + fmt::Debug + Send + Sync + 'static {
@@ -174,6 +174,12 @@ pub struct Scenario<V: Variant> {
     pub expect_loom: fn(V, Profile) -> Expectation,
     /// The expectation under shuttle (sequentially consistent).
     pub expect_shuttle: fn(V) -> Expectation,
+    /// The expectation under the DPOR explorer, exhaustive under a memory
+    /// model: `sc`, or `tso` (the x86 verdict). Its data-race detector
+    /// judges facade cells by C11 happens-before with the orderings as
+    /// written, whatever the memory model: a race is the program's, and a
+    /// compiler may exploit it on any machine.
+    pub expect_dpor: fn(V, MemoryModel) -> Expectation,
 }
 
 /// A model: a name and its scenarios.
@@ -385,6 +391,34 @@ pub fn shuttle_cell<M: Model>(
         variant: v.name(),
         run: Run::Shuttle(schedule),
         expectation: (sc.expect_shuttle)(v),
+        fixes: v.fixes(),
+        outcome,
+        orders: Vec::new(),
+    })
+}
+
+/// Run one cell under the DPOR explorer: scenario `sc`, variant `v`, with
+/// `check` (memory model, budget); with `replay`, run that failing schedule
+/// only.
+#[cfg(shuttle)]
+pub fn dpor_cell<M: Model>(
+    sc: &Scenario<M::V>,
+    v: M::V,
+    check: crate::explore::dpor::DporCheck,
+    replay: Option<&str>,
+) -> Result<Cell, crate::explore::env::ConfigError> {
+    let run = sc.run;
+    let model = check.model;
+    let outcome = match replay {
+        None => check.run(move || run(v)),
+        Some(schedule) => crate::explore::dpor::replay(schedule, check.trace_cap, move || run(v))?,
+    };
+    Ok(Cell {
+        model: M::NAME,
+        scenario: sc.name,
+        variant: v.name(),
+        run: Run::Dpor(model),
+        expectation: (sc.expect_dpor)(v, model),
         fixes: v.fixes(),
         outcome,
         orders: Vec::new(),

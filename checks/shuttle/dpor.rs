@@ -921,15 +921,19 @@ fn release_acquire_orders_a_handoff_and_relaxed_does_not() {
             "{model}: relaxed with fences"
         );
         assert_eq!(run(SeqCst, SeqCst, false), None, "{model}: seqcst");
+        // The race detector's happens-before: C11's with the orderings as
+        // written under sc (a relaxed hand-off is the program's race), x86's
+        // under tso (every store releases, every load acquires).
+        let race = match model {
+            MemoryModel::Sc => Some(FailKind::DataRace),
+            MemoryModel::Tso => None,
+        };
+        assert_eq!(run(Relaxed, Acquire, false), race, "{model}: relaxed store");
+        assert_eq!(run(Release, Relaxed, false), race, "{model}: relaxed load");
         assert_eq!(
-            run(Relaxed, Acquire, false),
-            Some(FailKind::DataRace),
-            "{model}: relaxed store"
-        );
-        assert_eq!(
-            run(Release, Relaxed, false),
-            Some(FailKind::DataRace),
-            "{model}: relaxed load"
+            run(Relaxed, Relaxed, false),
+            race,
+            "{model}: relaxed, no fences"
         );
     }
 }
@@ -966,7 +970,10 @@ fn spurious_cas_failures_are_explored_when_asked() {
         seen.lock().unwrap(),
         out.executions
     );
-    assert_eq!(*seen.lock().unwrap(), set(&[&[0], &[1], &[2]]));
+    // At most one spurious failure per thread per execution (the bound in
+    // `sync::dpor::spurious`): the second attempt always succeeds, so the
+    // outcome 2 (both attempts failing) is not explored.
+    assert_eq!(*seen.lock().unwrap(), set(&[&[0], &[1]]));
 }
 
 /// A waiter that checks its condition once (no loop): did it wake with the
@@ -1141,13 +1148,72 @@ fn publish_then_fence() {
 
 #[test]
 fn a_store_publishes_its_clock_only_when_it_runs() {
-    for model in [MemoryModel::Sc, MemoryModel::Tso] {
+    // C11 as written (sc): the race. x86 (tso): the relaxed store is a
+    // release there and the reader's load of it an acquire, so no race;
+    // the store's clock reaches the location with its flush.
+    for (model, want) in [
+        (MemoryModel::Sc, Some(FailKind::DataRace)),
+        (MemoryModel::Tso, None),
+    ] {
         let out = DporCheck::new(model).run(publish_then_fence);
         assert_eq!(
             out.verdict.kind(),
-            Some(FailKind::DataRace),
+            want,
             "{model}: {}",
             lwpcheck::view::counterexample(&out)
         );
     }
+}
+
+// --- the preemption bound ------------------------------------------------------
+
+/// One thread stores x = 1 then x = 2, the other loads x twice: reading
+/// (1, 2) needs two preemptions (the writer stopped after its first store,
+/// the reader after its first load).
+fn two_stores_two_loads() -> Vec<u64> {
+    let x = Arc::new(AtomicUsize::new(0));
+    let x2 = x.clone();
+    let w = thread::spawn(move || {
+        x2.store(1, SeqCst);
+        x2.store(2, SeqCst);
+        0
+    });
+    let r = thread::spawn(move || {
+        let a = x.load(SeqCst) as u64;
+        let b = x.load(SeqCst) as u64;
+        a * 10 + b
+    });
+    j(w);
+    vec![j(r)]
+}
+
+#[test]
+fn the_preemption_bound_limits_what_is_explored() {
+    let explore = |bound: Option<usize>| {
+        let (f, seen) = collector(two_stores_two_loads);
+        let mut check = DporCheck::new(MemoryModel::Sc);
+        check.preemption_bound = bound;
+        let out = check.run(f);
+        assert_eq!(out.verdict, Verdict::Pass);
+        let o = seen.lock().unwrap().clone();
+        (o, out.executions)
+    };
+    let (b0, n0) = explore(Some(0));
+    let (b1, n1) = explore(Some(1));
+    let (b2, n2) = explore(Some(2));
+    let (all, n) = explore(None);
+    println!("preemption bound 0: {n0}, 1: {n1}, 2: {n2}, none: {n} executions");
+    // Bound 0: each thread runs to completion once started, in either
+    // order.
+    assert_eq!(b0, set(&[&[0], &[22]]));
+    // No explored execution exceeds its bound: (1, 2) needs two.
+    assert!(!b1.contains(&vec![12]), "bound 1 explored (1, 2): {b1:?}");
+    // One preemption shows a reader between the stores. (Not every
+    // one-preemption outcome: (0, 2) is missed at bound 1, as loom's bound
+    // can; the bound is incomplete, documented in docs/dpor.md.)
+    assert!(b0.is_subset(&b1) && b1.contains(&vec![11]), "{b1:?}");
+    // Two: every sequentially consistent outcome, as unbounded.
+    assert_eq!(all, set(&[&[0], &[1], &[2], &[11], &[12], &[22]]));
+    assert_eq!(b2, all);
+    assert!(n0 <= n1 && n1 <= n2, "{n0} {n1} {n2} {n}");
 }

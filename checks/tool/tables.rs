@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use lwpcheck::model::{Expectation, Expected, Run};
-use lwpcheck::sync::Profile;
+use lwpcheck::sync::{MemoryModel, Profile};
 use lwpcheck::tool::registry::{self, Entry};
 
 /// Every cell's expectation of a model, as (scenario, variant, run, expectation).
@@ -24,6 +24,7 @@ fn cells(m: &Entry) -> Vec<(String, &'static str, Run, Expectation)> {
         let mut runs: Vec<Run> = Profile::ALL.iter().map(|&p| Run::Loom(p)).collect();
         if m.no_shuttle.is_none() {
             runs.push(Run::Shuttle(sc.shuttle));
+            runs.extend(MemoryModel::ALL.iter().map(|&mm| Run::Dpor(mm)));
         }
         for (v, _) in (m.variants)() {
             for &run in &runs {

@@ -52,7 +52,7 @@
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
-    self, thread, Alloc, Arc, AtomicBool, Condvar, Mutex, MutexGuard,
+    self, thread, Alloc, Arc, AtomicBool, Condvar, MemoryModel, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release},
     Profile, UnsafeCell,
 };
@@ -922,6 +922,34 @@ fn sc(v: Variant, e: Expectation) -> Expectation {
     }
 }
 
+fn dpor_ier_157(v: Variant, m: MemoryModel) -> Expectation {
+    dpor(v, m, expect_ier_157(v))
+}
+fn dpor_ier_154(v: Variant, m: MemoryModel) -> Expectation {
+    dpor(v, m, expect_ier_154(v))
+}
+fn dpor_two(v: Variant, m: MemoryModel) -> Expectation {
+    dpor(v, m, expect_two(v))
+}
+fn dpor_zl_157(v: Variant, m: MemoryModel) -> Expectation {
+    dpor(v, m, expect_zl_157(v))
+}
+
+/// Under the DPOR explorer (reasoned before its first run): every
+/// interleaving, unbounded, with spurious condition-variable wakeups and a
+/// race detector (C11 as written under `sc`, x86's happens-before under
+/// `tso`). The tables above are C11 verdicts over every interleaving, so
+/// they hold, except where a wakeup or the memory model changes them.
+fn dpor(v: Variant, m: MemoryModel, c11: Expectation) -> Expectation {
+    match (v, m) {
+        (Variant::IfDrain, _) => fail(FailKind::Assertion, "cv_wait may return spuriously (explored here) or on another LWP's broadcast: the `if` drain then goes on with the inspector's reference held, A turns zombie, and lwp_free(A) finds l_refcnt == 1 (in every revision and scenario: no bound hides the late reference)"),
+        (Variant::NoSpin, _) => fail_any(&[FailKind::DataRace, FailKind::UseAfterFree], "the free runs while A still uses its memory: a race with the free, or a use after it, whichever the exploration reaches first"),
+        (Variant::ClearRunningPlain, MemoryModel::Tso) => pass("x86: the plain store of LP_RUNNING is a release (TSO keeps A's earlier loads and stores before it), so lwp_free's acquire spin orders the free after A's last uses"),
+        (Variant::ClearRunningPlain, MemoryModel::Sc) => c11,
+        (Variant::Faithful | Variant::NoBroadcast | Variant::UnlockedDecrement | Variant::NoRetake, _) => c11,
+    }
+}
+
 /// The NetBSD reference-drain model.
 pub struct Refcount;
 
@@ -968,6 +996,7 @@ impl Model for Refcount {
                 shuttle: PCT,
                 expect_loom: loom_ier_157,
                 expect_shuttle: shuttle_ier_157,
+                expect_dpor: dpor_ier_157,
             },
             Scenario {
                 name: "two_inspectors",
@@ -978,6 +1007,7 @@ impl Model for Refcount {
                 shuttle: RANDOM,
                 expect_loom: loom_two,
                 expect_shuttle: shuttle_two,
+                expect_dpor: dpor_two,
             },
             Scenario {
                 name: "zombie_loop",
@@ -988,6 +1018,7 @@ impl Model for Refcount {
                 shuttle: PCT,
                 expect_loom: loom_zl_157,
                 expect_shuttle: shuttle_zl_157,
+                expect_dpor: dpor_zl_157,
             },
             Scenario {
                 name: "inspect_exit_reap_r154",
@@ -998,6 +1029,7 @@ impl Model for Refcount {
                 shuttle: PCT,
                 expect_loom: loom_ier_154,
                 expect_shuttle: shuttle_ier_154,
+                expect_dpor: dpor_ier_154,
             },
             Scenario {
                 name: "two_inspectors_r154",
@@ -1008,6 +1040,7 @@ impl Model for Refcount {
                 shuttle: RANDOM,
                 expect_loom: loom_two,
                 expect_shuttle: shuttle_two,
+                expect_dpor: dpor_two,
             },
         ]
     }

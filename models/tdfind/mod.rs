@@ -66,7 +66,7 @@ pub mod rwlock;
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{self, fail, fail_any, finding, miss, pass, Expectation, Scenario};
 use crate::sync::{self, thread, Arc, AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering::*};
-use crate::sync::{Profile, UnsafeCell};
+use crate::sync::{MemoryModel, Profile, UnsafeCell};
 use rwlock::{RwFlaws, RwLock, RW_UNLOCKED};
 
 /// `lwpid_t`: a thread id.
@@ -1057,6 +1057,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_exit_recycle_loom,
                 expect_shuttle: expect_exit_recycle_shuttle,
+                expect_dpor: expect_exit_recycle_dpor,
             },
             Scenario {
                 name: "same_tid_other_proc_vs_lookup",
@@ -1075,6 +1076,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_same_tid_loom,
                 expect_shuttle: expect_same_tid_shuttle,
+                expect_dpor: expect_same_tid_dpor,
             },
             Scenario {
                 name: "upgrade_race",
@@ -1086,6 +1088,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_upgrade_loom,
                 expect_shuttle: expect_upgrade_shuttle,
+                expect_dpor: expect_upgrade_dpor,
             },
             Scenario {
                 name: "fork_vs_lookup",
@@ -1097,6 +1100,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_fork_loom,
                 expect_shuttle: expect_fork_shuttle,
+                expect_dpor: expect_fork_dpor,
             },
             Scenario {
                 name: "exit_window",
@@ -1108,6 +1112,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_exit_window_loom,
                 expect_shuttle: expect_exit_window_shuttle,
+                expect_dpor: expect_exit_window_dpor,
             },
             Scenario {
                 name: "exit_reuse_under_caller",
@@ -1126,6 +1131,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT_DEPTH4,
                 expect_loom: expect_exit_reuse_loom,
                 expect_shuttle: expect_exit_reuse_shuttle,
+                expect_dpor: expect_exit_reuse_dpor,
             },
             Scenario {
                 name: "rwlock_exclusion",
@@ -1137,6 +1143,7 @@ impl model::Model for Tdfind {
                 shuttle: PCT,
                 expect_loom: expect_rwlock_loom,
                 expect_shuttle: expect_rwlock_shuttle,
+                expect_dpor: expect_rwlock_dpor,
             },
         ]
     }
@@ -1805,6 +1812,111 @@ fn expect_rwlock_shuttle(v: Variant) -> Expectation {
         Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
             pass("the fix variants change tdfind, not the lock")
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// DPOR expectations (reasoned before the first DPOR run). Both memory models
+// explore every interleaving, so the interleaving verdicts are shuttle's;
+// what differs is the race detector: under `sc` it judges the orderings as
+// written (C11), under `tso` as x86 runs them (every load an acquire, every
+// store a release, the lock word's RMWs locked instructions).
+// ---------------------------------------------------------------------------
+
+const DPOR_RUNLOCK: &str = "every interleaving, with C11's happens-before as written: the relaxed rw_runlock gives the next rw_wlock (or rw_try_upgrade) no release edge, so the writer's chain write races the reader's walk";
+const TSO_RUNLOCK: &str = "x86: rw_runlock is a locked RMW, a release whatever the C ordering, so the variant is the faithful code here";
+const DPOR_TWO_READERS: &str = "the upgrade succeeds with the other reader inside: its writes race that reader's reads (the race detector, any memory model: the other reader's reads are ordered before nothing the upgrader acquires) or the ghost occupancy / lost update assertion fires first, depending on the exploration order";
+const DPOR_MOVE_UNLOCKED: &str = "two read holders, one rewriting the chain while the other walks it: with x86's happens-before too (loom's x86 profile hid it behind the fences it puts around each RMW), nothing orders the walk's reads before the move's writes; or the walker misses tid 2 (assertion), depending on the exploration order";
+const DPOR_EXIT_REUSE: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md): every interleaving, with a race detector: the caller's td_name write races thread_create's under pid 300's lock, or the slot is reused before the caller's checks; which shows first depends on the exploration order";
+
+fn expect_exit_recycle_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
+        _ => expect_exit_recycle_shuttle(v),
+    }
+}
+
+fn expect_same_tid_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail_any(
+            &[FailKind::DataRace, FailKind::WrongThread],
+            "the relaxed rw_runlock's race (C11 as written), or the faithful same-tid gap, whichever the exploration reaches first",
+        ),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => fail(
+            FailKind::WrongThread,
+            "on x86 rw_runlock is a full barrier: this is the faithful code, with its same-tid gap",
+        ),
+        _ => expect_same_tid_shuttle(v),
+    }
+}
+
+fn expect_upgrade_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
+        (Variant::UpgradeTwoReaders, _) => {
+            fail_any(&[FailKind::DataRace, FailKind::Assertion], DPOR_TWO_READERS)
+        }
+        (Variant::MoveWithoutWlock, _) => fail_any(
+            &[FailKind::DataRace, FailKind::Assertion],
+            DPOR_MOVE_UNLOCKED,
+        ),
+        _ => expect_upgrade_shuttle(v),
+    }
+}
+
+fn expect_fork_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
+        _ => expect_fork_shuttle(v),
+    }
+}
+
+fn expect_exit_window_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail_any(
+            &[FailKind::DataRace, FailKind::ExitedThread],
+            "the relaxed rw_runlock's race (C11 as written), or the faithful exit window, whichever the exploration reaches first",
+        ),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => fail(
+            FailKind::ExitedThread,
+            "on x86 rw_runlock is a full barrier: this is the faithful code, with its exit window",
+        ),
+        _ => expect_exit_window_shuttle(v),
+    }
+}
+
+fn expect_exit_reuse_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    let _ = m;
+    match v {
+        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+            expect_exit_reuse_loom(v, Profile::Arm)
+        }
+        // A finding about FreeBSD (issue 14): the exit window's consequence.
+        Variant::Faithful => fail_any(&EXIT_REUSE_KINDS, DPOR_EXIT_REUSE).finding(EXIT_WINDOW_PAGE),
+        Variant::NoReverify
+        | Variant::ReverifyTidOnly
+        | Variant::UpgradeTwoReaders
+        | Variant::MoveWithoutWlock
+        | Variant::NoPrsNewCheck
+        | Variant::RunlockRelaxed => fail_any(
+            &EXIT_REUSE_KINDS,
+            "keeps the faithful exit window (its own bug adds to it or is not reached): the caller's write races the reuse, or the reuse shows in its checks",
+        ),
+    }
+}
+
+fn expect_rwlock_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(
+            FailKind::DataRace,
+            "C11 as written: a relaxed rw_runlock gives the other reader's rw_try_upgrade (acquire) no release edge, so its write races the first reader's read",
+        ),
+        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
+        (Variant::UpgradeTwoReaders, _) => fail_any(&[FailKind::DataRace, FailKind::Assertion], DPOR_TWO_READERS),
+        _ => expect_rwlock_shuttle(v),
     }
 }
 

@@ -117,6 +117,9 @@ impl Model for TidhashEpoch {
                 shuttle: Schedule::Dfs { max_iterations: Some(1) },
                 expect_loom: expect_growth,
                 expect_shuttle: |v| expect_growth(v, Profile::Arm),
+                // Never run, as expect_shuttle: the DPOR explorer runs on
+                // shuttle, which cannot check this model (`SHUTTLE`).
+                expect_dpor: |v, _| expect_growth(v, Profile::Arm),
             },
             Scenario {
                 name: "exit_vs_lookup",
@@ -130,6 +133,7 @@ impl Model for TidhashEpoch {
                 shuttle: Schedule::Dfs { max_iterations: Some(1) },
                 expect_loom: expect_no_growth,
                 expect_shuttle: |v| expect_no_growth(v, Profile::Arm),
+                expect_dpor: |v, _| expect_no_growth(v, Profile::Arm),
             },
             Scenario {
                 name: "racing_creators",
@@ -140,6 +144,7 @@ impl Model for TidhashEpoch {
                 shuttle: Schedule::Dfs { max_iterations: Some(1) },
                 expect_loom: expect_no_growth,
                 expect_shuttle: |v| expect_no_growth(v, Profile::Arm),
+                expect_dpor: |v, _| expect_no_growth(v, Profile::Arm),
             },
         ]
     }

@@ -6,7 +6,7 @@
 
 use crate::explore::{FailKind::*, Schedule};
 use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
-use crate::sync::{thread, Arc, Profile};
+use crate::sync::{thread, Arc, MemoryModel, Profile};
 
 use super::{le_start_of, Proc, Variant, Variant::*};
 
@@ -32,6 +32,7 @@ impl Model for Tidhash {
                 },
                 expect_loom: expect_growth_loom,
                 expect_shuttle: expect_growth_shuttle,
+                expect_dpor: expect_growth_dpor,
             },
             Scenario {
                 name: "two_growths",
@@ -49,6 +50,7 @@ impl Model for Tidhash {
                 },
                 expect_loom: expect_growth_loom,
                 expect_shuttle: expect_growth_shuttle,
+                expect_dpor: expect_growth_dpor,
             },
             Scenario {
                 name: "exit_vs_lookup",
@@ -63,6 +65,7 @@ impl Model for Tidhash {
                 },
                 expect_loom: expect_exit_loom,
                 expect_shuttle: expect_exit_shuttle,
+                expect_dpor: expect_exit_dpor,
             },
             Scenario {
                 name: "racing_creators",
@@ -77,6 +80,7 @@ impl Model for Tidhash {
                 },
                 expect_loom: expect_creators_loom,
                 expect_shuttle: expect_creators_shuttle,
+                expect_dpor: expect_creators_dpor,
             },
         ]
     }
@@ -347,5 +351,44 @@ fn expect_creators_loom(v: Variant, _: Profile) -> Expectation {
 }
 
 fn expect_creators_shuttle(v: Variant) -> Expectation {
+    expect_creators_loom(v, Profile::Arm)
+}
+
+// DPOR expectations, reasoned before its first run: every interleaving,
+// sequentially consistent or x86-TSO, with a race detector judging C11's
+// orderings as written (`sc`) or x86's (`tso`: every load an acquire, every
+// store a release), and the memory helper's poison.
+
+const DPOR_FREE: &[crate::explore::FailKind] = &[DataRace, UseAfterFree];
+
+fn expect_growth_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    match (v, m) {
+        (NoFirstProducerBarrier, MemoryModel::Sc) => fail(
+            DataRace,
+            "C11 as written, in an interleaving: the reader pairs the old size with the new table (the creator has stored the table, not yet the size); with no release before the table's store, nothing orders kmem_zalloc's zeroing before the reader's use of the table",
+        ),
+        (NoFirstProducerBarrier, MemoryModel::Tso) => pass("x86 stores are not reordered with stores, and the reader's load of the table pointer acquires the zeroing before it"),
+        (NoSecondProducerBarrier | NoConsumerBarrier, MemoryModel::Sc) => miss(IndexOutOfBounds, "sequentially consistent: a reader that sees the new size sees the new table; the bug needs ARM's reordering (loom, arm), and the table load's acquire leaves no C11 race"),
+        (NoSecondProducerBarrier, MemoryModel::Tso) => pass("x86 stores are not reordered with stores: the new size is never seen before the new table"),
+        (NoConsumerBarrier, MemoryModel::Tso) => pass("x86 loads are not reordered with loads: the barrier is free there"),
+        (SkipRecheck, _) => fail_any(
+            &[Assertion, DataRace, UseAfterFree],
+            "old size with the new table locks the wrong bucket (tid not found); old table walks the old directory, which lwp_create frees after dropping p_lock (a race with the free, or a use after it)",
+        ),
+        (FreeOldTable, _) => fail_any(DPOR_FREE, "a reader that read the old p_tidhash still touches it after the grower frees it: a race with the free, or a use after it, whichever the exploration reaches first"),
+        (NoOldBucketLocks, _) => fail_any(DPOR_FREE, "a reader inside an old bucket walks old directory slots that lwp_create frees: a race with the free, or a use after it"),
+        (Faithful | ReaderLoadsTableFirst | PublishSizeFirst | NoRelockRecheck | LoserLeaks | HashOutUnlocked | UnparkAfterUnlock, _) => expect_growth_loom(v, Profile::Arm),
+    }
+}
+
+fn expect_exit_dpor(v: Variant, _: MemoryModel) -> Expectation {
+    match v {
+        HashOutUnlocked => fail_any(DPOR_FREE, "the unlink and the free of tid 1's entry run under p_lock only, which lwp_unpark does not take: the reader walking the same bucket races them, or reaches the freed entry"),
+        UnparkAfterUnlock => fail_any(DPOR_FREE, "reader1 drops th_lock before reading tid 1's entry; lwp_hash_out then frees it: a race with the free, or a read of the poisoned entry, on any machine"),
+        Faithful | NoRelockRecheck | LoserLeaks | NoFirstProducerBarrier | NoSecondProducerBarrier | NoConsumerBarrier | SkipRecheck | FreeOldTable | NoOldBucketLocks | ReaderLoadsTableFirst | PublishSizeFirst => expect_exit_loom(v, Profile::Arm),
+    }
+}
+
+fn expect_creators_dpor(v: Variant, _: MemoryModel) -> Expectation {
     expect_creators_loom(v, Profile::Arm)
 }

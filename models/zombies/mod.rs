@@ -45,9 +45,9 @@
 //! so traces read `swap tdd_zombies 2 -> 0` (2 = T1).
 
 use crate::explore::{violation, Bounds, FailKind, Schedule};
-use crate::model::{fail, miss, pass, Expectation, Model, Scenario};
+use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
-    self, thread, Alloc, Arc, AtomicU32, AtomicUsize, Condvar, Mutex,
+    self, thread, Alloc, Arc, AtomicU32, AtomicUsize, Condvar, MemoryModel, Mutex,
     Ordering::{self, Acquire, Relaxed, Release},
     Profile, UnsafeCell,
 };
@@ -697,6 +697,27 @@ fn shuttle_2002(v: Variant) -> Expectation {
     expect_2002(v)
 }
 
+/// Both 2024 scenarios under the DPOR explorer (reasoned before its first
+/// run): every interleaving, a race detector judging C11's orderings as
+/// written (`sc`) or x86's (`tso`), and RMWs atomic (no loom artefact).
+fn dpor_2024(v: Variant, m: MemoryModel) -> Expectation {
+    let sc = m == MemoryModel::Sc;
+    match v {
+        Variant::Faithful => expect_2024(v, Some(Profile::Arm)),
+        Variant::PushRelaxed | Variant::SwapRelaxed | Variant::DecRelaxed if sc => fail(FailKind::DataRace, "C11 as written, in an interleaving: the relaxed operation gives the reader (the reaper's swap, exit1's wait) no release to synchronize with, so its accesses race the writer's earlier ones"),
+        Variant::PushRelaxed | Variant::SwapRelaxed | Variant::DecRelaxed => expect_2024(v, Some(Profile::X86)),
+        Variant::DecBeforeOffCpu => fail_any(&[FailKind::DataRace, FailKind::UseAfterFree], "exit1 can see the count at 0 and tear the address space down before the thread's cpu_throw uses it: a race with the teardown, or a use after it, whichever the exploration reaches first (any machine)"),
+        Variant::PeekAuthoritative => fail(FailKind::Leak, "a thread pushed between the reaper's load of the head and its store of NULL is dropped from the list (read-modify-writes are atomic here, unlike loom's, so the lost thread stays lost)"),
+        Variant::NextAfterFree => fail(FailKind::UseAfterFree, "the reaper reads a thread's td_zombie after freeing it, ordered after the free in its own thread: poisoned in every execution that reaps"),
+    }
+}
+
+/// The 2002 scenario under the DPOR explorer: no memory-model-dependent
+/// code (a spin lock and an unlocked peek), so the interleaving verdicts.
+fn dpor_2002(v: Variant, _: MemoryModel) -> Expectation {
+    expect_2002(v)
+}
+
 /// The FreeBSD zombie-thread model.
 pub struct Zombies;
 
@@ -727,6 +748,7 @@ impl Model for Zombies {
                 shuttle: PCT,
                 expect_loom: loom_2024,
                 expect_shuttle: shuttle_2024,
+                expect_dpor: dpor_2024,
             },
             Scenario {
                 name: "late_stash",
@@ -737,6 +759,7 @@ impl Model for Zombies {
                 shuttle: PCT,
                 expect_loom: loom_2024,
                 expect_shuttle: shuttle_2024,
+                expect_dpor: dpor_2024,
             },
             Scenario {
                 name: "stash_reap_2002",
@@ -747,6 +770,7 @@ impl Model for Zombies {
                 shuttle: PCT,
                 expect_loom: loom_2002,
                 expect_shuttle: shuttle_2002,
+                expect_dpor: dpor_2002,
             },
         ]
     }

@@ -32,7 +32,7 @@ pub mod loom;
 #[cfg(shuttle)]
 pub mod shuttle;
 
-pub use crate::sync::{Plan, Profile};
+pub use crate::sync::{MemoryModel, Plan, Profile};
 
 /// True in a loom build without `--cfg crossbeam_loom`: crossbeam-epoch
 /// then runs on std atomics, which loom cannot see (its data-race and
@@ -297,6 +297,9 @@ pub enum Run {
     Loom(Profile),
     /// shuttle.
     Shuttle(Schedule),
+    /// The project's DPOR explorer (shuttle build), exhaustive under a
+    /// memory model: `sc`, or `tso` (the x86 verdict).
+    Dpor(MemoryModel),
 }
 
 impl fmt::Display for Run {
@@ -304,6 +307,7 @@ impl fmt::Display for Run {
         match self {
             Run::Loom(p) => write!(f, "loom/{p}"),
             Run::Shuttle(e) => write!(f, "shuttle/{e}"),
+            Run::Dpor(m) => write!(f, "dpor/{m}"),
         }
     }
 }

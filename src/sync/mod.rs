@@ -53,7 +53,7 @@ pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
 pub use lock::{Condvar, Mutex, MutexGuard};
 pub use mem::Alloc;
-pub use ordering::{Plan, Profile};
+pub use ordering::{MemoryModel, Plan, Profile};
 pub use std::sync::atomic::Ordering;
 
 #[cfg(loom)]

@@ -62,6 +62,49 @@ impl FromStr for Profile {
     }
 }
 
+/// The memory model an exploration runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MemoryModel {
+    /// Sequential consistency: every store is visible to every thread at
+    /// once.
+    Sc,
+    /// x86-TSO: a FIFO store buffer per thread (the DPOR explorer, shuttle build).
+    Tso,
+}
+
+impl MemoryModel {
+    /// The name used on command lines and in schedules.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryModel::Sc => "sc",
+            MemoryModel::Tso => "tso",
+        }
+    }
+}
+
+impl fmt::Display for MemoryModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl MemoryModel {
+    /// Both memory models, in matrix order.
+    pub const ALL: [MemoryModel; 2] = [MemoryModel::Sc, MemoryModel::Tso];
+}
+
+impl FromStr for MemoryModel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "sc" => Ok(MemoryModel::Sc),
+            "tso" => Ok(MemoryModel::Tso),
+            _ => Err(format!("unknown memory model '{s}' (accepted: sc, tso)")),
+        }
+    }
+}
+
 /// What kind of atomic access an ordering belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Access {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::explore::Verdict;
 use crate::model::{Cell, Run};
-use crate::sync::{Backend, Profile};
+use crate::sync::{Backend, MemoryModel, Profile};
 use crate::tool::registry::{self, Entry, Request};
 use crate::tool::report::{self, Record, Report, Shortest};
 
@@ -121,10 +121,11 @@ impl Selection {
             Some(m) => vec![registry::find(m)?],
             None => registry::all(),
         };
-        let profiles = match &self.profile {
-            Some(p) => vec![registry::profile(p)?],
-            None => Profile::ALL.to_vec(),
-        };
+        // loom's x86 profile only approximates x86-TSO; where the DPOR
+        // explorer checks a model, its `tso` cell is the x86 verdict and
+        // the gate runs loom under the arm profile only (a `--profile`
+        // still selects either).
+        let profile = self.profile.as_deref().map(registry::profile).transpose()?;
         let mut out = Vec::new();
         let mut unknown = None;
         for m in models {
@@ -157,8 +158,16 @@ impl Selection {
                 .filter(|x| self.scenario.as_deref().is_none_or(|s| s == x.name))
             {
                 let runs: Vec<Run> = match backend {
-                    Backend::Loom => profiles.iter().map(|&p| Run::Loom(p)).collect(),
-                    Backend::Shuttle => vec![Run::Shuttle(sc.shuttle)],
+                    Backend::Loom => match profile {
+                        Some(p) => vec![Run::Loom(p)],
+                        None if m.no_shuttle.is_some() => {
+                            Profile::ALL.iter().map(|&p| Run::Loom(p)).collect()
+                        }
+                        None => vec![Run::Loom(Profile::Arm)],
+                    },
+                    Backend::Shuttle => std::iter::once(Run::Shuttle(sc.shuttle))
+                        .chain(MemoryModel::ALL.iter().map(|&mm| Run::Dpor(mm)))
+                        .collect(),
                     Backend::Std => return Err(no_explorer()),
                 };
                 for run in runs {
@@ -674,8 +683,18 @@ mod tests {
         let mut models: Vec<&str> = r.iter().map(|(m, _)| m.name).collect();
         models.dedup();
         assert_eq!(models, ["tidhash", "tidhash-epoch"]);
-        // 13 + 3 variants, 2 profiles each.
-        assert_eq!(r.len(), 32);
+        // tidhash's 13 variants under loom/arm only (its x86 verdict is
+        // the DPOR explorer's tso cell, in the shuttle build); the epoch
+        // model's 3 under both profiles (DPOR cannot check it).
+        assert_eq!(r.len(), 13 + 3 * 2);
+        assert!(r
+            .iter()
+            .all(|(m, q)| m.name == "tidhash-epoch" || q.run == Run::Loom(Profile::Arm)));
+        let s = sel(None, Some("grow_vs_lookup"), None)
+            .requests(Backend::Shuttle)
+            .unwrap();
+        // shuttle, dpor/sc and dpor/tso for each tidhash variant.
+        assert_eq!(s.len(), 13 * 3);
         let e = err(sel(None, Some("nope"), None), Backend::Loom);
         assert!(
             e.contains("unknown scenario 'nope'") && !e.contains('\n'),

@@ -121,6 +121,7 @@ fn expectation<M: Model>(scenario: &str, variant: &str, run: Run) -> Result<Expe
     Ok(match run {
         Run::Loom(p) => (sc.expect_loom)(v, p),
         Run::Shuttle(_) => (sc.expect_shuttle)(v),
+        Run::Dpor(m) => (sc.expect_dpor)(v, m),
     })
 }
 
@@ -204,7 +205,55 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
                 ))
             }
         }
+        Run::Dpor(_) if M::SHUTTLE.is_some() => Err(format!(
+            "model {} is not checked by the DPOR explorer (it runs on shuttle): {}",
+            M::NAME,
+            M::SHUTTLE.unwrap_or_default()
+        )),
+        Run::Dpor(model) => {
+            #[cfg(shuttle)]
+            return (|| {
+                if req.checkpoint.is_some() {
+                    return Err(crate::explore::env::ConfigError(
+                        "checkpoint files are loom's: a DPOR failure replays from its schedule (lwpcheck replay --schedule)".into(),
+                    ));
+                }
+                let mut check = dpor_check(model)?;
+                if let Some(b) = req.budget {
+                    check = check.budget(b);
+                }
+                if let Some(n) = req.bounds.and_then(|b| b.preemptions) {
+                    check.preemption_bound = Some(n);
+                }
+                crate::model::dpor_cell::<M>(&sc, v, check, req.schedule.as_deref())
+            })()
+            .map_err(|e| e.0);
+            #[cfg(not(shuttle))]
+            {
+                let _ = (sc, v, model);
+                Err(format!(
+                    "this binary was built without shuttle, which the DPOR explorer runs on; run it as: {} ...",
+                    build_hint(Backend::Shuttle)
+                ))
+            }
+        }
     }
+}
+
+/// The DPOR check a gate cell runs under memory model `model`: exhaustive,
+/// the environment's budget, spurious `compare_exchange_weak` failures and
+/// condition-variable wakeups explored, at most one per thread per
+/// execution (the kernels' retry and re-check paths after them run).
+#[cfg(shuttle)]
+pub fn dpor_check(
+    model: crate::sync::MemoryModel,
+) -> Result<crate::explore::dpor::DporCheck, crate::explore::env::ConfigError> {
+    let mut check = crate::explore::dpor::DporCheck::new(model).budget(
+        crate::explore::env::budget(crate::explore::env::process_env)?,
+    );
+    check.spurious_cas = true;
+    check.spurious_wakeups = true;
+    Ok(check)
 }
 
 /// Every model.

@@ -294,6 +294,10 @@ pub fn reproduce(model: &str, scenario: &str, variant: &str, run: Run) -> String
             "{} run --model {model} --scenario {scenario} --variant {variant} --explorer shuttle --schedules {e}",
             build_hint(Backend::Shuttle)
         ),
+        Run::Dpor(m) => format!(
+            "{} run --model {model} --scenario {scenario} --variant {variant} --explorer dpor --memory {m}",
+            build_hint(Backend::Shuttle)
+        ),
     }
 }
 

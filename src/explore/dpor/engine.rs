@@ -254,6 +254,13 @@ impl Engine {
                     }
                 }
                 let pre = parent.preemptions + usize::from(parent.preempts(parent.chosen));
+                // Sleep sets assume a sleeping task's continuation was
+                // explored from an earlier node; under a preemption bound
+                // that continuation may have been cut, so a bounded search
+                // uses none (sound, less reduced).
+                if self.preemption_bound.is_some() {
+                    sleep.clear();
+                }
                 (sleep, pre)
             }
             _ => (Vec::new(), 0),
@@ -489,6 +496,16 @@ impl Engine {
                 if within_bound(node, q) {
                     node.backtrack.push(q);
                     self.stats.backtracks += 1;
+                } else {
+                    // Inserting q here would preempt beyond the bound: insert
+                    // it instead at the last earlier point where switching is
+                    // free (the running task had blocked or ended), so every
+                    // execution within the bound is still reached (the
+                    // conservative backtrack point of Coons, Musuvathi and
+                    // McKinley, "Bounded Partial-Order Reduction", OOPSLA
+                    // 2013).
+                    let at = self.steps[i].node;
+                    self.backtrack_conservatively(at, q);
                 }
             }
             None => {
@@ -503,6 +520,28 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Engine {
+    /// Add `q` to the backtrack set of the last scheduling node before
+    /// node `at` at which no task was preempted by choosing another (the
+    /// previous task was not enabled there), if `q` is enabled and not
+    /// asleep there.
+    fn backtrack_conservatively(&mut self, at: usize, q: Tid) {
+        for k in (0..at).rev() {
+            let Node::Sched(n) = &mut self.nodes[k] else {
+                continue;
+            };
+            if n.current.is_some() || n.forced {
+                continue;
+            }
+            if n.is_enabled(q) && !n.backtrack.contains(&q) && !n.asleep(q) {
+                n.backtrack.push(q);
+                self.stats.backtracks += 1;
+            }
+            return;
         }
     }
 }
