@@ -398,6 +398,12 @@ fn check_cell(entry: &Entry, req: &Request, opts: &Options) -> Result<Record, St
     }
     let cell = (entry.run)(req)?;
     let mut rec = Record::of(&cell);
+    if let Run::Loom(_) = req.run {
+        rec.bound = req
+            .bounds
+            .unwrap_or((entry.scenario)(&req.scenario)?.loom_bounds)
+            .preemptions;
+    }
     if !matches!(cell.outcome.verdict, Verdict::Fail(_)) || rec.timed_out {
         return Ok(rec);
     }
@@ -780,6 +786,7 @@ mod tests {
                 history: Vec::new(),
                 orders: Vec::new(),
                 order_dependent: false,
+                bound: None,
             });
         }
         assert_eq!(check_complete(&report), Ok(()));

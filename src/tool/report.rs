@@ -105,6 +105,10 @@ pub struct Record {
     /// spawn-order dimension now covers).
     #[serde(default)]
     pub order_dependent: bool,
+    /// loom: the preemption bound the cell ran under (`None`: exhaustive,
+    /// as every DPOR cell is).
+    #[serde(default)]
+    pub bound: Option<usize>,
 }
 
 /// One finding of the gate: its page, its cells, its fix variants.
@@ -196,6 +200,7 @@ impl Record {
             history: c.outcome.history.iter().map(|h| h.to_string()).collect(),
             orders: c.orders.iter().map(|o| o.describe()).collect(),
             order_dependent: crate::model::order_dependent(&c.orders),
+            bound: None,
         }
     }
 
@@ -230,6 +235,7 @@ impl Record {
             history: Vec::new(),
             orders: Vec::new(),
             order_dependent: false,
+            bound: None,
             finding: None,
             fixes: Vec::new(),
         }
@@ -336,12 +342,14 @@ impl Report {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order, {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order, {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
             n(|c| c.timed_out),
             n(|c| c.miss),
+            self.misses_by_column(),
+            n(|c| c.bound.is_some()),
             findings.len(),
             n(|c| c.finding.is_some()),
             findings.iter().filter(|f| f.fixed()).count(),
@@ -351,6 +359,24 @@ impl Report {
             n(|c| c.order_dependent),
             self.wall_secs
         )
+    }
+
+    /// The recorded misses per explorer column, ` (loom/arm 12, shuttle 30)`,
+    /// empty when there are none.
+    fn misses_by_column(&self) -> String {
+        let mut cols: Vec<(&str, usize)> = Vec::new();
+        for c in self.cells.iter().filter(|c| c.miss) {
+            let col = column(&c.run);
+            match cols.iter_mut().find(|(k, _)| *k == col) {
+                Some(x) => x.1 += 1,
+                None => cols.push((col, 1)),
+            }
+        }
+        if cols.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = cols.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        format!(" ({})", parts.join(", "))
     }
 
     /// The findings: one per page named by a marked cell, in the order the
@@ -786,6 +812,7 @@ mod tests {
             history: Vec::new(),
             orders: Vec::new(),
             order_dependent: false,
+            bound: None,
         }
     }
 
