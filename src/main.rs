@@ -106,13 +106,16 @@ enum Command {
         weaken: Vec<String>,
     },
     /// Replay a recorded failure: a loom checkpoint file (loom build), or a
-    /// shuttle schedule (shuttle build; needs --model/--scenario/--variant).
+    /// shuttle or DPOR schedule (shuttle build; needs
+    /// --model/--scenario/--variant).
     Replay {
         /// loom checkpoint file written by `run --checkpoint`.
         #[arg(long, value_name = "FILE", conflicts_with = "schedule")]
         checkpoint: Option<PathBuf>,
         /// shuttle schedule (`SEED:STEPS`, as printed with a shuttle
-        /// counterexample), or `@FILE` to read it from a file.
+        /// counterexample), a DPOR schedule (`MODEL[+cas][+wakeups]:STEPS`,
+        /// e.g. `tso:0.1.c1.1`: replayed under DPOR in that memory model),
+        /// or `@FILE` to read either from a file.
         #[arg(long)]
         schedule: Option<String>,
         /// Model name (shuttle replay).
@@ -685,7 +688,20 @@ fn replay(
                         .into(),
                 );
             };
+            if !sch.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "bad schedule '{sch}' (accepted: SEED:STEPS for shuttle, e.g. 42:0.0.1.r.1, or MODEL[+cas][+wakeups]:STEPS for DPOR, e.g. tso:0.1.c1.1)"
+                ));
+            }
             let m = registry::find(&model)?;
+            if registry::is_dpor_schedule(&sch) {
+                // A DPOR schedule names its memory model (`tso:0.1.c1.1`).
+                let job = registry::DporJob::Replay(sch.clone());
+                let outcome = (m.dpor)(&scenario, &variant, &job)?;
+                return Ok(show_dpor_replay(
+                    &model, &scenario, &variant, &sch, &outcome,
+                ));
+            }
             let info = (m.scenario)(&scenario)?;
             let mut req = Request::new(&scenario, &variant, Run::Shuttle(info.shuttle));
             req.schedule = Some(sch);
@@ -693,6 +709,34 @@ fn replay(
             Ok(show_replay(&cell, None))
         }
         _ => Err("replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into()),
+    }
+}
+
+/// Print a replayed DPOR execution; the exit status says whether it
+/// failed again.
+fn show_dpor_replay(
+    model: &str,
+    scenario: &str,
+    variant: &str,
+    schedule: &str,
+    outcome: &lwpcheck::explore::Outcome,
+) -> ExitCode {
+    let memory = schedule.split([':', '+']).next().unwrap_or_default();
+    println!(
+        "{model} {scenario} {variant} dpor/{memory}: {}",
+        outcome.summary()
+    );
+    match &outcome.verdict {
+        Verdict::Pass => {
+            println!(
+                "the replayed execution passed: it no longer reproduces the failure in this build"
+            );
+            ExitCode::FAILURE
+        }
+        Verdict::Fail(_) => {
+            println!("\n{}", lwpcheck::view::counterexample(outcome));
+            ExitCode::SUCCESS
+        }
     }
 }
 

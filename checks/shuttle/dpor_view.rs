@@ -180,3 +180,56 @@ fn sc_counterexamples_have_no_buffer_events() {
     );
     assert!(text.contains("store n = 1"), "{text}");
 }
+
+/// A model's DPOR counterexample replays from its schedule through the
+/// registry, which is what `lwpcheck replay --schedule tso:...` runs; a bad
+/// or mismatched schedule is a one-line error naming it.
+#[test]
+fn a_model_counterexample_replays_from_its_schedule() {
+    use lwpcheck::tool::registry::{self, DporJob};
+    let m = registry::find("tidhash").unwrap();
+    let explore = DporJob::Explore {
+        memory: "tso".into(),
+        dfs: false,
+        budget: std::time::Duration::from_secs(120),
+    };
+    let (scenario, variant) = ("grow_vs_lookup", "skip-recheck");
+    let out = (m.dpor)(scenario, variant, &explore).unwrap();
+    assert!(
+        matches!(&out.verdict, Verdict::Fail(f) if f.kind != FailKind::TimedOut),
+        "{}",
+        out.summary()
+    );
+    let schedule = out.schedule.clone().unwrap();
+    println!(
+        "{} {scenario} {variant}: {}, schedule {schedule}",
+        m.name,
+        out.summary()
+    );
+    assert!(registry::is_dpor_schedule(&schedule), "{schedule}");
+    assert!(!registry::is_dpor_schedule("42:0.0.1.r.1"));
+    let again = (m.dpor)(scenario, variant, &DporJob::Replay(schedule.clone())).unwrap();
+    assert_eq!(again.verdict, out.verdict);
+    assert_eq!(again.trace, out.trace);
+    assert_eq!(again.executions, 1);
+    // The faithful code does not fail on that schedule's execution (or the
+    // schedule does not fit it): either way, not the same failure.
+    if let Ok(o) = (m.dpor)(scenario, "faithful", &DporJob::Replay(schedule)) {
+        assert_ne!(o.verdict, out.verdict);
+    }
+    for (bad, says) in [
+        ("arm:0.1", "unknown memory model 'arm' (accepted: sc, tso)"),
+        ("tso:0.x", "step 'x'"),
+        ("tso+foo:0", "unknown flag 'foo'"),
+        ("tso:7.7.7.7", "does not fit this scenario"),
+    ] {
+        let e = (m.dpor)(scenario, variant, &DporJob::Replay(bad.into())).unwrap_err();
+        assert!(e.contains(says) && !e.contains('\n'), "{bad}: {e}");
+        if !bad.starts_with("tso:7") {
+            assert!(e.contains("accepted: MODEL[+cas][+wakeups]:STEPS"), "{e}");
+        }
+    }
+    let epoch = registry::find("tidhash-epoch").unwrap();
+    let e = (epoch.dpor)("grow_vs_lookup", "faithful", &explore).unwrap_err();
+    assert!(e.contains("not checked under shuttle"), "{e}");
+}

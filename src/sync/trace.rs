@@ -470,6 +470,7 @@ impl State {
     /// The oldest buffered store of `lane` to the object at `raw` reached
     /// memory: record its [`Op::Flush`] (nothing if the store was not
     /// recorded).
+    #[cfg(shuttle)]
     pub(crate) fn flushed(&mut self, lane: usize, raw: usize) {
         let Some(i) = self
             .buffered
@@ -489,6 +490,7 @@ impl State {
 
     /// The atomic at `raw` was dropped: its buffered stores never reach
     /// memory.
+    #[cfg(shuttle)]
     pub(crate) fn forget_buffered(&mut self, raw: usize) {
         self.buffered.retain(|(_, a, _, _)| *a != raw);
     }
