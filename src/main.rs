@@ -110,13 +110,16 @@ enum Command {
         weaken: Vec<String>,
     },
     /// Replay a recorded failure: a loom checkpoint file (loom build), or a
-    /// shuttle schedule (shuttle build; needs --model/--scenario/--variant).
+    /// shuttle or DPOR schedule (shuttle build; needs
+    /// --model/--scenario/--variant).
     Replay {
         /// loom checkpoint file written by `run --checkpoint`.
         #[arg(long, value_name = "FILE", conflicts_with = "schedule")]
         checkpoint: Option<PathBuf>,
         /// shuttle schedule (`SEED:STEPS`, as printed with a shuttle
-        /// counterexample), or `@FILE` to read it from a file.
+        /// counterexample), a DPOR schedule (`MODEL[+cas][+wakeups]:STEPS`,
+        /// e.g. `tso:0.1.c1.1`: replayed under DPOR in that memory model),
+        /// or `@FILE` to read either from a file.
         #[arg(long)]
         schedule: Option<String>,
         /// Model name (shuttle replay).
@@ -141,6 +144,56 @@ enum Command {
         /// A loom matrix report (report.json) to take loom's numbers from.
         #[arg(long, value_name = "FILE")]
         loom_report: Option<PathBuf>,
+    },
+    /// The explorers side by side (from any build, like `gate`): per
+    /// scenario, executions and seconds of the faithful code under
+    /// DPOR/sc, DPOR/tso, plain DFS and loom Arm; per seeded bug,
+    /// executions to the first counterexample. Writes one Markdown page.
+    Compare {
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// The page to write.
+        #[arg(long, default_value = "docs/comparison.md")]
+        out: PathBuf,
+        /// Seconds per DPOR cell.
+        #[arg(long, default_value_t = 60)]
+        dpor_budget: u64,
+        /// Seconds per plain-DFS cell of the faithful code.
+        #[arg(long, default_value_t = 20)]
+        dfs_budget: u64,
+        /// Seconds per plain-DFS cell of a seeded bug.
+        #[arg(long, default_value_t = 1)]
+        dfs_seeded_budget: u64,
+        /// Processes at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// (Run by `compare` in the shuttle build.) The DPOR and DFS cells,
+    /// written as JSON.
+    #[command(hide = true)]
+    CompareCells {
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// The JSON file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only shard I of N.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Processes at once.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Seconds per DPOR cell.
+        #[arg(long, default_value_t = 60)]
+        dpor_budget: u64,
+        /// Seconds per plain-DFS cell of the faithful code.
+        #[arg(long, default_value_t = 20)]
+        dfs_budget: u64,
+        /// Seconds per plain-DFS cell of a seeded bug.
+        #[arg(long, default_value_t = 1)]
+        dfs_seeded_budget: u64,
     },
     /// Print a gate or matrix report (report.json) again as Markdown.
     Report {
@@ -312,6 +365,78 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 rows.len(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            model,
+            out,
+            dpor_budget,
+            dfs_budget,
+            dfs_seeded_budget,
+            jobs,
+        } => {
+            let budgets = budgets(dpor_budget, dfs_budget, dfs_seeded_budget)?;
+            let sel = Selection {
+                model: model.clone(),
+                ..Selection::default()
+            };
+            let mut command = "cargo run --release -- compare".to_string();
+            if let Some(m) = &model {
+                command.push_str(&format!(" --model {m}"));
+            }
+            command.push_str(&format!(" --out {}", out.display()));
+            let defaults = lwpcheck::tool::compare::Budgets::default();
+            if budgets != defaults {
+                command.push_str(&format!(
+                    " --dpor-budget {dpor_budget} --dfs-budget {dfs_budget} --dfs-seeded-budget {dfs_seeded_budget}"
+                ));
+            }
+            let started = std::time::Instant::now();
+            lwpcheck::tool::compare::compare(
+                &sel,
+                budgets,
+                positive_jobs(jobs)?,
+                &lwpcheck::tool::compare::default_work_dir(),
+                &out,
+                &command,
+            )?;
+            eprintln!(
+                "compare: {} written in {:.0} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CompareCells {
+            model,
+            out,
+            shard,
+            jobs,
+            dpor_budget,
+            dfs_budget,
+            dfs_seeded_budget,
+        } => {
+            use lwpcheck::tool::compare;
+            let budgets = budgets(dpor_budget, dfs_budget, dfs_seeded_budget)?;
+            let sel = Selection {
+                model,
+                ..Selection::default()
+            };
+            let shard = shard
+                .map(|t| matrix::parse_slice("--shard", &t))
+                .transpose()?;
+            let jobs = positive_jobs(jobs)?;
+            let rows = if shard.is_none() && jobs > 1 {
+                let dir = out
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("."));
+                compare::dpor_cells_sharded(&sel, budgets, jobs, &dir)?
+            } else {
+                compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}"))?
+            };
+            let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+            lwpcheck::tool::report::write_file(&out, &json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report {
@@ -554,6 +679,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+fn budgets(
+    dpor: u64,
+    dfs: u64,
+    dfs_seeded: u64,
+) -> Result<lwpcheck::tool::compare::Budgets, String> {
+    for (flag, v) in [
+        ("--dpor-budget", dpor),
+        ("--dfs-budget", dfs),
+        ("--dfs-seeded-budget", dfs_seeded),
+    ] {
+        if v == 0 {
+            return Err(format!(
+                "{flag} 0 is not valid (accepted: a whole number of seconds, 1 or more)"
+            ));
+        }
+    }
+    let s = std::time::Duration::from_secs;
+    Ok(lwpcheck::tool::compare::Budgets {
+        dpor: s(dpor),
+        dfs: s(dfs),
+        dfs_seeded: s(dfs_seeded),
+    })
+}
+
 fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {
     match jobs {
         None => Ok(matrix::default_jobs()),
@@ -691,7 +840,20 @@ fn replay(
                         .into(),
                 );
             };
+            if !sch.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "bad schedule '{sch}' (accepted: SEED:STEPS for shuttle, e.g. 42:0.0.1.r.1, or MODEL[+cas][+wakeups]:STEPS for DPOR, e.g. tso:0.1.c1.1)"
+                ));
+            }
             let m = registry::find(&model)?;
+            if registry::is_dpor_schedule(&sch) {
+                // A DPOR schedule names its memory model (`tso:0.1.c1.1`).
+                let job = registry::DporJob::Replay(sch.clone());
+                let outcome = (m.dpor)(&scenario, &variant, &job)?;
+                return Ok(show_dpor_replay(
+                    &model, &scenario, &variant, &sch, &outcome,
+                ));
+            }
             let info = (m.scenario)(&scenario)?;
             let mut req = Request::new(&scenario, &variant, Run::Shuttle(info.shuttle));
             req.schedule = Some(sch);
@@ -699,6 +861,34 @@ fn replay(
             Ok(show_replay(&cell, None))
         }
         _ => Err("replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into()),
+    }
+}
+
+/// Print a replayed DPOR execution; the exit status says whether it
+/// failed again.
+fn show_dpor_replay(
+    model: &str,
+    scenario: &str,
+    variant: &str,
+    schedule: &str,
+    outcome: &lwpcheck::explore::Outcome,
+) -> ExitCode {
+    let memory = schedule.split([':', '+']).next().unwrap_or_default();
+    println!(
+        "{model} {scenario} {variant} dpor/{memory}: {}",
+        outcome.summary()
+    );
+    match &outcome.verdict {
+        Verdict::Pass => {
+            println!(
+                "the replayed execution passed: it no longer reproduces the failure in this build"
+            );
+            ExitCode::FAILURE
+        }
+        Verdict::Fail(_) => {
+            println!("\n{}", lwpcheck::view::counterexample(outcome));
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -4,5 +4,6 @@
 #![cfg(shuttle)]
 
 mod dpor;
+mod dpor_view;
 mod litmus;
 mod runner;

@@ -129,6 +129,7 @@ fn a_hidden_seeded_bug_is_caught() {
             }
         },
         run: |_| Err(String::new()),
+        dpor: |_, _, _| Err(String::new()),
     };
     let p = problems(&fake, &|_| true);
     assert_eq!(p.len(), 3, "{p:#?}");

@@ -63,6 +63,7 @@ impl<T> Shown for *mut T {
 fn loaded<V: Shown>(v: V, st: &mut State) -> Detail {
     let read = v.value(st);
     Detail {
+        op: None,
         text: format!("-> {}", read.shown),
         read: Some(read),
         wrote: None,
@@ -72,6 +73,7 @@ fn loaded<V: Shown>(v: V, st: &mut State) -> Detail {
 /// A read-modify-write that read `old` and wrote `new`: `text`, then both.
 fn rmw<V: Shown>(old: V, new: V, text: String, st: &mut State) -> Detail {
     Detail {
+        op: None,
         text,
         read: Some(old.value(st)),
         wrote: Some(new.value(st)),
@@ -85,6 +87,7 @@ fn shown_cas<V: Shown>(current: V, new: V, r: &Result<V, V>, st: &mut State) -> 
             rmw(current, new, text, st)
         }
         Err(actual) => Detail {
+            op: None,
             text: format!(
                 "expected {}, found {}: failed",
                 current.shown(st),
@@ -130,13 +133,18 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| {
+                    // (value, forwarded from the thread's store buffer)
                     #[cfg(shuttle)]
                     return hooks::load(self.addr(), o, || self.inner.load(o));
                     #[cfg(not(shuttle))]
-                    self.inner.load(o)
+                    (self.inner.load(o), false)
                 },
-                |v, st| loaded(*v, st),
+                |&(v, forwarded), st| Detail {
+                    op: forwarded.then_some(Op::Forwarded),
+                    ..loaded(v, st)
+                },
             )
+            .0
         }
 
         /// Stores a value.
@@ -150,22 +158,27 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| {
+                    // True if the store went into the thread's store buffer.
                     #[cfg(shuttle)]
                     return hooks::store(self.addr(), val, o, Self::write_bits, || {
                         self.inner.store(val, o)
                     });
                     #[cfg(not(shuttle))]
-                    self.inner.store(val, o)
+                    {
+                        self.inner.store(val, o);
+                        false
+                    }
                 },
-                |_, st| {
+                |&buffered, st| {
                     let wrote = val.value(st);
                     Detail {
+                        op: buffered.then_some(Op::Buffered),
                         text: format!("= {}", wrote.shown),
                         read: None,
                         wrote: Some(wrote),
                     }
                 },
-            )
+            );
         }
 
         /// Stores a value, returning the previous one.
@@ -248,7 +261,7 @@ macro_rules! common_ops {
                     // them) reads the value like a failed exchange.
                     #[cfg(shuttle)]
                     if weak && hooks::spurious_cas_failure() {
-                        return Err(hooks::load(self.addr(), f, || self.inner.load(f)));
+                        return Err(hooks::load(self.addr(), f, || self.inner.load(f)).0);
                     }
                     let op = || {
                         if weak {

@@ -524,6 +524,8 @@ fn flush_one() {
             r.fused = None;
             r.locs.insert(e.addr, e.msg);
         });
+        // The flush is an event of the trace of its own, where it happened.
+        super::record_flush(e.addr);
     }
 }
 
@@ -547,7 +549,9 @@ fn flush_choices() {
 }
 
 /// An atomic load of the facade atomic at `addr`; `f` reads shuttle's.
-pub(crate) fn load<V: Bits>(addr: usize, ord: Ordering, f: impl FnOnce() -> V) -> V {
+/// The value, and true if it was forwarded from the task's own store
+/// buffer (tso) instead of read from memory.
+pub(crate) fn load<V: Bits>(addr: usize, ord: Ordering, f: impl FnOnce() -> V) -> (V, bool) {
     if tso() {
         flush_choices();
         let fwd = live(|r| {
@@ -561,7 +565,7 @@ pub(crate) fn load<V: Bits>(addr: usize, ord: Ordering, f: impl FnOnce() -> V) -
         .flatten();
         if let Some(bits) = fwd {
             // Store forwarding: the task reads its own buffered store.
-            return V::from_bits(bits);
+            return (V::from_bits(bits), true);
         }
     }
     live(|r| {
@@ -574,18 +578,19 @@ pub(crate) fn load<V: Bits>(addr: usize, ord: Ordering, f: impl FnOnce() -> V) -
         let ord = r.hw(ord);
         r.acquire(msg, ord);
     });
-    v
+    (v, false)
 }
 
 /// An atomic store; `writer` stores bits into the facade atomic at `addr`
-/// (for a buffered store's flush), `f` stores now.
+/// (for a buffered store's flush), `f` stores now. True if the store went
+/// into the task's store buffer (tso) instead of memory.
 pub(crate) fn store<V: Bits>(
     addr: usize,
     val: V,
     ord: Ordering,
     writer: unsafe fn(usize, u64),
     f: impl FnOnce(),
-) {
+) -> bool {
     let now = live(|r| {
         let ord = r.hw(ord);
         let msg = r.release_clock(ord);
@@ -605,7 +610,7 @@ pub(crate) fn store<V: Bits>(
         }
     });
     match now {
-        Some(None) => {}
+        Some(None) => return true,
         Some(Some(msg)) => {
             f();
             // The store's clock reaches the location with the store, after
@@ -615,6 +620,7 @@ pub(crate) fn store<V: Bits>(
         }
         None => f(),
     }
+    false
 }
 
 /// A read-modify-write (`wrote` says from its result whether it stored).
@@ -969,12 +975,19 @@ pub(crate) fn join_after(child: Tid) {
 
 /// A facade atomic at `addr` is dropped: its buffered stores go with it.
 pub(crate) fn forget_atomic(addr: usize) {
-    with(|r| {
+    let had = with(|r| {
+        let mut had = false;
         for tr in &mut r.tasks {
+            let n = tr.buffer.len();
             tr.buffer.retain(|e| e.addr != addr);
+            had |= tr.buffer.len() != n;
         }
         r.locs.remove(&addr);
+        had
     });
+    if had == Some(true) {
+        super::trace::with_state(|st| st.forget_buffered(addr));
+    }
 }
 
 /// A facade cell at `addr` is dropped: a new one at the same address has

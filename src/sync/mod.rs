@@ -280,19 +280,36 @@ pub(crate) fn record(
         if cfg!(loom) && detail.wrote.is_some() {
             st.count_store(object, &label, site);
         }
-        let object = label;
-        st.push(trace::Event {
-            lane,
-            site: Some(site),
-            op,
+        st.push_at(
+            trace::Event {
+                lane,
+                site: Some(site),
+                op: detail.op.unwrap_or(op),
+                object: label,
+                addr,
+                written,
+                run,
+                detail: detail.text,
+                read: detail.read,
+                wrote: detail.wrote,
+            },
             object,
-            addr,
-            written,
-            run,
-            detail: detail.text,
-            read: detail.read,
-            wrote: detail.wrote,
-        });
+        );
+    });
+}
+
+/// Under the DPOR explorer's `tso`: the running thread's oldest buffered
+/// store to the atomic at `object` reached memory (called by the store
+/// buffer as it flushes, on the thread that owns the buffer).
+#[cfg(shuttle)]
+pub(crate) fn record_flush(object: usize) {
+    if !trace::recording() {
+        return;
+    }
+    let (key, name) = thread::current_key();
+    trace::with_state(|st| {
+        let lane = st.lane(key, name.as_deref());
+        st.flushed(lane, object);
     });
 }
 
@@ -332,8 +349,8 @@ pub(crate) fn record_plain(
 #[cfg(any(loom, shuttle))]
 fn op_name(op: &Op) -> String {
     match op {
-        Op::Load => "load".into(),
-        Op::Store => "store".into(),
+        Op::Load | Op::Forwarded => "load".into(),
+        Op::Store | Op::Buffered => "store".into(),
         Op::Rmw(n) | Op::Fence(n) => (*n).into(),
         other => format!("{other:?}"),
     }

@@ -22,6 +22,18 @@ pub enum Op {
     Load,
     /// An atomic store.
     Store,
+    /// Under x86-TSO (the DPOR explorer's `tso`): an atomic store entering
+    /// the thread's store buffer. Other threads cannot read it until its
+    /// [`Op::Flush`]; [`Event::wrote`] is the value it will write then.
+    Buffered,
+    /// Under x86-TSO: the oldest store of the thread's buffer reaches
+    /// memory, where other threads can read it, as an event of its own at
+    /// the point it happened. Site, object, orderings and value are the
+    /// buffered store's; the detail names that store's event number.
+    Flush,
+    /// Under x86-TSO: an atomic load served from the thread's own store
+    /// buffer (store forwarding), not from memory.
+    Forwarded,
     /// An atomic read-modify-write, named (`swap`, `compare_exchange`, `fetch_add`...).
     Rmw(&'static str),
     /// A fence, by its kernel name when it has one (`membar_producer`...).
@@ -60,6 +72,9 @@ impl Op {
         match self {
             Op::Load => "load".into(),
             Op::Store => "store".into(),
+            Op::Buffered => "buffered store".into(),
+            Op::Flush => "flush".into(),
+            Op::Forwarded => "forwarded load".into(),
             Op::Rmw(n) | Op::Fence(n) | Op::Notify(n) => (*n).into(),
             Op::Lock => "lock".into(),
             Op::TryLock(true) => "try_lock ok".into(),
@@ -128,6 +143,10 @@ pub struct Value {
 /// What a recorder call site reports about the operation's values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Detail {
+    /// The operation, when the backend decided it as it ran (a store the
+    /// DPOR explorer's `tso` buffered, a load it forwarded); `None`: the
+    /// one the call site named.
+    pub(crate) op: Option<Op>,
     pub(crate) text: String,
     pub(crate) read: Option<Value>,
     pub(crate) wrote: Option<Value>,
@@ -228,6 +247,11 @@ pub(crate) struct State {
     /// Over all executions: the most stores each object past loom's
     /// history received in one execution.
     history: BTreeMap<(String, Site), usize>,
+    /// Under the DPOR explorer's `tso`: the recorded [`Op::Buffered`]
+    /// events not yet flushed, oldest first, with their thread's lane,
+    /// the object's address and the event's number (see
+    /// [`State::flushed`]).
+    buffered: Vec<(usize, usize, usize, Event)>,
 }
 
 thread_local! {
@@ -251,6 +275,7 @@ pub(crate) fn activate(profile: Profile, plan: Plan, cap: usize) {
             failing_lane: None,
             stores: HashMap::new(),
             history: BTreeMap::new(),
+            buffered: Vec::new(),
         })
     });
 }
@@ -313,6 +338,7 @@ pub(crate) fn begin_execution(key: String) {
         st.anon = 0;
         st.failing_lane = None;
         st.stores.clear();
+        st.buffered.clear();
         st.threads.push((key, "main".to_string()));
     });
 }
@@ -429,6 +455,44 @@ impl State {
             let max = self.history.entry(key.clone()).or_insert(0);
             *max = (*max).max(*n);
         }
+    }
+
+    /// Record `ev`; an [`Op::Buffered`] store of the object at `raw` is
+    /// remembered until [`State::flushed`].
+    pub(crate) fn push_at(&mut self, ev: Event, raw: usize) {
+        if ev.op == Op::Buffered {
+            self.buffered
+                .push((ev.lane, raw, self.total + 1, ev.clone()));
+        }
+        self.push(ev);
+    }
+
+    /// The oldest buffered store of `lane` to the object at `raw` reached
+    /// memory: record its [`Op::Flush`] (nothing if the store was not
+    /// recorded).
+    #[cfg(shuttle)]
+    pub(crate) fn flushed(&mut self, lane: usize, raw: usize) {
+        let Some(i) = self
+            .buffered
+            .iter()
+            .position(|(l, a, _, _)| *l == lane && *a == raw)
+        else {
+            return;
+        };
+        let (_, _, number, ev) = self.buffered.remove(i);
+        self.push(Event {
+            op: Op::Flush,
+            read: None,
+            detail: format!("{} (buffered at #{number})", ev.detail),
+            ..ev
+        });
+    }
+
+    /// The atomic at `raw` was dropped: its buffered stores never reach
+    /// memory.
+    #[cfg(shuttle)]
+    pub(crate) fn forget_buffered(&mut self, raw: usize) {
+        self.buffered.retain(|(_, a, _, _)| *a != raw);
     }
 
     pub(crate) fn push(&mut self, ev: Event) {

@@ -6,10 +6,12 @@
 //! - [`report`]: report.json / report.md, read back and printed again;
 //! - [`audit`]: the ordering audit (each site weakened in turn);
 //! - [`firstfail`]: which explorer finds which seeded bug first;
+//! - [`compare`]: DPOR, plain DFS and loom side by side (`docs/comparison.md`);
 //! - [`checkpoint`]: loom checkpoint record and replay.
 
 pub mod audit;
 pub mod checkpoint;
+pub mod compare;
 pub mod firstfail;
 pub mod matrix;
 pub mod registry;

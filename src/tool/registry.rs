@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::explore::{Bounds, Checkpoint, Schedule};
+use crate::explore::{Bounds, Checkpoint, Outcome, Schedule};
 use crate::model::{scenario_named, Cell, Expectation, Model, Run, Variant};
 use crate::sync::{Backend, Plan, Profile};
 
@@ -59,6 +59,36 @@ impl Request {
     }
 }
 
+/// What to do with one scenario and variant under the project's DPOR
+/// explorer (shuttle build; [`Entry::dpor`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DporJob {
+    /// Explore.
+    Explore {
+        /// The memory model, `sc` or `tso`.
+        memory: String,
+        /// Plain DFS (every schedule and data choice, no reduction)
+        /// instead of DPOR.
+        dfs: bool,
+        /// The time budget; running out of it is `timed-out`.
+        budget: Duration,
+    },
+    /// Replay a failing DPOR schedule (`tso:0.1.c1.1`): one execution, in
+    /// the memory model the schedule names.
+    Replay(String),
+}
+
+/// True if `schedule` is a DPOR schedule (`MODEL[+FLAGS]:STEPS`, the
+/// model a word: `tso:0.1.c1.1`) rather than a shuttle one (`SEED:STEPS`,
+/// the seed a number).
+pub fn is_dpor_schedule(schedule: &str) -> bool {
+    schedule
+        .trim()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+}
+
 /// A model, type-erased.
 #[derive(Clone)]
 pub struct Entry {
@@ -84,6 +114,9 @@ pub struct Entry {
     pub fixes: fn(&str) -> &'static [&'static str],
     /// Run one cell with the explorer this binary was built for.
     pub run: fn(&Request) -> Result<Cell, String>,
+    /// Run a scenario (by name) and variant (by name) under the project's
+    /// DPOR explorer (shuttle build): explore, or replay a schedule.
+    pub dpor: fn(&str, &str, &DporJob) -> Result<Outcome, String>,
 }
 
 fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
@@ -112,6 +145,51 @@ fn entry<M: Model>() -> Entry {
                 .unwrap_or(&[])
         },
         run: run::<M>,
+        dpor: dpor::<M>,
+    }
+}
+
+fn dpor<M: Model>(scenario: &str, variant: &str, job: &DporJob) -> Result<Outcome, String> {
+    if let Some(why) = M::SHUTTLE {
+        return Err(format!(
+            "model {} is not checked under shuttle's scheduler, so not under DPOR: {why}",
+            M::NAME
+        ));
+    }
+    let sc = scenario_named::<M>(scenario)?;
+    let v = crate::model::parse_variant::<M::V>(M::NAME, variant)?;
+    #[cfg(shuttle)]
+    {
+        use crate::explore::dpor::{self, MemoryModel};
+        let run = sc.run;
+        match job {
+            DporJob::Explore {
+                memory,
+                dfs,
+                budget,
+            } => {
+                let model: MemoryModel = memory.parse()?;
+                // The gate's settings (spurious failures and wakeups), so
+                // the numbers are the gate cells'.
+                let mut check = dpor_check(model).map_err(|e| e.0)?.budget(*budget);
+                if *dfs {
+                    check = check.dfs();
+                }
+                Ok(check.run(move || run(v)))
+            }
+            DporJob::Replay(schedule) => {
+                dpor::replay(schedule, crate::sync::trace::DEFAULT_CAP, move || run(v))
+                    .map_err(|e| e.0)
+            }
+        }
+    }
+    #[cfg(not(shuttle))]
+    {
+        let _ = (sc, v, job);
+        Err(format!(
+            "the DPOR explorer runs on shuttle's scheduler; run it as: {} ...",
+            build_hint(Backend::Shuttle)
+        ))
     }
 }
 

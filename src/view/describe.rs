@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::sync::ordering::short;
-use crate::sync::trace::{Event, Trace};
+use crate::sync::trace::{Event, Op, Trace};
 
 /// Which store a load read, **as far as the trace can tell**: inferred by
 /// value from the events in trace (execution) order, see
@@ -41,6 +41,13 @@ pub enum ReadFrom {
         /// The most recent earlier kept write to the address, if any.
         latest: Option<usize>,
     },
+    /// Under x86-TSO: the load was served from the thread's own store
+    /// buffer ([`Op::Forwarded`]), by its newest buffered store to the
+    /// address.
+    Forwarded {
+        /// That [`Op::Buffered`] store.
+        store: usize,
+    },
 }
 
 /// For each event (same positions as [`Trace::events`]), which store it
@@ -59,6 +66,12 @@ pub enum ReadFrom {
 /// or, when the trace cap dropped earlier events, nothing can be said
 /// ([`ReadFrom::Unknown`]). Two stores of the same value cannot be told
 /// apart.
+///
+/// Under x86-TSO a store writes memory at its [`Op::Flush`], not where it
+/// entered the buffer ([`Op::Buffered`]): only the flush counts as a write
+/// here. A load served from the thread's own buffer ([`Op::Forwarded`])
+/// read the thread's newest earlier buffered store to the address
+/// ([`ReadFrom::Forwarded`]).
 pub fn read_from(trace: &Trace) -> Vec<Option<ReadFrom>> {
     trace
         .events
@@ -69,9 +82,20 @@ pub fn read_from(trace: &Trace) -> Vec<Option<ReadFrom>> {
             if ev.addr == 0 {
                 return None;
             }
+            let same = |j: &usize| trace.events[*j].addr == ev.addr;
+            if ev.op == Op::Forwarded {
+                let own = (0..i).rev().filter(same).find(|&j| {
+                    trace.events[j].lane == ev.lane && trace.events[j].op == Op::Buffered
+                });
+                return Some(match own {
+                    Some(store) => ReadFrom::Forwarded { store },
+                    None => ReadFrom::Unknown { latest: None },
+                });
+            }
             let writes = (0..i)
                 .rev()
-                .filter(|&j| trace.events[j].addr == ev.addr)
+                .filter(same)
+                .filter(|&j| trace.events[j].op != Op::Buffered)
                 .filter_map(|j| Some((j, trace.events[j].wrote.as_ref()?.raw)));
             let mut latest = None;
             for (j, w) in writes {
@@ -123,6 +147,9 @@ pub fn describe_read_from(trace: &Trace, rf: &ReadFrom) -> String {
         ReadFrom::Stale { store, latest: l } => {
             format!("stale: reads {}; {}", at(store), latest(l))
         }
+        ReadFrom::Initial { latest: None } if has_buffer_events(trace) => {
+            "initial value (no store to it had reached memory)".into()
+        }
         ReadFrom::Initial { latest: None } => "initial value (no store in the trace)".into(),
         ReadFrom::Initial { latest: Some(l) } => format!(
             "stale: initial value (no store of it in the trace); {}",
@@ -132,8 +159,29 @@ pub fn describe_read_from(trace: &Trace, rf: &ReadFrom) -> String {
         ReadFrom::Unknown { latest: Some(l) } => {
             format!("unknown: earlier events dropped; {}", latest(l))
         }
+        ReadFrom::Forwarded { store } => {
+            format!(
+                "forwarded: its own buffered store #{}, not yet in memory",
+                trace.number(store)
+            )
+        }
     }
 }
+
+/// True if the trace has x86-TSO store-buffer events (buffered stores,
+/// flushes, forwarded loads): the views then explain them.
+pub fn has_buffer_events(trace: &Trace) -> bool {
+    trace
+        .events
+        .iter()
+        .any(|e| matches!(e.op, Op::Buffered | Op::Flush | Op::Forwarded))
+}
+
+/// The line the views print to explain store-buffer events.
+pub const BUFFER_LEGEND: &str =
+    "x86-TSO: \"(buffered)\" a store entered its thread's store buffer, \
+     invisible to other threads; \"flush\" it reached memory; \"(forwarded)\" a load read its \
+     thread's own buffered store";
 
 /// Render as a counterexample, the flat view: one line per event, the
 /// thread clearly marked and indented into its own lane, then `failure`
@@ -166,6 +214,9 @@ pub fn flat(trace: &Trace, failure: Option<&str>) -> String {
         .max()
         .unwrap_or(4)
         .max(4);
+    if has_buffer_events(trace) {
+        let _ = writeln!(out, "{BUFFER_LEGEND}");
+    }
     let rf = read_from(trace);
     for (i, ev) in trace.events.iter().enumerate() {
         let name = trace
@@ -196,9 +247,15 @@ pub fn flat(trace: &Trace, failure: Option<&str>) -> String {
 }
 
 /// What the event did, in words: operation, object, value
-/// (`store flag = 1`, `load p_tidhash -> table#2`, `lock p_lock`).
+/// (`store flag = 1`, `load p_tidhash -> table#2`, `lock p_lock`). Under
+/// x86-TSO: `store flag = 1 (buffered)`, `flush flag = 1 (buffered at
+/// #3)`, `load flag -> 1 (forwarded)`.
 pub fn what(ev: &Event) -> String {
-    let mut s = ev.op.name();
+    let (mut s, tag) = match ev.op {
+        Op::Buffered => ("store".to_string(), " (buffered)"),
+        Op::Forwarded => ("load".to_string(), " (forwarded)"),
+        _ => (ev.op.name(), ""),
+    };
     if !ev.object.is_empty() {
         s.push(' ');
         s.push_str(&ev.object);
@@ -207,6 +264,7 @@ pub fn what(ev: &Event) -> String {
         s.push(' ');
         s.push_str(&ev.detail);
     }
+    s.push_str(tag);
     s
 }
 

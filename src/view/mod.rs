@@ -16,11 +16,11 @@ use std::path::Path;
 
 use crate::explore::Failure;
 use crate::explore::{Outcome, Verdict};
-use crate::sync::trace::{Event, Trace};
+use crate::sync::trace::{Event, Op, Trace};
 
 pub mod describe;
 
-pub use describe::{describe_read_from, flat, read_from, ReadFrom};
+pub use describe::{describe_read_from, flat, has_buffer_events, read_from, ReadFrom};
 use describe::{site_text, what};
 
 /// The terminal width the swimlane view is laid out for by default.
@@ -166,6 +166,11 @@ pub fn swimlane(trace: &Trace, failure: Option<&Failure>, width: usize) -> Strin
         out,
         "<- which store a load read, inferred by value in trace order; !! the failing event"
     );
+    if has_buffer_events(trace) {
+        for l in wrap(describe::BUFFER_LEGEND, width, "  ") {
+            let _ = writeln!(out, "{l}");
+        }
+    }
     let row = |num: &str, cells: &[String]| -> String {
         let mut line = format!("{num:>numw$} ");
         for (i, c) in cells.iter().enumerate() {
@@ -294,6 +299,13 @@ h1 { font-size: 18px; margin: 0 0 4px; }
 .rf.latest { background: #e6f4ea; color: #22543d; }
 .rf.stale { background: #fde8d7; color: #7b341e; font-weight: 600; }
 .rf.unknown { background: #edf2f7; color: #4a5568; }
+.rf.fwd { background: #e9e3fb; color: #44337a; }
+.ev.buffered { border-style: dashed; }
+.ev.flush { background: #f2f6fc; }
+.tag { font: 600 11px/1.2 system-ui, sans-serif; border-radius: 3px; padding: 0 4px; margin-left: 6px; vertical-align: 1px; }
+.tag.buffered { background: #fefcbf; color: #744210; }
+.tag.flush { background: #bee3f8; color: #2a4365; }
+.tag.forwarded { background: #e9e3fb; color: #44337a; }
 pre.src { margin: 5px 0 0; padding: 3px 0; font: 11px/1.35 ui-monospace, "DejaVu Sans Mono", monospace; background: #f7fafc; border-radius: 3px; overflow-x: auto; }
 pre.src span { display: block; padding: 0 6px; white-space: pre; }
 pre.src .at { background: #fefcbf; }
@@ -433,13 +445,30 @@ pub fn html_with_sources(
             o,
             "<div class=\"num\" style=\"grid-row:{row};grid-column:1\"><a href=\"#ev{n}\">{n}</a></div>"
         );
+        let tso = match ev.op {
+            Op::Buffered => Some((
+                "buffered",
+                "in its store buffer: not visible to other threads",
+            )),
+            Op::Flush => Some((
+                "flush",
+                "reaches memory: visible to other threads from here",
+            )),
+            Op::Forwarded => Some(("forwarded", "read from its own store buffer")),
+            _ => None,
+        };
         let _ = write!(
             o,
-            "<div class=\"ev lane{lane}{}\" id=\"ev{n}\" style=\"grid-row:{row};grid-column:{}\">",
+            "<div class=\"ev lane{lane}{}{}\" id=\"ev{n}\" style=\"grid-row:{row};grid-column:{}\">",
             if failing == Some(i) { " fail" } else { "" },
+            tso.map(|(c, _)| format!(" {c}")).unwrap_or_default(),
             lane + 2
         );
-        let _ = write!(o, "<div class=\"what\">{}</div>", escape(&what(ev)));
+        let _ = write!(o, "<div class=\"what\">{}", escape(&what(ev)));
+        if let Some((c, title)) = tso {
+            let _ = write!(o, "<span class=\"tag {c}\" title=\"{title}\">{c}</span>");
+        }
+        o.push_str("</div>");
         o.push_str("<div class=\"meta\">");
         match (ev.written, ev.run) {
             (Some(w), Some(r)) if w != r => {
@@ -470,6 +499,7 @@ pub fn html_with_sources(
                 ReadFrom::Latest { .. } | ReadFrom::Initial { latest: None } => "latest",
                 ReadFrom::Stale { .. } | ReadFrom::Initial { latest: Some(_) } => "stale",
                 ReadFrom::Unknown { .. } => "unknown",
+                ReadFrom::Forwarded { .. } => "fwd",
             };
             let _ = write!(
                 o,
@@ -523,8 +553,17 @@ pub fn html_with_sources(
          <span class=\"k\"><b style=\"background:#fefcbf\"></b>the line of the event</span>\
          <span class=\"k\"><span class=\"ord\">Relaxed <span class=\"as\">as Release</span></span>: ordering as written, and as run under the profile or plan</span><br>\
          Which store a load read is inferred by value from the events in trace (execution) order, not from loom's \
-         modification order: loom may let a load read an older store of its history and does not say which one.</div>\n",
+         modification order: loom may let a load read an older store of its history and does not say which one.",
     );
+    if has_buffer_events(trace) {
+        let _ = write!(
+            o,
+            "<br><span class=\"k\"><span class=\"tag buffered\">buffered</span> <span class=\"tag flush\">flush</span> \
+             <span class=\"tag forwarded\">forwarded</span></span>{}",
+            escape(describe::BUFFER_LEGEND)
+        );
+    }
+    o.push_str("</div>\n");
     o.push_str("</body></html>\n");
     o
 }
@@ -693,6 +732,62 @@ mod tests {
         t.threads.push("fourth-thread-with-a-long-name".into());
         let s = swimlane(&t, Some(&f), WIDTH);
         assert!(s.lines().all(|l| l.chars().count() <= WIDTH), "{s}");
+    }
+
+    /// x86-TSO: a buffered store is not a write until its flush; a
+    /// forwarded load reads its own thread's buffered store.
+    #[test]
+    fn store_buffer_events_in_read_from_and_views() {
+        let mut flush = ev(1, Op::Flush, "x", 8, NONE, 1);
+        flush.detail = "= 1 (buffered at #1)".into();
+        let t = Trace {
+            threads: vec!["main".into(), "writer".into(), "reader".into()],
+            events: vec![
+                ev(1, Op::Buffered, "x", 8, NONE, 1),
+                ev(1, Op::Forwarded, "x", 8, 1, NONE),
+                ev(2, Op::Load, "x", 8, 0, NONE),
+                flush,
+                ev(2, Op::Load, "x", 8, 1, NONE),
+            ],
+            ..Trace::default()
+        };
+        let rf = read_from(&t);
+        assert_eq!(rf[1], Some(ReadFrom::Forwarded { store: 0 }));
+        assert_eq!(rf[2], Some(ReadFrom::Initial { latest: None }));
+        assert_eq!(rf[4], Some(ReadFrom::Latest { store: 3 }));
+        assert_eq!(
+            describe_read_from(&t, rf[2].as_ref().unwrap()),
+            "initial value (no store to it had reached memory)"
+        );
+        let s = swimlane(&t, None, WIDTH);
+        assert!(s.contains("store x = 1 (buffered)"), "{s}");
+        assert!(s.contains("load x -> 1 (forwarded)"), "{s}");
+        assert!(
+            s.contains("<- forwarded: its own buffered store #1,"),
+            "{s}"
+        );
+        assert!(
+            flat(&t, None).contains("<- forwarded: its own buffered store #1, not yet in memory")
+        );
+        assert!(s.contains("flush x = 1 (buffered at #1)"), "{s}");
+        assert!(s.contains("x86-TSO: \"(buffered)\""), "{s}");
+        assert!(flat(&t, None).contains("x86-TSO: \"(buffered)\""));
+        let page = html_with_sources(&t, None, "t", Path::new("/nonexistent"));
+        assert!(
+            page.contains("class=\"ev lane1 buffered\" id=\"ev1\""),
+            "{page}"
+        );
+        assert!(
+            page.contains("class=\"ev lane1 forwarded\" id=\"ev2\""),
+            "{page}"
+        );
+        assert!(
+            page.contains("class=\"ev lane1 flush\" id=\"ev4\""),
+            "{page}"
+        );
+        assert!(page.contains("class=\"rf fwd\""), "{page}");
+        // Without such events, no legend for them.
+        assert!(!swimlane(&sample(), None, WIDTH).contains("x86-TSO"));
     }
 
     #[test]

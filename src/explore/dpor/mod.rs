@@ -427,10 +427,16 @@ where
     let (failure, trace, sites) = execute(sched, settings, trace_cap, f);
     let verdict = match failure {
         Some(f) if f.message.contains("schedule does not fit") => {
+            let why = f.message.lines().next().unwrap_or_default();
             return Err(ConfigError(format!(
-                "DPOR schedule does not fit this scenario ({})",
-                f.message.lines().next().unwrap_or_default()
-            )))
+                "DPOR schedule '{}' does not fit this scenario and variant ({})",
+                if schedule.len() > 40 {
+                    format!("{}...", &schedule[..40])
+                } else {
+                    schedule.to_string()
+                },
+                why.strip_prefix("schedule does not fit: ").unwrap_or(why)
+            )));
         }
         Some(f) => Verdict::Fail(f),
         None => Verdict::Pass,
