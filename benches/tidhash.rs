@@ -37,14 +37,28 @@ mod bench {
             self.lwp_create(tid);
         }
         fn reader(&self) -> Box<dyn Fn(usize) -> Option<usize> + '_> {
+            Box::new(move |tid| {
+                self.lwp_hash_lookup_and_lock(tid).map(|f| {
+                    let s = f.le_start();
+                    f.unlock();
+                    s
+                })
+            })
+        }
+    }
+
+    impl TidHash for Proc<epoch::Epoch> {
+        fn create(&self, tid: usize) {
+            self.lwp_create(tid);
+        }
+        fn reader(&self) -> Box<dyn Fn(usize) -> Option<usize> + '_> {
             let handle = self.register();
             Box::new(move |tid| {
-                self.lwp_hash_lookup_and_lock_with(tid, handle.as_ref())
-                    .map(|f| {
-                        let s = f.le_start();
-                        f.unlock();
-                        s
-                    })
+                self.lwp_hash_lookup_and_lock_with(tid, &handle).map(|f| {
+                    let s = f.le_start();
+                    f.unlock();
+                    s
+                })
             })
         }
     }

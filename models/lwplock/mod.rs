@@ -52,6 +52,23 @@
 //! code. The stores and loads of `l_mutex` are plain C accesses in the
 //! kernel (`kmutex_t * volatile`), so `Relaxed` here.
 //!
+//! Seeded bugs are one-line guards beside the faithful line, but these:
+//! `unlock-to-release-first` and `relock-switch-first` reorder lines (a
+//! block beside the faithful code, as a guard would need each line twice);
+//! `retry-do-while` is the source's own `#else` text of `lwp_lock_retry`
+//! and `retry-test-folded` a compiler's rewrite of the whole loop, so each
+//! is its own loop body; `current` and `current-fix-retest-acquire` are a
+//! later revision of the code (`lwp.h` 1.217, `kern_lwp.c` 1.250), not
+//! seeded bugs, in their own function and match arms. The fix variants
+//! change one load, in `retest_load`.
+//!
+//! Memory: no object these scenarios use is freed, so the model has no
+//! `sync::Alloc`. The mutexes an LWP is lent to are
+//! per-CPU (`spc_mutex`, `spc_lwplock`) or sleep-queue locks, never freed;
+//! the LWP itself is freed only at the end of `lwp_free`
+//! (`pool_cache_put(lwp_cache, l)`, 1.157 line 1114), after its references
+//! are drained and it is off its CPU, and what orders that free is the
+//! `refcount` model's subject, where the LWP is an `Alloc` (docs/models.md).
 //! Variants ([`Variant`]) and scenarios ([`scenarios`]) follow.
 //!
 //! # Findings
@@ -915,19 +932,16 @@ pub fn lwp_unlock_to<'a>(g: LwpGuard<'a>, new: &'a Kmutex) {
             // `l->l_mutex = new`: plain store.
             l.l_mutex.store(new.ptr(), Relaxed);
         }
-        Variant::UnlockToNoMembar => {
-            // Seeded bug: no membar_exit(); `l->l_mutex = new` is a plain
-            // (Relaxed) store that orders nothing before it.
-            l.l_mutex.store(new.ptr(), Relaxed);
-            mutex_spin_exit(old);
-        }
         _ => {
             // membar_exit() (1.157 line 1308; mb_write() in 1.54 line 1032):
             // every access to the LWP's fields before the pointer store.
             // Pairs with the read barrier of the next holder's
             // mutex_spin_enter / mutex_tryenter on `new`, after its load of
-            // l_mutex read this store.
-            membar_exit();
+            // l_mutex read this store. Seeded bug UnlockToNoMembar: dropped,
+            // so the plain store below orders nothing before it.
+            if l.v != Variant::UnlockToNoMembar {
+                membar_exit();
+            }
             // `l->l_mutex = new` (line 1309): plain store.
             l.l_mutex.store(new.ptr(), Relaxed);
             // mutex_spin_exit(old) (line 1310): a release. A thread waiting

@@ -39,6 +39,12 @@
 //! `lwp_delref`), and checking it at the free makes the verdict
 //! deterministic.
 //!
+//! Seeded bugs are one-line guards beside the faithful line, but
+//! `unlocked-decrement`: it moves the decrement before `mutex_enter(p_lock)`
+//! (1.157 makes it inside `lwp_delref2`, under the lock), so it is a block
+//! before the faithful code, which a guard cannot express without writing
+//! the decrement twice.
+//!
 //! KASSERTs: with `diagnostic` on (a `DIAGNOSTIC` kernel) every KASSERT of
 //! the ported functions is an assertion (`lwp_addref`: not a zombie,
 //! `l_refcnt != 0`; `lwp_delref2`: not a zombie, `l_refcnt > 0`;
@@ -487,18 +493,14 @@ pub fn lwp_drainrefs<'a>(k: Kern, p: &'a Proc, mut g: Guard<'a>, i: usize) -> Gu
     let n = l.refcnt(&g) - 1;
     l.set_refcnt(&g, n);
     let cv = refcv(k, p);
-    if k.v == Variant::IfDrain {
-        // Variant: `if (l->l_refcnt != 0) cv_wait(...)`.
-        if l.refcnt(&g) != 0 {
-            l.set_draining(&g, true);
-            g = cv.wait(g);
-            l.set_draining(&g, false);
-        }
-    } else {
-        while l.refcnt(&g) != 0 {
-            l.set_draining(&g, true);
-            g = cv.wait(g); // cv_wait(&p->p_lwpcv, p->p_lock)
-            l.set_draining(&g, false);
+    while l.refcnt(&g) != 0 {
+        l.set_draining(&g, true);
+        g = cv.wait(g); // cv_wait(&p->p_lwpcv, p->p_lock)
+        l.set_draining(&g, false);
+        if k.v == Variant::IfDrain {
+            // Seeded bug: `if (l->l_refcnt != 0) cv_wait(...)`: one wait,
+            // no re-test.
+            break;
         }
     }
     g

@@ -60,6 +60,29 @@
 //! `td_tid = -1`, a reader that sees the new generation also sees a changed
 //! `td_tid`, so the faithful re-verify is never blamed for a free it could
 //! not yet see.
+//!
+//! Why no `sync::Alloc` here, unlike the other models: a freed `struct
+//! thread` stays a readable `struct thread`. `thread_zone` is created with
+//! `UMA_ZONE_NOFREE` (lines 576-578): its slabs are never given back to
+//! the VM, and `thread_init` / `thread_fini`, which set up and tear down
+//! the "type-stable parts of a thread" (450-486), run only when a slab item
+//! is created or released, so never again once it exists; `thread_dtor`
+//! (411-448) clears neither `td_tid` nor `td_proc`. `uma_zfree` (843)
+//! puts the item on a free list, from which `uma_zalloc` (791) hands it to
+//! the next `thread_alloc`. `tdfind` relies on exactly that ("relying on
+//! type-safety of both structures", 1727-1730; `struct proc` comes from
+//! `proc_zone`, also `UMA_ZONE_NOFREE`, in `kern_proc.c`, not in the
+//! seeds). So a read of a freed thread is legal, and poisoning it would
+//! fail the kernel's own code; the real hazard, a thread that exited or was
+//! reused, is what the generation oracle reports (`returned-exited-thread`,
+//! `returned-another-thread`).
+//!
+//! Seeded bugs are one-line guards beside the faithful line, but
+//! `move-without-wlock` (it moves the hit under the read lock: a block in
+//! place of the `rw_try_upgrade` branch it skips) and `hash-lock-held`
+//! (FreeBSD 12's `tdfind`, an earlier revision, in its own function
+//! `Kernel::tdfind_hash_lock_held`). The two fixes are guards that add
+//! a re-check, each through a helper.
 
 pub mod rwlock;
 

@@ -4,6 +4,12 @@
 //! before it reads `p_tidhash` until it releases the bucket lock. Old tables
 //! are then freed while the process runs, instead of at exit.
 //!
+//! It lives beside the port, not in it: [`Epoch`] implements the port's
+//! [`Reclaim`] hooks, which `Proc` calls where the kernel retires the old
+//! table (lines 402-410), where the table is unlinked (433-443) and where a
+//! lookup starts (2038); the kernel's own implementation, `RetiredList`, is
+//! beside the port in `mod.rs`.
+//!
 //! Under loom this runs on loom's atomics (`--cfg crossbeam_loom` and the
 //! crate's `loom` feature): loom explores crossbeam's own synchronization
 //! too. The profiles rewrite only this crate's atomics (the port's), not
@@ -18,7 +24,7 @@ use crate::model::{fail_any, pass, Expectation, Model, Scenario};
 use crate::sync::Profile;
 
 use super::scenarios;
-use super::{Proc, TidHash, P};
+use super::{Found, Proc, Reclaim, TidHash, P};
 
 /// The epoch-based tid hash: faithful, or one seeded bug of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,15 +67,117 @@ impl crate::model::Variant for Variant {
 /// registered one for itself (dropped after the guard).
 pub struct Pin {
     /// Dropped first: unpins.
-    pub(super) _guard: Guard,
+    _guard: Guard,
     /// Then the participant, if this pin owns it, is released.
-    pub(super) _handle: Option<LocalHandle>,
+    _handle: Option<LocalHandle>,
+}
+
+/// The alternative to `p_ret_tidhash`: the port's [`Reclaim`] hooks, done
+/// with crossbeam-epoch, and this model's seeded bugs in them.
+pub struct Epoch {
+    collector: Collector,
+    variant: Variant,
+    /// Tables handed to the collector (for the leak check at exit; the
+    /// collector frees them, exit does not). Touched with `p_lock` held, as
+    /// `p_ret_tidhash` is.
+    deferred: std::sync::Mutex<Vec<P<TidHash>>>,
+}
+
+impl Epoch {
+    fn deferred(&self) -> std::sync::MutexGuard<'_, Vec<P<TidHash>>> {
+        self.deferred.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Reclaim for Epoch {
+    /// `None` only in `reader-not-pinned`.
+    type Pin = Option<Pin>;
+
+    /// Pinned from before the table is read until the bucket lock is
+    /// released, with a participant registered for this lookup.
+    fn pin(&self) -> Option<Pin> {
+        if self.variant == Variant::ReaderNotPinned {
+            return None;
+        }
+        let handle = self.collector.register();
+        let guard = handle.pin();
+        Some(Pin {
+            _guard: guard,
+            _handle: Some(handle),
+        })
+    }
+
+    /// Where the kernel retires the old table (still published): only
+    /// recorded, unless the seeded bug hands it to the collector here.
+    fn retire(&self, old: &TidHash) {
+        self.deferred().push(P(old));
+        if self.variant == Variant::DeferBeforePublish {
+            // The bug: the old table is handed to the collector while it is
+            // still the published one.
+            defer_free(&self.collector, P(old));
+        }
+    }
+
+    /// Unlinked: only readers pinned before now can hold it.
+    fn unlinked(&self, old: &TidHash) {
+        if self.variant != Variant::DeferBeforePublish {
+            defer_free(&self.collector, P(old));
+        }
+    }
+
+    fn holds(&self, t: &TidHash) -> bool {
+        self.deferred().contains(&P(t))
+    }
+
+    /// None kept: the collector frees them.
+    fn retired(&self) -> usize {
+        0
+    }
+
+    /// Nothing: what the collector has not freed yet is its own.
+    fn exit(&self) {}
+}
+
+impl Proc<Epoch> {
+    /// A process that reclaims old tables with crossbeam-epoch instead of
+    /// retiring them (the kernel code otherwise).
+    pub fn new_epoch(variant: Variant) -> Self {
+        Self::with_reclaim(
+            super::Variant::Faithful,
+            Epoch {
+                collector: Collector::new(),
+                variant,
+                deferred: Default::default(),
+            },
+        )
+    }
+
+    /// A participant handle for a reader thread to reuse with
+    /// [`Proc::lwp_hash_lookup_and_lock_with`].
+    pub fn register(&self) -> LocalHandle {
+        self.reclaim.collector.register()
+    }
+
+    /// [`Proc::lwp_hash_lookup_and_lock`] pinning with the caller's handle
+    /// (what a long-lived reader thread does, instead of registering with
+    /// the collector at every lookup).
+    pub fn lwp_hash_lookup_and_lock_with(
+        &self,
+        lwpid: usize,
+        handle: &LocalHandle,
+    ) -> Option<Found<'_, Epoch>> {
+        let pin = (self.reclaim.variant != Variant::ReaderNotPinned).then(|| Pin {
+            _guard: handle.pin(),
+            _handle: None,
+        });
+        self.lookup_and_lock(lwpid, pin)
+    }
 }
 
 /// Hand `old` to the collector and help the epoch along: two more
 /// pin-and-flush rounds are what it takes for a bag to expire when no
 /// reader holds the epoch back, so a missing pin shows within the scenario.
-pub(super) fn retire(collector: &Collector, old: P<TidHash>) {
+fn defer_free(collector: &Collector, old: P<TidHash>) {
     let handle = collector.register();
     {
         let guard = handle.pin();

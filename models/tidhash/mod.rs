@@ -20,6 +20,16 @@
 //! returns memory to Rust's allocator before the process is dropped, so a
 //! bug that reads freed memory is reported (data race with the free, or use
 //! after free), never undefined behaviour in the checker itself.
+//!
+//! Each seeded bug is a one-line guard beside the faithful line, but three
+//! that reorder lines rather than drop or change one: `reader-loads-table-first`
+//! and `publish-size-first` swap two accesses that have a barrier between
+//! them (as guards each access would be written twice, around the barrier),
+//! and `unpark-after-unlock` moves `mutex_exit(mp)` before the reads (the
+//! unlock consumes the [`Found`] the reads go through): each is a block
+//! beside the faithful lines it replaces. Reclamation other than the
+//! kernel's retired list lives beside the port, behind [`Reclaim`]
+//! (`epoch.rs`).
 
 use std::fmt;
 
@@ -365,32 +375,101 @@ struct ProcLocked {
     /// the same value, and keeps loom out of its #392 hole.
     p_tidhash: P<TidHash>,
     p_tidhash_sz: usize,
-    /// `p_ret_tidhash`: retired tables, freed at exit or exec.
-    p_ret_tidhash: Vec<P<TidHash>>,
     /// Every table allocated, for the leak check at exit.
     tables: Vec<P<TidHash>>,
-    /// Epoch mode: tables whose free was deferred to the collector.
-    deferred: Vec<P<TidHash>>,
     /// Growths completed (a statistic the scenarios check).
     growths: usize,
 }
 
-/// How old tables are reclaimed.
-enum Reclaim {
-    /// The kernel's way: kept on `p_ret_tidhash` until exit or exec.
-    Retire,
-    /// The alternative: crossbeam-epoch defers the free until no reader
-    /// pinned before the table was replaced is still pinned.
-    Epoch {
-        collector: crossbeam_epoch::Collector,
-        variant: epoch::Variant,
-    },
+/// How a replaced tid hash is reclaimed. The port calls these hooks at
+/// exactly the kernel's points, and each implementation says what happens
+/// there: the kernel's, [`RetiredList`] (below), keeps old tables on
+/// `p_ret_tidhash`; the alternative, `epoch::Epoch`, defers their free to
+/// crossbeam-epoch and pins lookups.
+///
+/// Why hooks and not a branch in the port: the port must read beside
+/// `lwp.c` line for line, and a second reclamation woven into it (a
+/// `match` at the retire point, another in the lookup) hid the kernel's
+/// code behind the alternative's. A hook keeps the kernel's point visible
+/// (its line numbers are at the call) and the alternative in its own file.
+/// A type parameter rather than a `dyn`: the kernel's hooks compile to
+/// nothing, and the epoch's pin (a crossbeam `Guard`) travels in [`Found`]
+/// unboxed. The calls perform the same facade operations, in the same
+/// order, as the former branches did, so no verdict changed.
+pub trait Reclaim: Send + Sync + Sized + 'static {
+    /// What a lock-free lookup holds from before it reads `p_tidhash`
+    /// until it releases the bucket lock.
+    type Pin;
+    /// `lwp_hash_lookup_and_lock`, before line 2038.
+    fn pin(&self) -> Self::Pin;
+    /// Lines 402-410: the old table is rehashed, `p_lock` and every bucket
+    /// lock are held, the new table is not yet published.
+    fn retire(&self, old: &TidHash);
+    /// Lines 433-443: the bucket locks are released, `p_tidhash` names the
+    /// new table, so no lookup starting now can reach `old`.
+    fn unlinked(&self, old: &TidHash);
+    /// At exit: `t` was handed to this reclamation (so it is no leak).
+    fn holds(&self, t: &TidHash) -> bool;
+    /// Tables kept until exit (for [`Shape`]).
+    fn retired(&self) -> usize;
+    /// Process exit or exec, `p_lock` held, every thread joined: free what
+    /// is still kept.
+    fn exit(&self);
 }
 
-/// A process: `p_lock`, the directory, the tid hash.
-pub struct Proc {
+/// The kernel's reclamation: `p_ret_tidhash`, the list of retired tables,
+/// freed at exit or exec. In `proc_t` under `p_lock`; every hook that
+/// touches it runs with `p_lock` held, so the plain std mutex here is never
+/// contended and adds nothing to the explored state (as `Heap`'s).
+#[derive(Default)]
+pub struct RetiredList {
+    p_ret_tidhash: std::sync::Mutex<Vec<P<TidHash>>>,
+}
+
+impl RetiredList {
+    fn list(&self) -> std::sync::MutexGuard<'_, Vec<P<TidHash>>> {
+        self.p_ret_tidhash.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Reclaim for RetiredList {
+    /// Nothing: a retired table stays allocated, so a lookup that read the
+    /// old `p_tidhash` can still lock its bucket and re-check.
+    type Pin = ();
+
+    fn pin(&self) {}
+
+    /// Lines 407-410: `ret_tidhash->rth_tidhash = old_hash; ...;
+    /// p->p_ret_tidhash = ret_tidhash`.
+    fn retire(&self, old: &TidHash) {
+        self.list().push(P(old));
+    }
+
+    /// Lines 441-443: `old_hash = NULL`, so that lines 780-785 do not free
+    /// it.
+    fn unlinked(&self, _: &TidHash) {}
+
+    fn holds(&self, t: &TidHash) -> bool {
+        self.list().contains(&P(t))
+    }
+
+    fn retired(&self) -> usize {
+        self.list().len()
+    }
+
+    /// Process exit or exec: the retired tables are freed.
+    fn exit(&self) {
+        for t in std::mem::take(&mut *self.list()) {
+            t.get().mem.free();
+        }
+    }
+}
+
+/// A process: `p_lock`, the directory, the tid hash; `R` reclaims replaced
+/// tables (the kernel's [`RetiredList`] unless said otherwise).
+pub struct Proc<R: Reclaim = RetiredList> {
     variant: Variant,
-    reclaim: Reclaim,
+    reclaim: R,
     p_lock: Mutex<ProcLocked>,
     /// `p_tidhash`: read without `p_lock` by `lwp_hash_lookup_and_lock`.
     p_tidhash: AtomicPtr<TidHash>,
@@ -401,15 +480,15 @@ pub struct Proc {
 
 /// A successful `lwp_hash_lookup_and_lock`: the entry, with its bucket lock
 /// held until [`Found::unlock`] (the kernel returns `*mpp` locked).
-pub struct Found<'a> {
+pub struct Found<'a, R: Reclaim = RetiredList> {
     // Field order is drop order: the bucket lock is released before the
-    // epoch pin, as in `unlock`.
+    // reclamation's pin, as in `unlock`.
     guard: MutexGuard<'a, ()>,
     lep: &'a LwpEnt,
-    _pin: Option<epoch::Pin>,
+    _pin: R::Pin,
 }
 
-impl Found<'_> {
+impl<R: Reclaim> Found<'_, R> {
     /// `le_lwpid` of the entry found.
     pub fn lwpid(&self) -> usize {
         self.lep.lwpid("lwp_unpark")
@@ -445,22 +524,14 @@ impl Proc {
     /// A process as `exec_common()` leaves it: a directory of 2 free slots
     /// and a tid hash of 2 buckets, published before any other thread runs.
     pub fn new(variant: Variant) -> Self {
-        Self::with_reclaim(variant, Reclaim::Retire)
+        Self::with_reclaim(variant, RetiredList::default())
     }
+}
 
-    /// A process that reclaims old tables with crossbeam-epoch instead of
-    /// retiring them (the kernel code otherwise).
-    pub fn new_epoch(variant: epoch::Variant) -> Self {
-        Self::with_reclaim(
-            Variant::Faithful,
-            Reclaim::Epoch {
-                collector: crossbeam_epoch::Collector::new(),
-                variant,
-            },
-        )
-    }
-
-    fn with_reclaim(variant: Variant, reclaim: Reclaim) -> Self {
+impl<R: Reclaim> Proc<R> {
+    /// A process reclaiming replaced tables with `reclaim` (the kernel's
+    /// code otherwise; see `epoch.rs` for the alternative).
+    fn with_reclaim(variant: Variant, reclaim: R) -> Self {
         let heap = Heap::default();
         let dir = heap.lwpdir(2);
         let hash = heap.tidhash(2);
@@ -473,9 +544,7 @@ impl Proc {
                 p_lwpfree: P(&dir.get().ld[0] as *const LwpDir),
                 p_tidhash: hash,
                 p_tidhash_sz: 2,
-                p_ret_tidhash: Vec::new(),
                 tables: vec![hash],
-                deferred: Vec::new(),
                 growths: 0,
             }),
             p_tidhash: AtomicPtr::new(hash.0 as *mut TidHash),
@@ -614,24 +683,11 @@ impl Proc {
             lwp_hash_in(pl, lep, new_hash, new_hashsz, false);
         }
 
-        // lines 402-410: remember the old table until exit or exec (or,
-        // in epoch mode, defer its free; see `epoch::retire`).
-        let epoch = match &self.reclaim {
-            Reclaim::Retire => {
-                if v != Variant::FreeOldTable {
-                    pl.p_ret_tidhash.push(old_hash);
-                }
-                None
-            }
-            Reclaim::Epoch { collector, variant } => {
-                pl.deferred.push(old_hash);
-                Some((collector, *variant))
-            }
-        };
-        if let Some((c, epoch::Variant::DeferBeforePublish)) = epoch {
-            // The bug: the old table is handed to the collector while it is
-            // still the published one.
-            epoch::retire(c, old_hash);
+        // lines 402-410: remember the old table along with the previously
+        // remembered ones, freed at process exit or exec (Reclaim::retire:
+        // p_ret_tidhash for the kernel's RetiredList).
+        if v != Variant::FreeOldTable {
+            self.reclaim.retire(old_hash.get());
         }
 
         if v == Variant::PublishSizeFirst {
@@ -668,12 +724,9 @@ impl Proc {
         for g in held {
             g.unlock();
         }
-        if let Some((c, v)) = epoch {
-            if v != epoch::Variant::DeferBeforePublish {
-                // Unlinked: only readers pinned before now can hold it.
-                epoch::retire(c, old_hash);
-            }
-        }
+        // lines 441-443: old_hash = NULL, "avoid freeing these objects
+        // below" (Reclaim::unlinked: nothing for the kernel's RetiredList).
+        self.reclaim.unlinked(old_hash.get());
         if v == Variant::FreeOldTable {
             // The bug: the old table is freed while a reader may still be
             // on its way to one of its bucket locks.
@@ -740,58 +793,16 @@ impl Proc {
 
     /// `lwp_hash_lookup_and_lock()` (lines 2029-2065): without `p_lock`.
     /// On success the bucket lock is held by the returned [`Found`].
-    pub fn lwp_hash_lookup_and_lock(&self, lwpid: usize) -> Option<Found<'_>> {
-        // Epoch mode: pinned from before the table is read until the bucket
+    pub fn lwp_hash_lookup_and_lock(&self, lwpid: usize) -> Option<Found<'_, R>> {
+        // Reclaim::pin: nothing for the kernel's RetiredList; the epoch
+        // alternative pins from before the table is read until the bucket
         // lock is released (the pin travels in `Found`).
-        let pin = match &self.reclaim {
-            Reclaim::Epoch { collector, variant }
-                if *variant != epoch::Variant::ReaderNotPinned =>
-            {
-                let handle = collector.register();
-                let guard = handle.pin();
-                Some(epoch::Pin {
-                    _guard: guard,
-                    _handle: Some(handle),
-                })
-            }
-            _ => None,
-        };
+        let pin = self.reclaim.pin();
         self.lookup_and_lock(lwpid, pin)
     }
 
-    /// Epoch mode: a participant handle for a reader thread to reuse with
-    /// [`Proc::lwp_hash_lookup_and_lock_with`] (`None` for the kernel's
-    /// retired list, which needs none).
-    pub fn register(&self) -> Option<crossbeam_epoch::LocalHandle> {
-        match &self.reclaim {
-            Reclaim::Epoch { collector, .. } => Some(collector.register()),
-            Reclaim::Retire => None,
-        }
-    }
-
-    /// [`Proc::lwp_hash_lookup_and_lock`] pinning with the caller's handle
-    /// (what a long-lived reader thread does, instead of registering with
-    /// the collector at every lookup).
-    pub fn lwp_hash_lookup_and_lock_with(
-        &self,
-        lwpid: usize,
-        handle: Option<&crossbeam_epoch::LocalHandle>,
-    ) -> Option<Found<'_>> {
-        let pin = match (&self.reclaim, handle) {
-            (Reclaim::Epoch { variant, .. }, Some(h))
-                if *variant != epoch::Variant::ReaderNotPinned =>
-            {
-                Some(epoch::Pin {
-                    _guard: h.pin(),
-                    _handle: None,
-                })
-            }
-            _ => None,
-        };
-        self.lookup_and_lock(lwpid, pin)
-    }
-
-    fn lookup_and_lock(&self, lwpid: usize, pin: Option<epoch::Pin>) -> Option<Found<'_>> {
+    /// The body of [`Proc::lwp_hash_lookup_and_lock`], holding `pin`.
+    fn lookup_and_lock(&self, lwpid: usize, pin: R::Pin) -> Option<Found<'_, R>> {
         let v = self.variant;
         loop {
             // top:
@@ -881,21 +892,21 @@ impl Proc {
         Shape {
             dir_size: pl.p_lwpdir_sz,
             hash_size: pl.p_tidhash_sz,
-            retired: pl.p_ret_tidhash.len(),
+            retired: self.reclaim.retired(),
             growths: pl.growths,
         }
     }
 
     /// Process exit (after every thread is joined): every table ever
-    /// allocated must be the current one, retired on `p_ret_tidhash`, or
-    /// freed; anything else leaked. Then the retired tables are freed.
+    /// allocated must be the current one, handed to the reclamation
+    /// (retired on `p_ret_tidhash`), or freed; anything else leaked. Then
+    /// the retired tables are freed.
     pub fn exit_check_leaks(&self) {
-        let mut pl = self.p_lock.lock();
+        let pl = self.p_lock.lock();
         let current = pl.p_tidhash;
         for t in &pl.tables {
             let table = t.get();
-            let accounted =
-                *t == current || pl.p_ret_tidhash.contains(t) || pl.deferred.contains(t);
+            let accounted = *t == current || self.reclaim.holds(table);
             if !accounted && !table.mem.is_freed() {
                 violation(
                     FailKind::Leak,
@@ -906,9 +917,7 @@ impl Proc {
                 );
             }
         }
-        for t in std::mem::take(&mut pl.p_ret_tidhash) {
-            t.get().mem.free();
-        }
+        self.reclaim.exit();
         pl.unlock();
     }
 }

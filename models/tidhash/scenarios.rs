@@ -8,7 +8,7 @@ use crate::explore::{FailKind::*, Schedule};
 use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{thread, Arc, MemoryModel, Profile};
 
-use super::{le_start_of, Proc, Variant, Variant::*};
+use super::{le_start_of, Proc, Reclaim, Variant, Variant::*};
 
 /// The illumos tid hash model.
 pub struct Tidhash;
@@ -87,7 +87,7 @@ impl Model for Tidhash {
 }
 
 /// `p` with `tids` created, in an `Arc` for the scenario's threads.
-fn setup(p: Proc, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
+fn setup<R: Reclaim>(p: Proc<R>, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc<R>> {
     for tid in tids {
         p.lwp_create(tid);
     }
@@ -98,7 +98,7 @@ fn setup(p: Proc, tids: std::ops::RangeInclusive<usize>) -> Arc<Proc> {
 
 /// `lwp_unpark()`'s lookup of a tid that exists throughout: it must be
 /// found, be the entry for that tid, and its fields must read race-free.
-fn unpark(p: &Proc, tid: usize, context: &str) {
+fn unpark<R: Reclaim>(p: &Proc<R>, tid: usize, context: &str) {
     match p.lwp_unpark(tid) {
         None => crate::prop!(false, "tid {tid} not found {context}"),
         Some((id, start)) => {
@@ -128,7 +128,7 @@ fn grow_vs_lookup(v: Variant) {
 }
 
 /// The body of `grow_vs_lookup`, for a process of any variant or reclamation.
-pub(super) fn grow_vs_lookup_in(p: Proc) {
+pub(super) fn grow_vs_lookup_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=2);
     let (c, r) = (p.clone(), p.clone());
     // The racing roles as one group, so the loom runner can spawn them in
@@ -157,7 +157,7 @@ fn two_growths(v: Variant) {
 }
 
 /// The body of `two_growths`, for a process of any variant or reclamation.
-pub(super) fn two_growths_in(p: Proc) {
+pub(super) fn two_growths_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=2);
     let (c, r1, r2) = (p.clone(), p.clone(), p.clone());
     join(vec![
@@ -189,7 +189,7 @@ fn exit_vs_lookup(v: Variant) {
 }
 
 /// The body of `exit_vs_lookup`, for a process of any variant or reclamation.
-pub(super) fn exit_vs_lookup_in(p: Proc) {
+pub(super) fn exit_vs_lookup_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=5);
     let (e, r1, r5) = (p.clone(), p.clone(), p.clone());
     join(vec![
@@ -223,7 +223,7 @@ fn racing_creators(v: Variant) {
 }
 
 /// The body of `racing_creators`, for a process of any variant or reclamation.
-pub(super) fn racing_creators_in(p: Proc) {
+pub(super) fn racing_creators_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=2);
     let (a, b) = (p.clone(), p.clone());
     join(thread::roles(|g| {

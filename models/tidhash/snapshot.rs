@@ -216,11 +216,11 @@ pub fn stress(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{epoch, Proc, Variant};
+    use super::super::{epoch, Proc, Reclaim, Variant};
     use super::*;
     use std::time::Duration;
 
-    fn kernel_lookup(p: &Proc, tid: usize) -> Option<usize> {
+    fn kernel_lookup<R: Reclaim>(p: &Proc<R>, tid: usize) -> Option<usize> {
         p.lwp_hash_lookup_and_lock(tid).map(|f| {
             let s = f.le_start();
             f.unlock();
@@ -249,7 +249,7 @@ mod tests {
     }
 
     /// The stress run for the kernel port, with either reclamation.
-    fn kernel_churn(p: Proc) {
+    fn kernel_churn<R: Reclaim>(p: Proc<R>) {
         let n = stress(
             &|t| p.lwp_create(t),
             &|t| p.lwp_exit_detached(t),

@@ -43,6 +43,11 @@
 //!
 //! Pointers are thread-table indices plus one (0 is NULL) in the atomics,
 //! so traces read `swap tdd_zombies 2 -> 0` (2 = T1).
+//!
+//! Seeded bugs are one-line guards beside the faithful line (an ordering
+//! chosen at the access, or a line dropped or moved), but
+//! `peek-authoritative` in `thread_reap_domain` (2024): it replaces the
+//! `atomic_swap_ptr` by a load and a store, a block beside the swap.
 
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
