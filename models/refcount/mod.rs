@@ -720,9 +720,13 @@ fn check_freed(p: &Proc, freed: &[usize]) {
 pub fn inspect_exit_reap_with(k: Kern) {
     let p = Proc::new(&[live_spec("A", 2, false), zombie_spec("Z", 3)], Some(1));
     let (p1, p2, p3) = (p.clone(), p.clone(), p.clone());
-    let insp = thread::spawn_named("inspector", move || inspector(k, &p1, 2));
-    let exit = thread::spawn_named("A_exit", move || lwp_exit(k, &p2, A));
-    let reap = thread::spawn_named("reaper", move || lwp_wait1(k, &p3, Some(2), false));
+    let (insp, exit, reap) = thread::roles(|g| {
+        (
+            g.spawn_named("inspector", move || inspector(k, &p1, 2)),
+            g.spawn_named("A_exit", move || lwp_exit(k, &p2, A)),
+            g.spawn_named("reaper", move || lwp_wait1(k, &p3, Some(2), false)),
+        )
+    });
     insp.join().expect("inspector");
     exit.join().expect("A_exit");
     let got = reap.join().expect("reaper");
@@ -736,10 +740,14 @@ pub fn inspect_exit_reap_with(k: Kern) {
 pub fn two_inspectors_with(k: Kern) -> [Inspected; 2] {
     let p = Proc::new(&[live_spec("A", 2, false)], None);
     let (p1, p2, p3, p4) = (p.clone(), p.clone(), p.clone(), p.clone());
-    let i1 = thread::spawn_named("inspector1", move || inspector(k, &p1, 2));
-    let i2 = thread::spawn_named("inspector2", move || inspector(k, &p2, 2));
-    let exit = thread::spawn_named("A_exit", move || lwp_exit(k, &p3, A));
-    let reap = thread::spawn_named("reaper", move || lwp_wait1(k, &p4, Some(2), false));
+    let (i1, i2, exit, reap) = thread::roles(|g| {
+        (
+            g.spawn_named("inspector1", move || inspector(k, &p1, 2)),
+            g.spawn_named("inspector2", move || inspector(k, &p2, 2)),
+            g.spawn_named("A_exit", move || lwp_exit(k, &p3, A)),
+            g.spawn_named("reaper", move || lwp_wait1(k, &p4, Some(2), false)),
+        )
+    });
     let r1 = i1.join().expect("inspector1");
     let r2 = i2.join().expect("inspector2");
     exit.join().expect("A_exit");
@@ -756,10 +764,14 @@ pub fn two_inspectors_with(k: Kern) -> [Inspected; 2] {
 pub fn zombie_loop_with(k: Kern) {
     let p = Proc::new(&[live_spec("A", 2, true), live_spec("B", 3, true)], None);
     let (p1, p2, p3, p4) = (p.clone(), p.clone(), p.clone(), p.clone());
-    let insp = thread::spawn_named("inspector", move || inspector(k, &p1, 2));
-    let a = thread::spawn_named("A_exit", move || lwp_exit(k, &p2, 0));
-    let b = thread::spawn_named("B_exit", move || lwp_exit(k, &p3, 1));
-    let reap = thread::spawn_named("reaper", move || lwp_wait1(k, &p4, None, true));
+    let (insp, a, b, reap) = thread::roles(|g| {
+        (
+            g.spawn_named("inspector", move || inspector(k, &p1, 2)),
+            g.spawn_named("A_exit", move || lwp_exit(k, &p2, 0)),
+            g.spawn_named("B_exit", move || lwp_exit(k, &p3, 1)),
+            g.spawn_named("reaper", move || lwp_wait1(k, &p4, None, true)),
+        )
+    });
     insp.join().expect("inspector");
     a.join().expect("A_exit");
     b.join().expect("B_exit");
