@@ -757,6 +757,9 @@ fn run_matrix(
 /// Print the summary and each surprise with its trace file; the exit code.
 fn finish(report: &lwpcheck::tool::report::Report, dir: &std::path::Path) -> ExitCode {
     eprintln!("{}", report.summary());
+    for l in report.spawn_order_lines() {
+        eprintln!("{l}");
+    }
     for c in report.surprises() {
         eprintln!(
             "SURPRISE {} / {} / {} / {}: {}{}",

@@ -226,8 +226,9 @@ pub struct Cell {
     pub orders: Vec<OrderRun>,
 }
 
-/// One spawn order of a loom cell.
-#[derive(Clone, Debug, PartialEq)]
+/// One spawn order of a loom cell (also a field of the gate's
+/// `report.json`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderRun {
     /// The roles in the order they were spawned (`creator, reader`), empty
     /// for a scenario without a `thread::roles` group.
@@ -236,17 +237,25 @@ pub struct OrderRun {
     pub verdict: String,
     /// Its executions.
     pub executions: u64,
+    /// Its time, seconds.
+    #[serde(default)]
+    pub secs: f64,
 }
 
 impl OrderRun {
-    /// `creator, reader: pass (315)`.
-    pub fn describe(&self) -> String {
-        let order = if self.order.is_empty() {
+    /// The order's roles, `creator, reader` (`as written (no roles
+    /// group)` when the scenario declares none).
+    pub fn roles(&self) -> String {
+        if self.order.is_empty() {
             "as written (no roles group)".to_string()
         } else {
             self.order.join(", ")
-        };
-        format!("{order}: {} ({})", self.verdict, self.executions)
+        }
+    }
+
+    /// `creator, reader: pass (315)`.
+    pub fn describe(&self) -> String {
+        format!("{}: {} ({})", self.roles(), self.verdict, self.executions)
     }
 }
 
@@ -349,6 +358,7 @@ pub fn loom_cell<M: Model>(
             order: order.clone(),
             verdict: out.summary_verdict(),
             executions: out.executions,
+            secs: out.elapsed.as_secs_f64(),
         })
         .collect();
     let total: std::time::Duration = runs.iter().map(|(_, o)| o.elapsed).sum();

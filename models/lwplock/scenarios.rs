@@ -255,14 +255,19 @@ fn lsidl_lock(v: Variant, cpu: usize) -> fn(&Sched) -> &Kmutex {
 pub fn migrate_vs_lock(v: Variant) {
     let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
     let lm = l.clone();
-    let m = thread::spawn_named("migrator", move || {
+    let migrator = move || {
         let mut g = lwp_lock(&lm);
         g.bump();
         // lwp_migrate, LSIDL: l_cpu = 1; lwp_unlock_to(l, spc_mutex[1]).
         lwp_migrate(g, 1);
-    });
+    };
     let ll = l.clone();
-    let k = thread::spawn_named("locker", move || locker(&ll));
+    let (m, k) = thread::roles(|g| {
+        (
+            g.spawn_named("migrator", migrator),
+            g.spawn_named("locker", move || locker(&ll)),
+        )
+    });
     join(m);
     join(k);
     check_final(&l, 2, LSIDL, 1, lsidl_lock(v, 1));
@@ -293,7 +298,7 @@ fn sleepq(v: Variant, wait_for_waker: bool) {
     });
     let (ws, ww) = (woken.clone(), woken);
     let ls = l.clone();
-    let s = thread::spawn_named("sleeper", move || {
+    let sleeper = move || {
         let l = &*ls;
         let sq = &l.sched().sq_mutex;
         // sleeptab_lookup: mutex_spin_enter(sq->sq_mutex).
@@ -318,9 +323,9 @@ fn sleepq(v: Variant, wait_for_waker: bool) {
         }
         // Later, the LWP lock is taken again (by the LWP or anyone).
         locker(l);
-    });
+    };
     let lw = l.clone();
-    let w = thread::spawn_named("waker", move || {
+    let waker = move || {
         let l = &*lw;
         let mut g = lwp_lock(l);
         g.kassert_locked("waker");
@@ -344,6 +349,12 @@ fn sleepq(v: Variant, wait_for_waker: bool) {
             // The waker is done (Relaxed: see `sleepq`).
             woken.store(true, Relaxed);
         }
+    };
+    let (s, w) = thread::roles(|g| {
+        (
+            g.spawn_named("sleeper", sleeper),
+            g.spawn_named("waker", waker),
+        )
     });
     join(s);
     join(w);
@@ -368,10 +379,13 @@ fn sleepq(v: Variant, wait_for_waker: bool) {
 /// Scenario `two_lendings_vs_trylock`.
 pub fn two_lendings_vs_trylock(v: Variant) {
     let l = Lwp::new(v, LSRUN, 0, |s| &s.cpus[0].spc_mutex);
-    let ll = l.clone();
-    let a = thread::spawn_named("lender", move || lender(&ll));
-    let lt = l.clone();
-    let t = thread::spawn_named("spinner", move || trylock_spinner(&lt));
+    let (ll, lt) = (l.clone(), l.clone());
+    let (a, t) = thread::roles(|g| {
+        (
+            g.spawn_named("lender", move || lender(&ll)),
+            g.spawn_named("spinner", move || trylock_spinner(&lt)),
+        )
+    });
     join(a);
     join(t);
     check_final(&l, 3, LSSTOP, 1, |s| &s.cpus[1].spc_lwplock);
@@ -380,12 +394,14 @@ pub fn two_lendings_vs_trylock(v: Variant) {
 /// Scenario `two_lendings_vs_lock_and_trylock` (three spawned threads).
 pub fn two_lendings_vs_lock_and_trylock(v: Variant) {
     let l = Lwp::new(v, LSRUN, 0, |s| &s.cpus[0].spc_mutex);
-    let ll = l.clone();
-    let a = thread::spawn_named("lender", move || lender(&ll));
-    let lk = l.clone();
-    let k = thread::spawn_named("locker", move || locker(&lk));
-    let lt = l.clone();
-    let t = thread::spawn_named("spinner", move || trylock_spinner(&lt));
+    let (ll, lk, lt) = (l.clone(), l.clone(), l.clone());
+    let (a, k, t) = thread::roles(|g| {
+        (
+            g.spawn_named("lender", move || lender(&ll)),
+            g.spawn_named("locker", move || locker(&lk)),
+            g.spawn_named("spinner", move || trylock_spinner(&lt)),
+        )
+    });
     join(a);
     join(k);
     join(t);
@@ -398,7 +414,7 @@ pub fn relock_vs_lock(v: Variant) {
     // spc_mutex[0] here (lock order sq_mutex -> sched_mutex, 1.54 line 186).
     let l = Lwp::new(v, LSSLEEP, 0, |s| &s.sq_mutex);
     let lr = l.clone();
-    let r = thread::spawn_named("relocker", move || {
+    let relocker = move || {
         let l = &*lr;
         let g = lwp_lock(l);
         let c = g.l_count();
@@ -409,9 +425,14 @@ pub fn relock_vs_lock(v: Variant) {
         g.set_l_stat(LSRUN);
         g.set_l_count(c + 1);
         lwp_unlock(g);
-    });
+    };
     let lk = l.clone();
-    let k = thread::spawn_named("locker", move || locker(&lk));
+    let (r, k) = thread::roles(|g| {
+        (
+            g.spawn_named("relocker", relocker),
+            g.spawn_named("locker", move || locker(&lk)),
+        )
+    });
     join(r);
     join(k);
     check_final(&l, 2, LSRUN, 0, |s| &s.cpus[0].spc_mutex);
@@ -421,7 +442,7 @@ pub fn relock_vs_lock(v: Variant) {
 pub fn lend_back_vs_lock(v: Variant) {
     let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
     let lm = l.clone();
-    let m = thread::spawn_named("migrator", move || {
+    let migrator = move || {
         let l = &*lm;
         let mut g = lwp_lock(l);
         g.bump();
@@ -429,9 +450,14 @@ pub fn lend_back_vs_lock(v: Variant) {
         let mut g = lwp_lock(l);
         g.bump();
         lwp_migrate(g, 0);
-    });
+    };
     let lk = l.clone();
-    let k = thread::spawn_named("locker", move || locker(&lk));
+    let (m, k) = thread::roles(|g| {
+        (
+            g.spawn_named("migrator", migrator),
+            g.spawn_named("locker", move || locker(&lk)),
+        )
+    });
     join(m);
     join(k);
     check_final(&l, 3, LSIDL, 0, lsidl_lock(v, 0));
@@ -448,7 +474,7 @@ pub fn lend_back_vs_lock(v: Variant) {
 pub fn free_lend_back_vs_lock(v: Variant) {
     let l = Lwp::new(v, LSSTOP, 0, |s| &s.cpus[0].spc_lwplock);
     let lm = l.clone();
-    let m = thread::spawn_named("migrator", move || {
+    let migrator = move || {
         let l = &*lm;
         let mut g = lwp_lock(l);
         g.bump();
@@ -456,9 +482,14 @@ pub fn free_lend_back_vs_lock(v: Variant) {
         lwp_migrate(g, 1);
         // lwp_free on CPU 0: back to spc_lwplock[0], LSIDL.
         lwp_free_lend(l, 0);
-    });
+    };
     let lk = l.clone();
-    let k = thread::spawn_named("locker", move || locker(&lk));
+    let (m, k) = thread::roles(|g| {
+        (
+            g.spawn_named("migrator", migrator),
+            g.spawn_named("locker", move || locker(&lk)),
+        )
+    });
     join(m);
     join(k);
     check_final(&l, 3, LSIDL, 0, |s| &s.cpus[0].spc_lwplock);

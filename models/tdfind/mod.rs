@@ -1231,16 +1231,19 @@ pub fn exit_recycle_vs_lookup(v: Variant) {
         proc_idx: 1,
     };
     let kr = k.clone();
-    let reader = thread::spawn_named("reader", move || {
-        lookup(&kr, me, want, false);
-    });
     let ke = k.clone();
-    let exiter = thread::spawn_named("exiter", move || {
+    let exiter = move || {
         ke.kern_thr_exit(a);
         ke.thread_free(a);
         // thr_new in pid 200: the zone hands the freed slot out again.
         let b = ke.thread_create(4, 1);
         crate::prop!(b == a, "the zone did not recycle slot {a} (got {b})");
+    };
+    let (reader, exiter) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", move || lookup(&kr, me, want, false)),
+            g.spawn_named("exiter", exiter),
+        )
     });
     reader.join().expect("reader");
     exiter.join().expect("exiter");
@@ -1271,17 +1274,20 @@ pub fn same_tid_other_proc_vs_lookup(v: Variant) {
         proc_idx: 1,
     };
     let kr = k.clone();
-    let reader = thread::spawn_named("reader", move || {
-        lookup(&kr, me, want, false);
-    });
     let ke = k.clone();
-    let exiter = thread::spawn_named("exiter", move || {
+    let exiter = move || {
         ke.kern_thr_exit(a);
         ke.thread_free(a);
         // tid 2 is free again and handed to a new thread of pid 300, in
         // the same (recycled) slot.
         let b = ke.thread_create(2, 2);
         crate::prop!(b == a, "the zone did not recycle slot {a} (got {b})");
+    };
+    let (reader, exiter) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", move || lookup(&kr, me, want, false)),
+            g.spawn_named("exiter", exiter),
+        )
     });
     reader.join().expect("reader");
     exiter.join().expect("exiter");
@@ -1308,17 +1314,20 @@ pub fn upgrade_race(v: Variant) {
         gen: 0,
         proc_idx: 1,
     };
-    let mut hs = Vec::new();
-    for (name, me) in [("reader_a", me1), ("reader_b", me2)] {
-        let kr = k.clone();
-        hs.push(thread::spawn_named(name, move || {
-            let found = lookup(&kr, me, want, false);
-            crate::prop!(
-                found,
-                "tdfind(2) returned nothing although tid 2 never exited"
-            );
-        }));
-    }
+    let hs = thread::roles(|g| {
+        let mut hs = Vec::new();
+        for (name, me) in [("reader_a", me1), ("reader_b", me2)] {
+            let kr = k.clone();
+            hs.push(g.spawn_named(name, move || {
+                let found = lookup(&kr, me, want, false);
+                crate::prop!(
+                    found,
+                    "tdfind(2) returned nothing although tid 2 never exited"
+                );
+            }));
+        }
+        hs
+    });
     for h in hs {
         h.join().expect("reader");
     }
@@ -1343,14 +1352,16 @@ pub fn fork_vs_lookup(v: Variant) {
         gen: 0,
         proc_idx: 1,
     };
-    let kr = k.clone();
-    let reader = thread::spawn_named("reader", move || {
-        lookup(&kr, me, want, false);
-    });
-    let kf = k.clone();
-    let forker = thread::spawn_named("forker", move || {
+    let (kr, kf) = (k.clone(), k.clone());
+    let forker = move || {
         let td2 = kf.do_fork_child(2, 1);
         crate::prop!(td2 == 1, "the child thread got slot {td2}, not 1");
+    };
+    let (reader, forker) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", move || lookup(&kr, me, want, false)),
+            g.spawn_named("forker", forker),
+        )
     });
     reader.join().expect("reader");
     forker.join().expect("forker");
@@ -1375,13 +1386,12 @@ pub fn exit_window(v: Variant) {
         gen: 0,
         proc_idx: 1,
     };
-    let kr = k.clone();
-    let reader = thread::spawn_named("reader", move || {
-        lookup(&kr, me, want, true);
-    });
-    let ke = k.clone();
-    let exiter = thread::spawn_named("exiter", move || {
-        ke.kern_thr_exit(a);
+    let (kr, ke) = (k.clone(), k.clone());
+    let (reader, exiter) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", move || lookup(&kr, me, want, true)),
+            g.spawn_named("exiter", move || ke.kern_thr_exit(a)),
+        )
     });
     reader.join().expect("reader");
     exiter.join().expect("exiter");
@@ -1405,7 +1415,7 @@ pub fn exit_reuse_under_caller(v: Variant) {
         proc_idx: 0,
     };
     let kr = k.clone();
-    let reader = thread::spawn_named("reader", move || {
+    let reader = move || {
         // sys_thr_set_name: ttd = tdfind(uap->id, p->p_pid); if (ttd ==
         // NULL) return (ESRCH); strcpy(ttd->td_name, name); PROC_UNLOCK(p).
         if let Some(f) = kr.tdfind(me, want.tid, want.pid) {
@@ -1413,9 +1423,9 @@ pub fn exit_reuse_under_caller(v: Variant) {
             kr.use_found(&f, 7);
             f.proc_unlock();
         }
-    });
+    };
     let ke = k.clone();
-    let exiter = thread::spawn_named("exiter", move || {
+    let exiter = move || {
         ke.kern_thr_exit(a);
         // thread_stash -> thread_reap_domain -> thread_free_batched: no
         // proc lock.
@@ -1423,6 +1433,12 @@ pub fn exit_reuse_under_caller(v: Variant) {
         // thr_new in pid 300: the zone hands the freed memory out again.
         let b = ke.thread_create(4, 1);
         crate::prop!(b == a, "the zone did not recycle slot {a} (got {b})");
+    };
+    let (reader, exiter) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", reader),
+            g.spawn_named("exiter", exiter),
+        )
     });
     reader.join().expect("reader");
     exiter.join().expect("exiter");
@@ -1450,27 +1466,30 @@ pub fn rwlock_exclusion(v: Variant) {
     // upgrade after the other reader's unlock); writer-against-reader
     // exclusion through rw_wlock's spin is checked by the tdfind scenarios
     // (tidhash_remove and tidhash_add against a reader's walk).
-    let mut hs = Vec::new();
-    for name in ["upgrader_a", "upgrader_b"] {
-        let s = s.clone();
-        hs.push(thread::spawn_named(name, move || {
-            if !s.lock.rw_try_rlock() {
-                return 0;
-            }
-            // SAFETY: read-held lock, which protects data for reading; a
-            // lock that does not exclude writers is what loom reports.
-            let seen = unsafe { s.data.read() };
-            if s.lock.rw_try_upgrade() {
-                // SAFETY: write-held (upgraded) lock.
-                unsafe { s.data.write(seen + 1) };
-                s.lock.rw_wunlock();
-                1
-            } else {
-                s.lock.rw_runlock();
-                0
-            }
-        }));
-    }
+    let hs = thread::roles(|g| {
+        let mut hs = Vec::new();
+        for name in ["upgrader_a", "upgrader_b"] {
+            let s = s.clone();
+            hs.push(g.spawn_named(name, move || {
+                if !s.lock.rw_try_rlock() {
+                    return 0;
+                }
+                // SAFETY: read-held lock, which protects data for reading; a
+                // lock that does not exclude writers is what loom reports.
+                let seen = unsafe { s.data.read() };
+                if s.lock.rw_try_upgrade() {
+                    // SAFETY: write-held (upgraded) lock.
+                    unsafe { s.data.write(seen + 1) };
+                    s.lock.rw_wunlock();
+                    1
+                } else {
+                    s.lock.rw_runlock();
+                    0
+                }
+            }));
+        }
+        hs
+    });
     let upgrades: usize = hs.into_iter().map(|h| h.join().expect("upgrader")).sum();
     // SAFETY: every thread is joined.
     let data = unsafe { s.data.read() };

@@ -160,19 +160,21 @@ fn two_growths(v: Variant) {
 pub(super) fn two_growths_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=2);
     let (c, r1, r2) = (p.clone(), p.clone(), p.clone());
-    join(vec![
-        thread::spawn_named("creator", move || {
-            for tid in 3..=7 {
-                c.lwp_create(tid);
-            }
-        }),
-        thread::spawn_named("reader1", move || {
-            unpark(&r1, 1, "during growths 2 -> 4 -> 8")
-        }),
-        thread::spawn_named("reader2", move || {
-            unpark(&r2, 2, "during growths 2 -> 4 -> 8")
-        }),
-    ]);
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator", move || {
+                for tid in 3..=7 {
+                    c.lwp_create(tid);
+                }
+            }),
+            g.spawn_named("reader1", move || {
+                unpark(&r1, 1, "during growths 2 -> 4 -> 8")
+            }),
+            g.spawn_named("reader2", move || {
+                unpark(&r2, 2, "during growths 2 -> 4 -> 8")
+            }),
+        ]
+    }));
     let s = p.shape();
     crate::prop!(
         s.hash_size == 8 && s.growths == 2,
@@ -192,22 +194,24 @@ fn exit_vs_lookup(v: Variant) {
 pub(super) fn exit_vs_lookup_in<R: Reclaim>(p: Proc<R>) {
     let p = setup(p, 1..=5);
     let (e, r1, r5) = (p.clone(), p.clone(), p.clone());
-    join(vec![
-        thread::spawn_named("exiter", move || e.lwp_exit_detached(1)),
-        thread::spawn_named("reader1", move || {
-            // tid 1 may or may not be found; if it is, it must be tid 1's
-            // live entry.
-            if let Some((id, start)) = r1.lwp_unpark(1) {
-                crate::prop!(
-                    id == 1 && start == le_start_of(1),
-                    "exiting tid 1 found as tid {id} with le_start {start}"
-                );
-            }
-        }),
-        thread::spawn_named("reader5", move || {
-            unpark(&r5, 5, "while its bucket neighbour tid 1 exits")
-        }),
-    ]);
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("exiter", move || e.lwp_exit_detached(1)),
+            g.spawn_named("reader1", move || {
+                // tid 1 may or may not be found; if it is, it must be tid
+                // 1's live entry.
+                if let Some((id, start)) = r1.lwp_unpark(1) {
+                    crate::prop!(
+                        id == 1 && start == le_start_of(1),
+                        "exiting tid 1 found as tid {id} with le_start {start}"
+                    );
+                }
+            }),
+            g.spawn_named("reader5", move || {
+                unpark(&r5, 5, "while its bucket neighbour tid 1 exits")
+            }),
+        ]
+    }));
     crate::prop!(
         p.lwp_hash_lookup(1).is_none(),
         "tid 1 still hashed after it exited"

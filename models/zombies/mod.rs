@@ -574,12 +574,16 @@ pub struct Reaped {
 pub fn stash_reap_wait_with(k: Kern) -> Reaped {
     let w = World::new(k.rev, &[td("T1", false), td("T2", false)], 2);
     let (w1, w2, w3, w4) = (w.clone(), w.clone(), w.clone(), w.clone());
-    let t1 = thread::spawn_named("T1_exit", move || thread_exit(k, &w1, 0));
-    let t2 = thread::spawn_named("T2_exit", move || thread_exit(k, &w2, 1));
-    let r = thread::spawn_named("reaper", move || thread_reap_domain(k, &w3, "the reaper"));
-    let e = thread::spawn_named("exit1", move || {
-        thread_single_exit(&w4);
-        vmspace_exit(&w4);
+    let (t1, t2, r, e) = thread::roles(|g| {
+        (
+            g.spawn_named("T1_exit", move || thread_exit(k, &w1, 0)),
+            g.spawn_named("T2_exit", move || thread_exit(k, &w2, 1)),
+            g.spawn_named("reaper", move || thread_reap_domain(k, &w3, "the reaper")),
+            g.spawn_named("exit1", move || {
+                thread_single_exit(&w4);
+                vmspace_exit(&w4);
+            }),
+        )
     });
     t1.join().expect("T1_exit");
     t2.join().expect("T2_exit");
@@ -596,11 +600,16 @@ pub fn stash_reap_wait_with(k: Kern) -> Reaped {
 pub fn late_stash_with(k: Kern) -> Reaped {
     let w = World::new(k.rev, &[td("T0", true), td("T1", false)], 1);
     let (w1, w2) = (w.clone(), w.clone());
-    let t1 = thread::spawn_named("T1_exit", move || thread_exit(k, &w1, 1));
-    let e = thread::spawn_named("exit1", move || {
+    let exit1 = move || {
         thread_single_exit(&w2);
         vmspace_exit(&w2);
         thread_reap_domain(k, &w2, "thread_wait's thread_reap") // 1062
+    };
+    let (t1, e) = thread::roles(|g| {
+        (
+            g.spawn_named("T1_exit", move || thread_exit(k, &w1, 1)),
+            g.spawn_named("exit1", exit1),
+        )
     });
     t1.join().expect("T1_exit");
     let racing = e.join().expect("exit1");
@@ -617,9 +626,13 @@ pub fn stash_reap_2002_with(k: Kern) -> Reaped {
         0,
     );
     let (w1, w2, w3) = (w.clone(), w.clone(), w.clone());
-    let t1 = thread::spawn_named("T1_stash", move || thread_stash_2002(&w1, 1));
-    let t2 = thread::spawn_named("T2_stash", move || thread_stash_2002(&w2, 2));
-    let r = thread::spawn_named("reaper", move || thread_reap_2002(k, &w3, "the reaper"));
+    let (t1, t2, r) = thread::roles(|g| {
+        (
+            g.spawn_named("T1_stash", move || thread_stash_2002(&w1, 1)),
+            g.spawn_named("T2_stash", move || thread_stash_2002(&w2, 2)),
+            g.spawn_named("reaper", move || thread_reap_2002(k, &w3, "the reaper")),
+        )
+    });
     t1.join().expect("T1_stash");
     t2.join().expect("T2_stash");
     let racing = r.join().expect("reaper");

@@ -283,12 +283,25 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
         );
         let rec = check_cell(entry, req, opts)?;
         eprintln!(
-            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s){}",
+            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s{}){}",
             i + 1,
             started.elapsed().as_secs_f64(),
             rec.verdict_text(),
             rec.executions,
             rec.secs,
+            if rec.orders.len() > 1 {
+                format!(
+                    "; {} spawn orders: {}",
+                    rec.orders.len(),
+                    rec.orders
+                        .iter()
+                        .map(|o| format!("{} {}", o.executions, o.verdict))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            },
             rec.surprise_mark()
         );
         cells.push(rec);

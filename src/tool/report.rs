@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::explore::{FailKind, Verdict};
-use crate::model::{Cell, Expected, Run};
+use crate::model::{Cell, Expected, OrderRun, Run};
 use crate::sync::Backend;
 use crate::tool::registry::build_hint;
 
@@ -97,10 +97,10 @@ pub struct Record {
     /// oldest values.
     #[serde(default)]
     pub history: Vec<String>,
-    /// loom: each spawn order checked, the declared one first
-    /// (`creator, reader: pass (315)`).
+    /// loom: each spawn order checked, the declared one first, with its
+    /// verdict, executions and time.
     #[serde(default)]
-    pub orders: Vec<String>,
+    pub orders: Vec<OrderRun>,
     /// loom: the spawn orders disagree on the verdict (a loom hole the
     /// spawn-order dimension now covers).
     #[serde(default)]
@@ -132,6 +132,57 @@ impl FindingSummary {
     /// At least one fix variant, and every fix variant passed every cell.
     pub fn fixed(&self) -> bool {
         !self.fixes.is_empty() && self.fixes.iter().all(|f| f.2)
+    }
+}
+
+/// The spawn orders of one loom scenario ([`Report::scenario_orders`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioOrders {
+    /// Model name.
+    pub model: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// The variant whose cells the orders are from (`faithful` unless the
+    /// selection has none).
+    pub variant: String,
+    /// That variant's loom/arm cell, per order.
+    pub arm: Vec<OrderRun>,
+    /// That variant's loom/x86 cell, per order.
+    pub x86: Vec<OrderRun>,
+    /// The scenario's cells whose orders disagree on the verdict
+    /// (`variant run`).
+    pub dependent: Vec<String>,
+}
+
+impl ScenarioOrders {
+    /// One row per order (the roles, then its Arm and X86 runs), in the
+    /// order the Arm cell ran them (X86's when there is no Arm cell).
+    pub fn rows(&self) -> Vec<(String, Option<&OrderRun>, Option<&OrderRun>)> {
+        let first = if self.arm.is_empty() {
+            &self.x86
+        } else {
+            &self.arm
+        };
+        first
+            .iter()
+            .map(|o| {
+                let find = |v: &[OrderRun]| v.iter().position(|p| p.order == o.order);
+                (
+                    o.roles(),
+                    find(&self.arm).map(|i| &self.arm[i]),
+                    find(&self.x86).map(|i| &self.x86[i]),
+                )
+            })
+            .collect()
+    }
+}
+
+/// `s`, or `none` when it is empty.
+fn none_or(s: String) -> String {
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s
     }
 }
 
@@ -198,7 +249,7 @@ impl Record {
             fixes: c.fixes.iter().map(|p| p.to_string()).collect(),
             skipped: None,
             history: c.outcome.history.iter().map(|h| h.to_string()).collect(),
-            orders: c.orders.iter().map(|o| o.describe()).collect(),
+            orders: c.orders.clone(),
             order_dependent: crate::model::order_dependent(&c.orders),
             bound: None,
         }
@@ -342,7 +393,7 @@ impl Report {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order, {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order (scenarios: {}), {} spawn-order runs over {} loom cells ({} arm), {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
@@ -357,6 +408,14 @@ impl Report {
             n(|c| !c.history.is_empty()),
             n(|c| !c.history.is_empty() && c.run == "loom/arm"),
             n(|c| c.order_dependent),
+            none_or(self.order_dependent_scenarios().join(", ")),
+            self.cells.iter().map(|c| c.orders.len()).sum::<usize>(),
+            n(|c| !c.orders.is_empty()),
+            self.cells
+                .iter()
+                .filter(|c| c.run == "loom/arm")
+                .map(|c| c.orders.len())
+                .sum::<usize>(),
             self.wall_secs
         )
     }
@@ -377,6 +436,170 @@ impl Report {
         }
         let parts: Vec<String> = cols.iter().map(|(k, n)| format!("{k} {n}")).collect();
         format!(" ({})", parts.join(", "))
+    }
+
+    /// The loom scenarios (`model / scenario`) with at least one cell whose
+    /// spawn orders disagree on the verdict, in report order.
+    pub fn order_dependent_scenarios(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in self.cells.iter().filter(|c| c.order_dependent) {
+            let name = format!("{} / {}", c.model, c.scenario);
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    /// Per loom scenario, the spawn orders its cells ran, as the faithful
+    /// cells ran them (or, when the selection has no faithful cell, the
+    /// first variant's), in report order.
+    pub fn scenario_orders(&self) -> Vec<ScenarioOrders> {
+        let mut out: Vec<ScenarioOrders> = Vec::new();
+        for c in self.cells.iter().filter(|c| !c.orders.is_empty()) {
+            let i = match out
+                .iter()
+                .position(|s| s.model == c.model && s.scenario == c.scenario)
+            {
+                Some(i) => i,
+                None => {
+                    out.push(ScenarioOrders {
+                        model: c.model.clone(),
+                        scenario: c.scenario.clone(),
+                        variant: c.variant.clone(),
+                        arm: Vec::new(),
+                        x86: Vec::new(),
+                        dependent: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let s = &mut out[i];
+            if c.order_dependent {
+                s.dependent.push(format!("{} {}", c.variant, c.run));
+            }
+            if s.variant != c.variant && c.variant == "faithful" {
+                (s.variant, s.arm, s.x86) = (c.variant.clone(), Vec::new(), Vec::new());
+            }
+            if s.variant == c.variant {
+                match c.run.as_str() {
+                    "loom/arm" => s.arm = c.orders.clone(),
+                    "loom/x86" => s.x86 = c.orders.clone(),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// The gate's spawn-order lines: one per loom scenario (its orders and
+    /// the executions of each, Arm / X86), then the order-dependent
+    /// scenarios. Empty when no loom cell ran.
+    pub fn spawn_order_lines(&self) -> Vec<String> {
+        let scenarios = self.scenario_orders();
+        if scenarios.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = scenarios
+            .iter()
+            .map(|s| {
+                let rows: Vec<String> = s
+                    .rows()
+                    .iter()
+                    .map(|(order, arm, x86)| {
+                        format!(
+                            "{order} {} / {}",
+                            arm.map(|o| o.executions.to_string()).unwrap_or("-".into()),
+                            x86.map(|o| o.executions.to_string()).unwrap_or("-".into())
+                        )
+                    })
+                    .collect();
+                format!(
+                    "spawn orders {} / {} ({} executions, arm / x86): {}",
+                    s.model,
+                    s.scenario,
+                    s.variant,
+                    rows.join("; ")
+                )
+            })
+            .collect();
+        out.push(format!(
+            "order-dependent loom scenarios: {}",
+            none_or(self.order_dependent_scenarios().join(", "))
+        ));
+        out
+    }
+
+    /// The "Spawn orders" section of `report.md`: per scenario, each order
+    /// with the executions of its faithful cells; then per cell.
+    fn spawn_orders_markdown(&self) -> String {
+        let mut out = String::new();
+        let scenarios = self.scenario_orders();
+        if scenarios.is_empty() {
+            return out;
+        }
+        let dependent: Vec<&Record> = self.cells.iter().filter(|c| c.order_dependent).collect();
+        let _ = writeln!(
+            out,
+            "## Spawn orders\n\nloom explores different interleavings for different spawn orders (`docs/loom.md`): each loom cell runs every order of its scenario's racing roles (every permutation up to 3 roles, every rotation above) and fails if any order fails.\n\nScenarios whose cells' orders disagree on the verdict ({}): {}. Cells ({}): {}\n\n| scenario | spawn order | loom/arm: verdict (executions, seconds) | loom/x86 | cells whose verdict depends on the order |\n| --- | --- | --- | --- | --- |",
+            self.order_dependent_scenarios().len(),
+            none_or(self.order_dependent_scenarios().join("; ")),
+            dependent.len(),
+            none_or(
+                dependent
+                    .iter()
+                    .map(|c| format!("{} / {} / {} / {}", c.model, c.scenario, c.variant, c.run))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        );
+        let cell = |o: Option<&OrderRun>| {
+            o.map(|o| format!("{} ({}, {:.1})", o.verdict, o.executions, o.secs))
+                .unwrap_or_else(|| "-".into())
+        };
+        for s in &scenarios {
+            for (i, (order, arm, x86)) in s.rows().into_iter().enumerate() {
+                let (name, dep) = if i == 0 {
+                    (
+                        if s.variant == "faithful" {
+                            format!("{} / {}", s.model, s.scenario)
+                        } else {
+                            format!("{} / {} ({})", s.model, s.scenario, s.variant)
+                        },
+                        none_or(s.dependent.join(", ")),
+                    )
+                } else {
+                    (String::new(), String::new())
+                };
+                let _ = writeln!(
+                    out,
+                    "| {name} | {order} | {} | {} | {dep} |",
+                    cell(arm),
+                    cell(x86)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nPer cell:\n\n| cell | spawn order: verdict (executions) |\n| --- | --- |"
+        );
+        for c in self.cells.iter().filter(|c| !c.orders.is_empty()) {
+            let _ = writeln!(
+                out,
+                "| {} / {} / {} / {} | {} |",
+                c.model,
+                c.scenario,
+                c.variant,
+                c.run,
+                c.orders
+                    .iter()
+                    .map(OrderRun::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+        out.push('\n');
+        out
     }
 
     /// The findings: one per page named by a marked cell, in the order the
@@ -565,36 +788,7 @@ impl Report {
             }
             out.push('\n');
         }
-        let ordered: Vec<&Record> = self.cells.iter().filter(|c| !c.orders.is_empty()).collect();
-        if !ordered.is_empty() {
-            let dependent: Vec<&&Record> = ordered.iter().filter(|c| c.order_dependent).collect();
-            let _ = writeln!(
-                out,
-                "## Spawn orders\n\nloom explores different interleavings for different spawn orders (`docs/loom.md`): each loom cell runs every order of its scenario's racing roles (every permutation up to 3 roles, every rotation above) and fails if any order fails. Cells whose orders disagree on the verdict ({}): {}\n\n| cell | spawn order: verdict (executions) |\n| --- | --- |",
-                dependent.len(),
-                if dependent.is_empty() {
-                    "none".to_string()
-                } else {
-                    dependent
-                        .iter()
-                        .map(|c| format!("{} / {} / {} / {}", c.model, c.scenario, c.variant, c.run))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
-            );
-            for c in ordered {
-                let _ = writeln!(
-                    out,
-                    "| {} / {} / {} / {} | {} |",
-                    c.model,
-                    c.scenario,
-                    c.variant,
-                    c.run,
-                    c.orders.join("; ")
-                );
-            }
-            out.push('\n');
-        }
+        out.push_str(&self.spawn_orders_markdown());
         let mut slow: Vec<&Record> = self.cells.iter().collect();
         slow.sort_by(|a, b| b.secs.total_cmp(&a.secs));
         let total: f64 = self.cells.iter().map(|c| c.secs).sum();
@@ -861,7 +1055,16 @@ mod tests {
         (skipped.executions, skipped.secs) = (0, 0.0);
         let mut noted = rec("m", "loom/arm", None, None);
         noted.history = vec!["x received up to 8 stores".into()];
-        noted.orders = vec!["a, b: pass (3)".into(), "b, a: fail assertion (5)".into()];
+        let run = |order: &[&str], verdict: &str, executions| OrderRun {
+            order: order.iter().map(|r| r.to_string()).collect(),
+            verdict: verdict.into(),
+            executions,
+            secs: 0.25,
+        };
+        noted.orders = vec![
+            run(&["a", "b"], "pass", 3),
+            run(&["b", "a"], "fail assertion", 5),
+        ];
         noted.order_dependent = true;
         let r = Report {
             tool: tool(),
@@ -885,15 +1088,26 @@ mod tests {
         assert!(md.contains("skipped (0, 0.00 s)"), "{md}");
         assert!(md.contains("pass (3, 0.50 s) bounded-history"), "{md}");
         assert!(
-            md.contains("Cells whose orders disagree on the verdict (1): m / s / v / loom/arm"),
+            md.contains("Scenarios whose cells' orders disagree on the verdict (1): m / s. Cells (1): m / s / v / loom/arm"),
             "{md}"
+        );
+        assert!(
+            md.contains("| m / s (v) | a, b | pass (3, 0.2) | - | v loom/arm |\n|  | b, a | fail assertion (5, 0.2) | - |  |"),
+            "{md}"
+        );
+        assert_eq!(
+            r.spawn_order_lines(),
+            [
+                "spawn orders m / s (v executions, arm / x86): a, b 3 / -; b, a 5 / -",
+                "order-dependent loom scenarios: m / s"
+            ]
         );
         assert!(
             md.contains("| m / s / v / loom/arm | a, b: pass (3); b, a: fail assertion (5) |"),
             "{md}"
         );
         assert!(
-            s.contains("1 loom cells whose verdict depends on the spawn order"),
+            s.contains("1 loom cells whose verdict depends on the spawn order (scenarios: m / s), 2 spawn-order runs over 1 loom cells (2 arm)"),
             "{s}"
         );
         // An older report without the new fields still reads.
