@@ -38,7 +38,7 @@ macro_rules! print {
 }
 
 use clap::{Args, Parser, Subcommand};
-use lwpcheck::explore::{Bounds, Schedule, Verdict};
+use lwpcheck::explore::{Bounds, Schedule, SpawnOrders, Verdict};
 use lwpcheck::model::{Cell, Run};
 use lwpcheck::sync::Backend;
 use lwpcheck::tool::checkpoint::CheckpointFile;
@@ -510,6 +510,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             "  {:<33} loom bounds {:?}: {}",
                             "", s.loom_bounds, s.bound_reason
                         );
+                    }
+                    match s.loom_orders {
+                        SpawnOrders::Every => {}
+                        SpawnOrders::Rotations(why) => {
+                            println!("  {:<33} loom spawn orders: rotations only: {why}", "")
+                        }
+                        SpawnOrders::Declared(why) => {
+                            println!("  {:<33} loom spawn orders: as declared only: {why}", "")
+                        }
                     }
                 }
                 for (v, about) in (m.variants)() {

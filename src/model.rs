@@ -168,6 +168,9 @@ pub struct Scenario<V: Variant> {
     pub loom_bounds: Bounds,
     /// Why the bounds are needed (empty when exhaustive).
     pub bound_reason: &'static str,
+    /// The spawn orders of its roles the loom check runs (default: every
+    /// one; a restriction says why, with numbers).
+    pub loom_orders: crate::explore::SpawnOrders,
     /// The shuttle schedule for this scenario (PCT, random or DFS).
     pub shuttle: Schedule,
     /// The expectation under loom for a variant and profile.
@@ -340,6 +343,8 @@ pub fn loom_cell<M: Model>(
         let out = check.run(move || run(v))?;
         vec![(crate::sync::thread::role_names(), out)]
     } else {
+        let mut check = check;
+        check.orders = sc.loom_orders;
         let runs = check.run_every_order(move || run(v))?;
         let names = crate::sync::thread::role_names();
         runs.into_iter()

@@ -153,6 +153,7 @@ const SC: lwpcheck::tool::registry::ScenarioInfo = lwpcheck::tool::registry::Sce
         branches: None,
     },
     bound_reason: "",
+    loom_orders: lwpcheck::explore::SpawnOrders::Every,
     shuttle: lwpcheck::explore::Schedule::Dfs {
         max_iterations: None,
     },

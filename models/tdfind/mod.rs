@@ -1077,6 +1077,7 @@ impl model::Model for Tdfind {
                 run: exit_recycle_vs_lookup,
                 loom_bounds: Bounds::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_exit_recycle_loom,
                 expect_shuttle: expect_exit_recycle_shuttle,
@@ -1096,6 +1097,7 @@ impl model::Model for Tdfind {
                                executions, no failure; measured); with at most 5 preemptions it passes in ~33k executions \
                                (~6 s). Every other variant fails here at preemption bound 0 or 1 (shortest counterexamples), \
                                so the bound hides no failure they show",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_same_tid_loom,
                 expect_shuttle: expect_same_tid_shuttle,
@@ -1108,6 +1110,7 @@ impl model::Model for Tdfind {
                 run: upgrade_race,
                 loom_bounds: Bounds::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_upgrade_loom,
                 expect_shuttle: expect_upgrade_shuttle,
@@ -1120,6 +1123,7 @@ impl model::Model for Tdfind {
                 run: fork_vs_lookup,
                 loom_bounds: Bounds::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_fork_loom,
                 expect_shuttle: expect_fork_shuttle,
@@ -1132,6 +1136,7 @@ impl model::Model for Tdfind {
                 run: exit_window,
                 loom_bounds: Bounds::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_exit_window_loom,
                 expect_shuttle: expect_exit_window_shuttle,
@@ -1151,6 +1156,7 @@ impl model::Model for Tdfind {
                 bound_reason: "as same_tid_other_proc_vs_lookup: exhaustive search of fix-reverify-hashed passes but takes \
                                594,012 executions (~100 s per profile, measured); with at most 5 preemptions ~26k \
                                executions (~5 s). The other variants fail at preemption bound 0 or 1",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT_DEPTH4,
                 expect_loom: expect_exit_reuse_loom,
                 expect_shuttle: expect_exit_reuse_shuttle,
@@ -1163,6 +1169,7 @@ impl model::Model for Tdfind {
                 run: rwlock_exclusion,
                 loom_bounds: Bounds::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_rwlock_loom,
                 expect_shuttle: expect_rwlock_shuttle,

@@ -25,6 +25,7 @@ impl Model for Tidhash {
                 run: grow_vs_lookup,
                 loom_bounds: Default::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: Schedule::Pct {
                     iterations: 2000,
                     depth: 3,
@@ -43,6 +44,9 @@ impl Model for Tidhash {
                     branches: None,
                 },
                 bound_reason: "three threads and ~40 lock operations in the creator: unbounded, loom ran 619,847 executions in its 120 s budget without finishing; with 2 preemptions, 40,756 executions (about 7 s) and every seeded bug is still caught",
+                loom_orders: crate::explore::SpawnOrders::Declared(
+                    "each of the six orders of a passing cell takes 36,055-40,788 executions at 2 preemptions (faithful, measured 2026-12-02: 314 s for the six under load, ~40 s each on quiet cores), every variant's orders agreeing; six would take a check far past 60 s. The DPOR cells explore every interleaving of it, unbounded",
+                ),
                 shuttle: Schedule::Pct {
                     iterations: 2000,
                     depth: 3,
@@ -58,6 +62,9 @@ impl Model for Tidhash {
                 run: exit_vs_lookup,
                 loom_bounds: Default::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Rotations(
+                    "all six orders of every variant agreed, the faithful cell's in exactly 6,225 executions each (measured 2026-12-02); the three rotations (each role first once) halve the scenario's 78 runs of 13 variants",
+                ),
                 shuttle: Schedule::Pct {
                     iterations: 2000,
                     depth: 3,
@@ -73,6 +80,7 @@ impl Model for Tidhash {
                 run: racing_creators,
                 loom_bounds: Default::default(),
                 bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: Schedule::Pct {
                     iterations: 2000,
                     depth: 3,

@@ -28,6 +28,8 @@ pub struct LoomCheck {
     /// The order in which `thread::roles` groups spawn their roles (a
     /// permutation of the declaration order); `None`: as declared.
     pub spawn_order: Option<Vec<usize>>,
+    /// Which orders [`LoomCheck::run_every_order`] runs.
+    pub orders: super::SpawnOrders,
 }
 
 impl LoomCheck {
@@ -42,6 +44,7 @@ impl LoomCheck {
             trace_cap: env::trace_cap(env::process_env)?,
             checkpoint: None,
             spawn_order: None,
+            orders: super::SpawnOrders::Every,
         })
     }
 
@@ -91,7 +94,12 @@ impl LoomCheck {
         let first = once(None)?;
         let n = crate::sync::thread::roles_seen();
         let mut out = vec![((0..n).collect::<Vec<usize>>(), first)];
-        for order in spawn_orders(n).into_iter().skip(1) {
+        let orders = match self.orders {
+            super::SpawnOrders::Every => spawn_orders(n),
+            super::SpawnOrders::Rotations(_) => rotations(n),
+            super::SpawnOrders::Declared(_) => Vec::new(),
+        };
+        for order in orders.into_iter().skip(1) {
             let o = once(Some(order.clone()))?;
             out.push((order, o));
         }
@@ -202,10 +210,16 @@ pub fn spawn_orders(n: usize) -> Vec<Vec<usize>> {
     if n <= 3 {
         permutations(n)
     } else {
-        (0..n)
-            .map(|r| (0..n).map(|i| (i + r) % n).collect())
-            .collect()
+        rotations(n)
     }
+}
+
+/// The `n` rotations of `0..n`, the declared order first: each role is
+/// spawned first once.
+pub fn rotations(n: usize) -> Vec<Vec<usize>> {
+    (0..n.max(1))
+        .map(|r| (0..n).map(|i| (i + r) % n).collect())
+        .collect()
 }
 
 /// Every permutation of `0..n`, in lexicographic order.
@@ -227,6 +241,15 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotations_put_each_role_first_once() {
+        assert_eq!(
+            rotations(3),
+            vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1]]
+        );
+        assert_eq!(rotations(1), vec![vec![0]]);
+    }
 
     #[test]
     fn orders_are_every_permutation_up_to_three_then_rotations() {

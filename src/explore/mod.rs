@@ -63,6 +63,32 @@ pub struct Bounds {
     pub branches: Option<usize>,
 }
 
+/// Which spawn orders the loom check of a scenario runs (`docs/loom.md`):
+/// loom explores different executions for different spawn orders of the
+/// racing roles (a `thread::roles` group).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SpawnOrders {
+    /// Every permutation of up to 3 roles, every rotation of 4 or more.
+    #[default]
+    Every,
+    /// Every rotation (each role spawned first once), because the reason
+    /// says so (with its numbers).
+    Rotations(&'static str),
+    /// The declared order only, because the reason says so (with its
+    /// numbers).
+    Declared(&'static str),
+}
+
+impl SpawnOrders {
+    /// Why this scenario does not run every order (empty for `Every`).
+    pub fn reason(self) -> &'static str {
+        match self {
+            SpawnOrders::Every => "",
+            SpawnOrders::Rotations(r) | SpawnOrders::Declared(r) => r,
+        }
+    }
+}
+
 /// What to do with loom's checkpoint file (its `checkpoint` feature: the
 /// file holds the branch choices of one execution, as JSON).
 #[derive(Clone, Debug, PartialEq, Eq)]

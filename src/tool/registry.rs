@@ -18,6 +18,8 @@ pub struct ScenarioInfo {
     pub loom_bounds: Bounds,
     /// Why it needs them.
     pub bound_reason: &'static str,
+    /// The spawn orders its loom check runs.
+    pub loom_orders: crate::explore::SpawnOrders,
     /// Its shuttle explorer.
     pub shuttle: Schedule,
 }
@@ -125,6 +127,7 @@ fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
         about: s.about,
         loom_bounds: s.loom_bounds,
         bound_reason: s.bound_reason,
+        loom_orders: s.loom_orders,
         shuttle: s.shuttle,
     }
 }
