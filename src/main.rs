@@ -156,15 +156,8 @@ enum Command {
         /// The page to write.
         #[arg(long, default_value = "docs/comparison.md")]
         out: PathBuf,
-        /// Seconds per DPOR cell.
-        #[arg(long, default_value_t = 60)]
-        dpor_budget: u64,
-        /// Seconds per plain-DFS cell of the faithful code.
-        #[arg(long, default_value_t = 20)]
-        dfs_budget: u64,
-        /// Seconds per plain-DFS cell of a seeded bug.
-        #[arg(long, default_value_t = 1)]
-        dfs_seeded_budget: u64,
+        #[command(flatten)]
+        budget: BudgetArgs,
         /// Processes at once (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -185,15 +178,8 @@ enum Command {
         /// Processes at once.
         #[arg(long)]
         jobs: Option<usize>,
-        /// Seconds per DPOR cell.
-        #[arg(long, default_value_t = 60)]
-        dpor_budget: u64,
-        /// Seconds per plain-DFS cell of the faithful code.
-        #[arg(long, default_value_t = 20)]
-        dfs_budget: u64,
-        /// Seconds per plain-DFS cell of a seeded bug.
-        #[arg(long, default_value_t = 1)]
-        dfs_seeded_budget: u64,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Print a gate or matrix report (report.json) again as Markdown.
     Report {
@@ -370,12 +356,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Compare {
             model,
             out,
-            dpor_budget,
-            dfs_budget,
-            dfs_seeded_budget,
+            budget,
             jobs,
         } => {
-            let budgets = budgets(dpor_budget, dfs_budget, dfs_seeded_budget)?;
+            let budgets = budget.budgets()?;
+            let BudgetArgs {
+                dpor_budget,
+                dfs_budget,
+                dfs_seeded_budget,
+            } = budget;
             let sel = Selection {
                 model: model.clone(),
                 ..Selection::default()
@@ -412,12 +401,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             shard,
             jobs,
-            dpor_budget,
-            dfs_budget,
-            dfs_seeded_budget,
+            budget,
         } => {
             use lwpcheck::tool::compare;
-            let budgets = budgets(dpor_budget, dfs_budget, dfs_seeded_budget)?;
+            let budgets = budget.budgets()?;
             let sel = Selection {
                 model,
                 ..Selection::default()
@@ -688,28 +675,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn budgets(
-    dpor: u64,
-    dfs: u64,
-    dfs_seeded: u64,
-) -> Result<lwpcheck::tool::compare::Budgets, String> {
-    for (flag, v) in [
-        ("--dpor-budget", dpor),
-        ("--dfs-budget", dfs),
-        ("--dfs-seeded-budget", dfs_seeded),
-    ] {
-        if v == 0 {
-            return Err(format!(
-                "{flag} 0 is not valid (accepted: a whole number of seconds, 1 or more)"
-            ));
+/// The `compare` budgets, in seconds.
+#[derive(clap::Args, Clone, Copy, Debug)]
+struct BudgetArgs {
+    /// Seconds per DPOR cell.
+    #[arg(long, default_value_t = 60)]
+    dpor_budget: u64,
+    /// Seconds per plain-DFS cell of the faithful code.
+    #[arg(long, default_value_t = 20)]
+    dfs_budget: u64,
+    /// Seconds per plain-DFS cell of a seeded bug.
+    #[arg(long, default_value_t = 1)]
+    dfs_seeded_budget: u64,
+}
+
+impl BudgetArgs {
+    /// The budgets, or a one-line error for a zero.
+    fn budgets(self) -> Result<lwpcheck::tool::compare::Budgets, String> {
+        for (flag, v) in [
+            ("--dpor-budget", self.dpor_budget),
+            ("--dfs-budget", self.dfs_budget),
+            ("--dfs-seeded-budget", self.dfs_seeded_budget),
+        ] {
+            if v == 0 {
+                return Err(format!(
+                    "{flag} 0 is not valid (accepted: a whole number of seconds, 1 or more)"
+                ));
+            }
         }
+        let s = std::time::Duration::from_secs;
+        Ok(lwpcheck::tool::compare::Budgets {
+            dpor: s(self.dpor_budget),
+            dfs: s(self.dfs_budget),
+            dfs_seeded: s(self.dfs_seeded_budget),
+        })
     }
-    let s = std::time::Duration::from_secs;
-    Ok(lwpcheck::tool::compare::Budgets {
-        dpor: s(dpor),
-        dfs: s(dfs),
-        dfs_seeded: s(dfs_seeded),
-    })
 }
 
 fn positive_jobs(jobs: Option<usize>) -> Result<usize, String> {

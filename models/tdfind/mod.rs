@@ -1872,69 +1872,77 @@ fn expect_rwlock_shuttle(v: Variant) -> Expectation {
 // store a release, the lock word's RMWs locked instructions).
 // ---------------------------------------------------------------------------
 
-const DPOR_RUNLOCK: &str = "every interleaving, with C11's happens-before as written: the relaxed rw_runlock gives the next rw_wlock (or rw_try_upgrade) no release edge, so the writer's chain write races the reader's walk";
+const DPOR_RUNLOCK: &str = "every interleaving, with C11's happens-before as written: the relaxed rw_runlock gives the next rw_wlock (or rw_try_upgrade) no release edge, so the writer's write (of the chain, or the protected cell) races the reader's read of it";
 const TSO_RUNLOCK: &str = "x86: rw_runlock is a locked RMW, a release whatever the C ordering, so the variant is the faithful code here";
 const DPOR_TWO_READERS: &str = "the upgrade succeeds with the other reader inside: its writes race that reader's reads (the race detector, any memory model: the other reader's reads are ordered before nothing the upgrader acquires) or the ghost occupancy / lost update assertion fires first, depending on the exploration order";
 const DPOR_MOVE_UNLOCKED: &str = "two read holders, one rewriting the chain while the other walks it: with x86's happens-before too (loom's x86 profile hid it behind the fences it puts around each RMW), nothing orders the walk's reads before the move's writes; or the walker misses tid 2 (assertion), depending on the exploration order";
 const DPOR_EXIT_REUSE: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md): every interleaving, with a race detector: the caller's td_name write races thread_create's under pid 300's lock, or the slot is reused before the caller's checks; which shows first depends on the exploration order";
 
-fn expect_exit_recycle_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
-        _ => expect_exit_recycle_shuttle(v),
+/// `runlock-relaxed` under DPOR, else `rest`: under `sc` its race (or,
+/// where the faithful code fails with `faithful` here, whichever the
+/// exploration reaches first); under `tso` the faithful code's verdict.
+fn runlock_dpor(
+    v: Variant,
+    m: MemoryModel,
+    faithful: Option<(FailKind, &'static str)>,
+    rest: fn(Variant) -> Expectation,
+) -> Expectation {
+    match (v, m, faithful) {
+        (Variant::RunlockRelaxed, MemoryModel::Sc, None) => fail(FailKind::DataRace, DPOR_RUNLOCK),
+        (Variant::RunlockRelaxed, MemoryModel::Sc, Some((kind, _))) => fail_any(
+            match kind {
+                FailKind::WrongThread => &[FailKind::DataRace, FailKind::WrongThread],
+                _ => &[FailKind::DataRace, FailKind::ExitedThread],
+            },
+            "the relaxed rw_runlock's race (C11 as written), or the faithful code's own failure here, whichever the exploration reaches first",
+        ),
+        (Variant::RunlockRelaxed, MemoryModel::Tso, None) => pass(TSO_RUNLOCK),
+        (Variant::RunlockRelaxed, MemoryModel::Tso, Some((kind, what))) => fail(kind, what),
+        _ => rest(v),
     }
+}
+
+fn expect_exit_recycle_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    runlock_dpor(v, m, None, expect_exit_recycle_shuttle)
 }
 
 fn expect_same_tid_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail_any(
-            &[FailKind::DataRace, FailKind::WrongThread],
-            "the relaxed rw_runlock's race (C11 as written), or the faithful same-tid gap, whichever the exploration reaches first",
-        ),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => fail(
-            FailKind::WrongThread,
-            "on x86 rw_runlock is a full barrier: this is the faithful code, with its same-tid gap",
-        ),
-        _ => expect_same_tid_shuttle(v),
-    }
+    let gap =
+        "on x86 rw_runlock is a full barrier: this is the faithful code, with its same-tid gap";
+    runlock_dpor(
+        v,
+        m,
+        Some((FailKind::WrongThread, gap)),
+        expect_same_tid_shuttle,
+    )
 }
 
 fn expect_upgrade_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
-        (Variant::UpgradeTwoReaders, _) => {
+    match v {
+        Variant::UpgradeTwoReaders => {
             fail_any(&[FailKind::DataRace, FailKind::Assertion], DPOR_TWO_READERS)
         }
-        (Variant::MoveWithoutWlock, _) => fail_any(
+        Variant::MoveWithoutWlock => fail_any(
             &[FailKind::DataRace, FailKind::Assertion],
             DPOR_MOVE_UNLOCKED,
         ),
-        _ => expect_upgrade_shuttle(v),
+        _ => runlock_dpor(v, m, None, expect_upgrade_shuttle),
     }
 }
 
 fn expect_fork_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(FailKind::DataRace, DPOR_RUNLOCK),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
-        _ => expect_fork_shuttle(v),
-    }
+    runlock_dpor(v, m, None, expect_fork_shuttle)
 }
 
 fn expect_exit_window_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail_any(
-            &[FailKind::DataRace, FailKind::ExitedThread],
-            "the relaxed rw_runlock's race (C11 as written), or the faithful exit window, whichever the exploration reaches first",
-        ),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => fail(
-            FailKind::ExitedThread,
-            "on x86 rw_runlock is a full barrier: this is the faithful code, with its exit window",
-        ),
-        _ => expect_exit_window_shuttle(v),
-    }
+    let window =
+        "on x86 rw_runlock is a full barrier: this is the faithful code, with its exit window";
+    runlock_dpor(
+        v,
+        m,
+        Some((FailKind::ExitedThread, window)),
+        expect_exit_window_shuttle,
+    )
 }
 
 fn expect_exit_reuse_dpor(v: Variant, m: MemoryModel) -> Expectation {
@@ -1958,14 +1966,11 @@ fn expect_exit_reuse_dpor(v: Variant, m: MemoryModel) -> Expectation {
 }
 
 fn expect_rwlock_dpor(v: Variant, m: MemoryModel) -> Expectation {
-    match (v, m) {
-        (Variant::RunlockRelaxed, MemoryModel::Sc) => fail(
-            FailKind::DataRace,
-            "C11 as written: a relaxed rw_runlock gives the other reader's rw_try_upgrade (acquire) no release edge, so its write races the first reader's read",
-        ),
-        (Variant::RunlockRelaxed, MemoryModel::Tso) => pass(TSO_RUNLOCK),
-        (Variant::UpgradeTwoReaders, _) => fail_any(&[FailKind::DataRace, FailKind::Assertion], DPOR_TWO_READERS),
-        _ => expect_rwlock_shuttle(v),
+    match v {
+        Variant::UpgradeTwoReaders => {
+            fail_any(&[FailKind::DataRace, FailKind::Assertion], DPOR_TWO_READERS)
+        }
+        _ => runlock_dpor(v, m, None, expect_rwlock_shuttle),
     }
 }
 
