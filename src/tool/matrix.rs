@@ -780,26 +780,9 @@ mod tests {
                 variant: f[2].into(),
                 run: f[3].into(),
                 expected: "pass".into(),
-                reason: String::new(),
                 verdict: "pass".into(),
-                kind: None,
-                message: None,
                 executions: 1,
-                secs: 0.0,
-                miss: false,
-                timed_out: false,
-                surprise: None,
-                schedule: None,
-                shortest: None,
-                trace_file: None,
-                reproduce: String::new(),
-                finding: None,
-                fixes: Vec::new(),
-                skipped: None,
-                history: Vec::new(),
-                orders: Vec::new(),
-                order_dependent: false,
-                bound: None,
+                ..Record::default()
             });
         }
         assert_eq!(check_complete(&report), Ok(()));

@@ -37,8 +37,9 @@ pub struct Report {
     pub cells: Vec<Record>,
 }
 
-/// One cell of the verdict matrix.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// One cell of the verdict matrix. (`Default` is an empty record, for
+/// building one field by field.)
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Record {
     /// Model name.
     pub model: String,
@@ -271,24 +272,9 @@ impl Record {
             expected: expectation.expected.to_string(),
             reason: expectation.reason.into(),
             verdict: "skipped".into(),
-            kind: None,
-            message: None,
-            executions: 0,
-            secs: 0.0,
-            miss: false,
-            timed_out: false,
-            surprise: None,
-            schedule: None,
-            shortest: None,
-            trace_file: None,
             reproduce: reproduce(model, scenario, variant, run),
             skipped: Some(why.into()),
-            history: Vec::new(),
-            orders: Vec::new(),
-            order_dependent: false,
-            bound: None,
-            finding: None,
-            fixes: Vec::new(),
+            ..Record::default()
         }
     }
 
@@ -993,20 +979,10 @@ mod tests {
             message: verdict.map(|_| "m <b>".into()),
             executions: 3,
             secs: 0.5,
-            miss: false,
-            timed_out: false,
             surprise: surprise.map(String::from),
-            schedule: None,
-            shortest: None,
             trace_file: Some("traces/x.txt".into()),
             reproduce: "cmd".into(),
-            finding: None,
-            fixes: Vec::new(),
-            skipped: None,
-            history: Vec::new(),
-            orders: Vec::new(),
-            order_dependent: false,
-            bound: None,
+            ..Record::default()
         }
     }
 
