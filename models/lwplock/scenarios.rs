@@ -261,25 +261,31 @@ fn lsidl_lock(v: Variant, cpu: usize) -> fn(&Sched) -> &Kmutex {
     }
 }
 
-/// Scenario `migrate_vs_lock`.
-pub fn migrate_vs_lock(v: Variant) {
-    let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
+/// The racing roles of the migration scenarios: `migrator` (whatever
+/// lends the LWP on) against a [`locker`], as one `thread::roles` group,
+/// migrator declared first; both joined.
+fn migrator_vs_locker(l: &Arc<Lwp>, migrator: impl FnOnce(&Lwp) + Send + 'static) {
     let lm = l.clone();
-    let migrator = move || {
-        let mut g = lwp_lock(&lm);
-        g.bump();
-        // lwp_migrate, LSIDL: l_cpu = 1; lwp_unlock_to(l, spc_mutex[1]).
-        lwp_migrate(g, 1);
-    };
-    let ll = l.clone();
+    let lk = l.clone();
     let (m, k) = thread::roles(|g| {
         (
-            g.spawn_named("migrator", migrator),
-            g.spawn_named("locker", move || locker(&ll)),
+            g.spawn_named("migrator", move || migrator(&lm)),
+            g.spawn_named("locker", move || locker(&lk)),
         )
     });
     join(m);
     join(k);
+}
+
+/// Scenario `migrate_vs_lock`.
+pub fn migrate_vs_lock(v: Variant) {
+    let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
+    migrator_vs_locker(&l, |l| {
+        let mut g = lwp_lock(l);
+        g.bump();
+        // lwp_migrate, LSIDL: l_cpu = 1; lwp_unlock_to(l, spc_mutex[1]).
+        lwp_migrate(g, 1);
+    });
     check_final(&l, 2, LSIDL, 1, lsidl_lock(v, 1));
 }
 
@@ -451,25 +457,14 @@ pub fn relock_vs_lock(v: Variant) {
 /// Scenario `lend_back_vs_lock` (ABA on `spc_mutex[0]`).
 pub fn lend_back_vs_lock(v: Variant) {
     let l = Lwp::new(v, LSIDL, 0, lsidl_lock(v, 0));
-    let lm = l.clone();
-    let migrator = move || {
-        let l = &*lm;
+    migrator_vs_locker(&l, |l| {
         let mut g = lwp_lock(l);
         g.bump();
         lwp_migrate(g, 1);
         let mut g = lwp_lock(l);
         g.bump();
         lwp_migrate(g, 0);
-    };
-    let lk = l.clone();
-    let (m, k) = thread::roles(|g| {
-        (
-            g.spawn_named("migrator", migrator),
-            g.spawn_named("locker", move || locker(&lk)),
-        )
     });
-    join(m);
-    join(k);
     check_final(&l, 3, LSIDL, 0, lsidl_lock(v, 0));
 }
 
@@ -483,25 +478,14 @@ pub fn lend_back_vs_lock(v: Variant) {
 /// sequence through each variant's lock functions.
 pub fn free_lend_back_vs_lock(v: Variant) {
     let l = Lwp::new(v, LSSTOP, 0, |s| &s.cpus[0].spc_lwplock);
-    let lm = l.clone();
-    let migrator = move || {
-        let l = &*lm;
+    migrator_vs_locker(&l, |l| {
         let mut g = lwp_lock(l);
         g.bump();
         // LSSTOP, l_wchan == NULL: l_cpu = 1; lwp_unlock_to(spc_lwplock[1]).
         lwp_migrate(g, 1);
         // lwp_free on CPU 0: back to spc_lwplock[0], LSIDL.
         lwp_free_lend(l, 0);
-    };
-    let lk = l.clone();
-    let (m, k) = thread::roles(|g| {
-        (
-            g.spawn_named("migrator", migrator),
-            g.spawn_named("locker", move || locker(&lk)),
-        )
     });
-    join(m);
-    join(k);
     check_final(&l, 3, LSIDL, 0, |s| &s.cpus[0].spc_lwplock);
 }
 
