@@ -858,49 +858,22 @@ fn replay(
                 ));
             }
             let m = registry::find(&model)?;
-            if registry::is_dpor_schedule(&sch) {
-                // A DPOR schedule names its memory model (`tso:0.1.c1.1`).
-                let job = registry::DporJob::Replay(sch.clone());
-                let outcome = (m.dpor)(&scenario, &variant, &job)?;
-                return Ok(show_dpor_replay(
-                    &model, &scenario, &variant, &sch, &outcome,
-                ));
-            }
-            let info = (m.scenario)(&scenario)?;
-            let mut req = Request::new(&scenario, &variant, Run::Shuttle(info.shuttle));
+            let run = if registry::is_dpor_schedule(&sch) {
+                // A DPOR schedule names its memory model (`tso:0.1.c1.1`);
+                // the rest of it is checked when it is decoded.
+                let memory = sch.split([':', '+']).next().unwrap_or_default();
+                Run::Dpor(memory.parse().map_err(|e| {
+                    format!("bad DPOR schedule '{sch}': {e} (accepted: MODEL[+cas][+wakeups]:STEPS, e.g. tso:0.1.c1.1)")
+                })?)
+            } else {
+                Run::Shuttle((m.scenario)(&scenario)?.shuttle)
+            };
+            let mut req = Request::new(&scenario, &variant, run);
             req.schedule = Some(sch);
             let cell = (m.run)(&req)?;
             Ok(show_replay(&cell, None))
         }
         _ => Err("replay needs --checkpoint FILE (loom) or --schedule SCHEDULE (shuttle)".into()),
-    }
-}
-
-/// Print a replayed DPOR execution; the exit status says whether it
-/// failed again.
-fn show_dpor_replay(
-    model: &str,
-    scenario: &str,
-    variant: &str,
-    schedule: &str,
-    outcome: &lwpcheck::explore::Outcome,
-) -> ExitCode {
-    let memory = schedule.split([':', '+']).next().unwrap_or_default();
-    println!(
-        "{model} {scenario} {variant} dpor/{memory}: {}",
-        outcome.summary()
-    );
-    match &outcome.verdict {
-        Verdict::Pass => {
-            println!(
-                "the replayed execution passed: it no longer reproduces the failure in this build"
-            );
-            ExitCode::FAILURE
-        }
-        Verdict::Fail(_) => {
-            println!("\n{}", lwpcheck::view::counterexample(outcome));
-            ExitCode::SUCCESS
-        }
     }
 }
 

@@ -186,9 +186,11 @@ fn sc_counterexamples_have_no_buffer_events() {
 /// or mismatched schedule is a one-line error naming it.
 #[test]
 fn a_model_counterexample_replays_from_its_schedule() {
-    use lwpcheck::tool::registry::{self, DporJob};
+    use lwpcheck::explore::MemoryModel;
+    use lwpcheck::model::Run;
+    use lwpcheck::tool::registry::{self, DporJob, Request};
     let m = registry::find("tidhash").unwrap();
-    let explore = DporJob::Explore {
+    let explore = DporJob {
         memory: "tso".into(),
         dfs: false,
         budget: std::time::Duration::from_secs(120),
@@ -208,13 +210,18 @@ fn a_model_counterexample_replays_from_its_schedule() {
     );
     assert!(registry::is_dpor_schedule(&schedule), "{schedule}");
     assert!(!registry::is_dpor_schedule("42:0.0.1.r.1"));
-    let again = (m.dpor)(scenario, variant, &DporJob::Replay(schedule.clone())).unwrap();
+    let replay = |variant: &str, schedule: &str| {
+        let mut req = Request::new(scenario, variant, Run::Dpor(MemoryModel::Tso));
+        req.schedule = Some(schedule.into());
+        (m.run)(&req).map(|cell| cell.outcome)
+    };
+    let again = replay(variant, &schedule).unwrap();
     assert_eq!(again.verdict, out.verdict);
     assert_eq!(again.trace, out.trace);
     assert_eq!(again.executions, 1);
     // The faithful code does not fail on that schedule's execution (or the
     // schedule does not fit it): either way, not the same failure.
-    if let Ok(o) = (m.dpor)(scenario, "faithful", &DporJob::Replay(schedule)) {
+    if let Ok(o) = replay("faithful", &schedule) {
         assert_ne!(o.verdict, out.verdict);
     }
     for (bad, says) in [
@@ -223,7 +230,7 @@ fn a_model_counterexample_replays_from_its_schedule() {
         ("tso+foo:0", "unknown flag 'foo'"),
         ("tso:7.7.7.7", "does not fit this scenario"),
     ] {
-        let e = (m.dpor)(scenario, variant, &DporJob::Replay(bad.into())).unwrap_err();
+        let e = replay(variant, bad).unwrap_err();
         assert!(e.contains(says) && !e.contains('\n'), "{bad}: {e}");
         if !bad.starts_with("tso:7") {
             assert!(e.contains("accepted: MODEL[+cas][+wakeups]:STEPS"), "{e}");

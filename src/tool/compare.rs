@@ -161,7 +161,7 @@ pub fn dpor_cells(
             budgets.dfs_seeded
         };
         let run = |memory: &str, dfs: bool, budget: Duration| -> Result<Measure, String> {
-            let job = DporJob::Explore {
+            let job = DporJob {
                 memory: memory.into(),
                 dfs,
                 budget,

@@ -61,23 +61,19 @@ impl Request {
     }
 }
 
-/// What to do with one scenario and variant under the project's DPOR
-/// explorer (shuttle build; [`Entry::dpor`]).
+/// One exploration of a scenario and variant under the project's DPOR
+/// explorer, with the gate's settings (shuttle build; [`Entry::dpor`]).
+/// A failing schedule replays through [`Entry::run`] (a [`Request`] with
+/// `Run::Dpor` and its `schedule`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DporJob {
-    /// Explore.
-    Explore {
-        /// The memory model, `sc` or `tso`.
-        memory: String,
-        /// Plain DFS (every schedule and data choice, no reduction)
-        /// instead of DPOR.
-        dfs: bool,
-        /// The time budget; running out of it is `timed-out`.
-        budget: Duration,
-    },
-    /// Replay a failing DPOR schedule (`tso:0.1.c1.1`): one execution, in
-    /// the memory model the schedule names.
-    Replay(String),
+pub struct DporJob {
+    /// The memory model, `sc` or `tso`.
+    pub memory: String,
+    /// Plain DFS (every schedule and data choice, no reduction) instead of
+    /// DPOR.
+    pub dfs: bool,
+    /// The time budget; running out of it is `timed-out`.
+    pub budget: Duration,
 }
 
 /// True if `schedule` is a DPOR schedule (`MODEL[+FLAGS]:STEPS`, the
@@ -116,8 +112,8 @@ pub struct Entry {
     pub fixes: fn(&str) -> &'static [&'static str],
     /// Run one cell with the explorer this binary was built for.
     pub run: fn(&Request) -> Result<Cell, String>,
-    /// Run a scenario (by name) and variant (by name) under the project's
-    /// DPOR explorer (shuttle build): explore, or replay a schedule.
+    /// Explore a scenario (by name) and variant (by name) under the
+    /// project's DPOR explorer or plain DFS (shuttle build).
     pub dpor: fn(&str, &str, &DporJob) -> Result<Outcome, String>,
 }
 
@@ -163,28 +159,15 @@ fn dpor<M: Model>(scenario: &str, variant: &str, job: &DporJob) -> Result<Outcom
     let v = crate::model::parse_variant::<M::V>(M::NAME, variant)?;
     #[cfg(shuttle)]
     {
-        use crate::explore::dpor::{self, MemoryModel};
         let run = sc.run;
-        match job {
-            DporJob::Explore {
-                memory,
-                dfs,
-                budget,
-            } => {
-                let model: MemoryModel = memory.parse()?;
-                // The gate's settings (spurious failures and wakeups), so
-                // the numbers are the gate cells'.
-                let mut check = dpor_check(model).map_err(|e| e.0)?.budget(*budget);
-                if *dfs {
-                    check = check.dfs();
-                }
-                Ok(check.run(move || run(v)))
-            }
-            DporJob::Replay(schedule) => {
-                dpor::replay(schedule, crate::sync::trace::DEFAULT_CAP, move || run(v))
-                    .map_err(|e| e.0)
-            }
+        let model: crate::sync::MemoryModel = job.memory.parse()?;
+        // The gate's settings (spurious failures and wakeups), so the
+        // numbers are the gate cells'.
+        let mut check = dpor_check(model).map_err(|e| e.0)?.budget(job.budget);
+        if job.dfs {
+            check = check.dfs();
         }
+        Ok(check.run(move || run(v)))
     }
     #[cfg(not(shuttle))]
     {
