@@ -29,6 +29,7 @@ pub mod env;
 pub mod litmus;
 #[cfg(loom)]
 pub mod loom;
+pub mod program;
 #[cfg(shuttle)]
 pub mod shuttle;
 
