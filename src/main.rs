@@ -60,55 +60,7 @@ enum Command {
     /// List models, their scenarios and variants.
     List,
     /// Run one cell and print its verdict and, on failure, the counterexample.
-    Run {
-        /// Model name (see `list`).
-        #[arg(long)]
-        model: String,
-        /// Scenario name.
-        #[arg(long)]
-        scenario: String,
-        /// Variant name.
-        #[arg(long, default_value = "faithful")]
-        variant: String,
-        /// Explorer: loom, shuttle, or dpor (the project's exhaustive
-        /// explorer, shuttle build).
-        #[arg(long, default_value = "loom")]
-        explorer: String,
-        /// loom profile: arm or x86.
-        #[arg(long, default_value = "arm")]
-        profile: String,
-        /// dpor memory model: sc, or tso (x86-TSO).
-        #[arg(long, default_value = "tso")]
-        memory: String,
-        /// loom preemption bound instead of the scenario's (`none`: unbounded).
-        #[arg(long)]
-        preemptions: Option<String>,
-        /// shuttle explorer instead of the scenario's (random:N[:SEED],
-        /// pct:N:DEPTH[:SEED], dfs[:N]).
-        #[arg(long)]
-        schedules: Option<String>,
-        /// loom: show the first failing execution loom reaches, without
-        /// searching lower preemption bounds for the shortest one.
-        #[arg(long)]
-        first: bool,
-        /// loom: write the failing execution to this checkpoint file (replay
-        /// it with `lwpcheck replay --checkpoint FILE`).
-        #[arg(long, value_name = "FILE")]
-        checkpoint: Option<PathBuf>,
-        /// Print the counterexample flat (one line per event) instead of
-        /// one column per thread.
-        #[arg(long)]
-        flat: bool,
-        /// Also write the counterexample as a self-contained HTML page to FILE.
-        #[arg(long, value_name = "FILE")]
-        html: Option<PathBuf>,
-        /// loom only: run the atomic operations at FILE:LINE with ORDERING
-        /// (relaxed drops a fence; never stronger than written); repeatable.
-        /// The variant's expectation then does not apply: the exit status
-        /// is the verdict (0 pass, 1 fail).
-        #[arg(long, value_name = "FILE:LINE=ORDERING")]
-        weaken: Vec<String>,
-    },
+    Run(RunArgs),
     /// Replay a recorded failure: a loom checkpoint file (loom build), or a
     /// shuttle or DPOR schedule (shuttle build; needs
     /// --model/--scenario/--variant).
@@ -149,55 +101,13 @@ enum Command {
     /// scenario, executions and seconds of the faithful code under
     /// DPOR/sc, DPOR/tso, plain DFS and loom Arm; per seeded bug,
     /// executions to the first counterexample. Writes one Markdown page.
-    Compare {
-        /// Only this model.
-        #[arg(long)]
-        model: Option<String>,
-        /// The page to write.
-        #[arg(long, default_value = "docs/comparison.md")]
-        out: PathBuf,
-        #[command(flatten)]
-        budget: BudgetArgs,
-        /// Processes at once (default: the number of cores).
-        #[arg(long)]
-        jobs: Option<usize>,
-    },
+    Compare(CompareArgs),
     /// (Run by `compare` in the shuttle build.) The DPOR and DFS cells,
     /// written as JSON.
     #[command(hide = true)]
-    CompareCells {
-        /// Only this model.
-        #[arg(long)]
-        model: Option<String>,
-        /// The JSON file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Only shard I of N.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-        /// Processes at once.
-        #[arg(long)]
-        jobs: Option<usize>,
-        #[command(flatten)]
-        budget: BudgetArgs,
-    },
+    CompareCells(CompareCellsArgs),
     /// Print a gate or matrix report (report.json) again as Markdown.
-    Report {
-        /// The report.json files to read; several are merged (the parts of
-        /// a gate split over CI runners with `--part`).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Only the matrix tables, one per model.
-        #[arg(long)]
-        tables: bool,
-        /// Fail unless the reports hold every cell of the whole matrix
-        /// exactly once (loom and shuttle).
-        #[arg(long)]
-        complete: bool,
-        /// Write the merged report.json and report.md into this folder.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
+    Report(ReportArgs),
     /// Run the whole verdict matrix under loom and shuttle (each its own
     /// build, via cargo), write report.md, report.json and one trace file
     /// per failing cell, and exit non-zero on any surprise or time-out.
@@ -217,27 +127,7 @@ enum Command {
     /// The ordering audit (loom build): weaken each atomic site one step at
     /// a time and report the weakest ordering that still passes, and the
     /// counterexample of each one that fails.
-    Audit {
-        /// Model name.
-        #[arg(long)]
-        model: String,
-        /// Scenario name.
-        #[arg(long)]
-        scenario: String,
-        /// Only this profile (arm or x86; default both).
-        #[arg(long)]
-        profile: Option<String>,
-        /// Only this site (FILE:LINE); repeatable (default: every site).
-        #[arg(long)]
-        site: Vec<String>,
-        /// Print Markdown tables.
-        #[arg(long)]
-        markdown: bool,
-        /// Print each failing step's counterexample (otherwise the command
-        /// that reproduces it).
-        #[arg(long)]
-        counterexamples: bool,
-    },
+    Audit(AuditArgs),
     /// Run every cell this binary's explorer can run (loom: both profiles;
     /// shuttle: the scenario's schedules), compare with the expectations,
     /// and exit non-zero on any surprise or time-out.
@@ -264,6 +154,136 @@ enum Command {
         #[arg(long, value_name = "I/N", requires = "out")]
         shard: Option<String>,
     },
+}
+
+/// The `run` command's arguments.
+#[derive(Args)]
+struct RunArgs {
+    /// Model name (see `list`).
+    #[arg(long)]
+    model: String,
+    /// Scenario name.
+    #[arg(long)]
+    scenario: String,
+    /// Variant name.
+    #[arg(long, default_value = "faithful")]
+    variant: String,
+    /// Explorer: loom, shuttle, or dpor (the project's exhaustive
+    /// explorer, shuttle build).
+    #[arg(long, default_value = "loom")]
+    explorer: String,
+    /// loom profile: arm or x86.
+    #[arg(long, default_value = "arm")]
+    profile: String,
+    /// dpor memory model: sc, or tso (x86-TSO).
+    #[arg(long, default_value = "tso")]
+    memory: String,
+    /// loom preemption bound instead of the scenario's (`none`: unbounded).
+    #[arg(long)]
+    preemptions: Option<String>,
+    /// shuttle explorer instead of the scenario's (random:N[:SEED],
+    /// pct:N:DEPTH[:SEED], dfs[:N]).
+    #[arg(long)]
+    schedules: Option<String>,
+    /// loom: show the first failing execution loom reaches, without
+    /// searching lower preemption bounds for the shortest one.
+    #[arg(long)]
+    first: bool,
+    /// loom: write the failing execution to this checkpoint file (replay
+    /// it with `lwpcheck replay --checkpoint FILE`).
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// Print the counterexample flat (one line per event) instead of
+    /// one column per thread.
+    #[arg(long)]
+    flat: bool,
+    /// Also write the counterexample as a self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// loom only: run the atomic operations at FILE:LINE with ORDERING
+    /// (relaxed drops a fence; never stronger than written); repeatable.
+    /// The variant's expectation then does not apply: the exit status
+    /// is the verdict (0 pass, 1 fail).
+    #[arg(long, value_name = "FILE:LINE=ORDERING")]
+    weaken: Vec<String>,
+}
+
+/// The `compare` command's arguments.
+#[derive(Args)]
+struct CompareArgs {
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// The page to write.
+    #[arg(long, default_value = "docs/comparison.md")]
+    out: PathBuf,
+    #[command(flatten)]
+    budget: BudgetArgs,
+    /// Processes at once (default: the number of cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+/// The `compare-cells` command's arguments.
+#[derive(Args)]
+struct CompareCellsArgs {
+    /// Only this model.
+    #[arg(long)]
+    model: Option<String>,
+    /// The JSON file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only shard I of N.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Processes at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    budget: BudgetArgs,
+}
+
+/// The `report` command's arguments.
+#[derive(Args)]
+struct ReportArgs {
+    /// The report.json files to read; several are merged (the parts of
+    /// a gate split over CI runners with `--part`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Only the matrix tables, one per model.
+    #[arg(long)]
+    tables: bool,
+    /// Fail unless the reports hold every cell of the whole matrix
+    /// exactly once (loom and shuttle).
+    #[arg(long)]
+    complete: bool,
+    /// Write the merged report.json and report.md into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+/// The `audit` command's arguments.
+#[derive(Args)]
+struct AuditArgs {
+    /// Model name.
+    #[arg(long)]
+    model: String,
+    /// Scenario name.
+    #[arg(long)]
+    scenario: String,
+    /// Only this profile (arm or x86; default both).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Only this site (FILE:LINE); repeatable (default: every site).
+    #[arg(long)]
+    site: Vec<String>,
+    /// Print Markdown tables.
+    #[arg(long)]
+    markdown: bool,
+    /// Print each failing step's counterexample (otherwise the command
+    /// that reproduces it).
+    #[arg(long)]
+    counterexamples: bool,
 }
 
 /// Narrow the matrix.
@@ -335,129 +355,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             select,
             seeds,
             loom_report,
-        } => {
-            let loom = loom_report
-                .as_deref()
-                .map(lwpcheck::tool::report::read)
-                .transpose()?;
-            let started = std::time::Instant::now();
-            let rows =
-                lwpcheck::tool::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
-                    eprintln!("{l}")
-                })?;
-            print!("{}", lwpcheck::tool::firstfail::markdown(&rows));
-            eprintln!(
-                "{} seeded bugs, {:.1} s",
-                rows.len(),
-                started.elapsed().as_secs_f64()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Compare {
-            model,
-            out,
-            budget,
-            jobs,
-        } => {
-            let budgets = budget.budgets()?;
-            let BudgetArgs {
-                dpor_budget,
-                dfs_budget,
-                dfs_seeded_budget,
-            } = budget;
-            let sel = Selection {
-                model: model.clone(),
-                ..Selection::default()
-            };
-            let mut command = "cargo run --release -- compare".to_string();
-            if let Some(m) = &model {
-                command.push_str(&format!(" --model {m}"));
-            }
-            command.push_str(&format!(" --out {}", out.display()));
-            let defaults = lwpcheck::tool::compare::Budgets::default();
-            if budgets != defaults {
-                command.push_str(&format!(
-                    " --dpor-budget {dpor_budget} --dfs-budget {dfs_budget} --dfs-seeded-budget {dfs_seeded_budget}"
-                ));
-            }
-            let started = std::time::Instant::now();
-            lwpcheck::tool::compare::compare(
-                &sel,
-                budgets,
-                positive_jobs(jobs)?,
-                &lwpcheck::tool::compare::default_work_dir(),
-                &out,
-                &command,
-            )?;
-            eprintln!(
-                "compare: {} written in {:.0} s",
-                out.display(),
-                started.elapsed().as_secs_f64()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::CompareCells {
-            model,
-            out,
-            shard,
-            jobs,
-            budget,
-        } => {
-            use lwpcheck::tool::compare;
-            let budgets = budget.budgets()?;
-            let sel = Selection {
-                model,
-                ..Selection::default()
-            };
-            let shard = shard
-                .map(|t| matrix::parse_slice("--shard", &t))
-                .transpose()?;
-            let jobs = positive_jobs(jobs)?;
-            let rows = if shard.is_none() && jobs > 1 {
-                let dir = out
-                    .parent()
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("."));
-                compare::dpor_cells_sharded(&sel, budgets, jobs, &dir)?
-            } else {
-                compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}"))?
-            };
-            let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
-            lwpcheck::tool::report::write_file(&out, &json)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Report {
-            files,
-            tables,
-            complete,
-            out,
-        } => {
-            let r = if let [file] = files.as_slice() {
-                lwpcheck::tool::report::read(file)?
-            } else {
-                let mut parts = Vec::new();
-                let mut wall: f64 = 0.0;
-                for f in &files {
-                    let r = lwpcheck::tool::report::read(f)?;
-                    wall = wall.max(r.wall_secs);
-                    let dir = f.parent().map(PathBuf::from).unwrap_or_default();
-                    parts.push((dir, r));
-                }
-                lwpcheck::tool::report::merge(parts, wall)
-            };
-            if complete {
-                matrix::check_complete(&r)?;
-            }
-            if let Some(dir) = &out {
-                lwpcheck::tool::report::write(dir, &r)?;
-            }
-            if tables {
-                print!("{}", r.tables());
-            } else {
-                print!("{}", r.markdown());
-            }
-            Ok(exit_for(&r))
-        }
+        } => first_failure(select, seeds, loom_report),
+        Command::Compare(a) => compare(a),
+        Command::CompareCells(a) => compare_cells(a),
+        Command::Report(a) => report(a),
         Command::Replay {
             checkpoint,
             schedule,
@@ -465,214 +366,367 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             scenario,
             variant,
         } => replay(checkpoint, schedule, model, scenario, variant),
-        Command::Audit {
-            model,
-            scenario,
-            profile,
-            site,
-            markdown,
-            counterexamples,
-        } => {
-            let profiles = match &profile {
-                Some(p) => vec![registry::profile(p)?],
-                None => lwpcheck::sync::Profile::ALL.to_vec(),
-            };
-            let opts = lwpcheck::tool::audit::AuditOptions {
-                model,
-                scenario,
-                profiles,
-                sites: site,
-            };
-            let audit = lwpcheck::tool::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
-            print!("{}", audit.render(markdown, counterexamples));
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Audit(a) => audit(a),
         Command::List => {
-            for m in registry::all() {
-                println!("model {}", m.name);
-                for s in (m.scenarios)() {
-                    println!("  scenario {:<24} {}", s.name, s.about);
-                    if s.loom_bounds != Bounds::default() {
-                        println!(
-                            "  {:<33} loom bounds {:?}: {}",
-                            "", s.loom_bounds, s.bound_reason
-                        );
-                    }
-                    match s.loom_orders {
-                        SpawnOrders::Every => {}
-                        SpawnOrders::Rotations(why) => {
-                            println!("  {:<33} loom spawn orders: rotations only: {why}", "")
-                        }
-                        SpawnOrders::Declared(why) => {
-                            println!("  {:<33} loom spawn orders: as declared only: {why}", "")
-                        }
-                    }
-                }
-                for (v, about) in (m.variants)() {
-                    println!("  variant  {v:<28} {about}");
-                }
-            }
+            list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run {
-            model,
-            scenario,
-            variant,
-            explorer,
-            profile,
-            memory,
-            preemptions,
-            schedules,
-            first,
-            checkpoint,
-            flat,
-            html,
-            weaken,
-        } => {
-            let m = registry::find(&model)?;
-            let plan = lwpcheck::tool::audit::plan_from_args(&weaken)?;
-            if !weaken.is_empty() && explorer != "loom" {
-                return Err("--weaken needs the loom explorer".into());
-            }
-            let info = (m.scenario)(&scenario)?;
-            let run = match explorer.as_str() {
-                "loom" => Run::Loom(registry::profile(&profile)?),
-                "shuttle" => Run::Shuttle(match &schedules {
-                    Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
-                    None => info.shuttle,
-                }),
-                "dpor" => Run::Dpor(memory.parse()?),
-                other => {
-                    return Err(format!(
-                        "unknown explorer '{other}' (accepted: loom, shuttle, dpor)"
-                    ))
-                }
-            };
-            let bounds = match preemptions.as_deref() {
-                None => None,
-                Some("none") => Some(Bounds {
-                    preemptions: None,
-                    ..info.loom_bounds
-                }),
-                Some(n) => Some(Bounds {
-                    preemptions: Some(n.parse().map_err(|_| {
-                        format!(
-                            "--preemptions '{n}' is not valid (accepted: a whole number, or none)"
-                        )
-                    })?),
-                    ..info.loom_bounds
-                }),
-            };
-            if !weaken.is_empty() && (checkpoint.is_some() || html.is_some()) {
-                return Err(
-                    "--weaken prints its counterexample only: drop --checkpoint and --html".into(),
-                );
-            }
-            if checkpoint.is_some() && !matches!(run, Run::Loom(_)) {
-                return Err(
-                    "--checkpoint is loom's: a shuttle failure replays from its schedule (printed with the counterexample)".into(),
-                );
-            }
-            let mut req = Request::new(&scenario, &variant, run);
-            req.bounds = bounds;
-            req.plan = plan;
-            let cell = (m.run)(&req)?;
-            if !weaken.is_empty() {
-                lwpcheck::tool::audit::check_weakened_sites(
-                    &weaken,
-                    &cell.outcome.sites,
-                    &model,
-                    cell.scenario,
-                )?;
+        Command::Run(a) => run_cell(a),
+    }
+}
+
+/// `first-failure`: schedules to the first failure per seeded bug.
+fn first_failure(
+    select: Select,
+    seeds: u64,
+    loom_report: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let loom = loom_report
+        .as_deref()
+        .map(lwpcheck::tool::report::read)
+        .transpose()?;
+    let started = std::time::Instant::now();
+    let rows = lwpcheck::tool::firstfail::run(&select.into(), seeds, loom.as_ref(), &mut |l| {
+        eprintln!("{l}")
+    })?;
+    print!("{}", lwpcheck::tool::firstfail::markdown(&rows));
+    eprintln!(
+        "{} seeded bugs, {:.1} s",
+        rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `compare`: the explorers side by side, written to one page.
+fn compare(a: CompareArgs) -> Result<ExitCode, String> {
+    let CompareArgs {
+        model,
+        out,
+        budget,
+        jobs,
+    } = a;
+    let budgets = budget.budgets()?;
+    let BudgetArgs {
+        dpor_budget,
+        dfs_budget,
+        dfs_seeded_budget,
+    } = budget;
+    let sel = Selection {
+        model: model.clone(),
+        ..Selection::default()
+    };
+    let mut command = "cargo run --release -- compare".to_string();
+    if let Some(m) = &model {
+        command.push_str(&format!(" --model {m}"));
+    }
+    command.push_str(&format!(" --out {}", out.display()));
+    let defaults = lwpcheck::tool::compare::Budgets::default();
+    if budgets != defaults {
+        command.push_str(&format!(
+            " --dpor-budget {dpor_budget} --dfs-budget {dfs_budget} --dfs-seeded-budget {dfs_seeded_budget}"
+        ));
+    }
+    let started = std::time::Instant::now();
+    lwpcheck::tool::compare::compare(
+        &sel,
+        budgets,
+        positive_jobs(jobs)?,
+        &lwpcheck::tool::compare::default_work_dir(),
+        &out,
+        &command,
+    )?;
+    eprintln!(
+        "compare: {} written in {:.0} s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `compare-cells`: the DPOR and DFS cells of `compare`, as JSON.
+fn compare_cells(a: CompareCellsArgs) -> Result<ExitCode, String> {
+    use lwpcheck::tool::compare;
+    let CompareCellsArgs {
+        model,
+        out,
+        shard,
+        jobs,
+        budget,
+    } = a;
+    let budgets = budget.budgets()?;
+    let sel = Selection {
+        model,
+        ..Selection::default()
+    };
+    let shard = shard
+        .map(|t| matrix::parse_slice("--shard", &t))
+        .transpose()?;
+    let jobs = positive_jobs(jobs)?;
+    let rows = if shard.is_none() && jobs > 1 {
+        let dir = out
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        compare::dpor_cells_sharded(&sel, budgets, jobs, &dir)?
+    } else {
+        compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}"))?
+    };
+    let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+    lwpcheck::tool::report::write_file(&out, &json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report`: a gate or matrix report printed again (several merged).
+fn report(a: ReportArgs) -> Result<ExitCode, String> {
+    let ReportArgs {
+        files,
+        tables,
+        complete,
+        out,
+    } = a;
+    let r = if let [file] = files.as_slice() {
+        lwpcheck::tool::report::read(file)?
+    } else {
+        let mut parts = Vec::new();
+        let mut wall: f64 = 0.0;
+        for f in &files {
+            let r = lwpcheck::tool::report::read(f)?;
+            wall = wall.max(r.wall_secs);
+            let dir = f.parent().map(PathBuf::from).unwrap_or_default();
+            parts.push((dir, r));
+        }
+        lwpcheck::tool::report::merge(parts, wall)
+    };
+    if complete {
+        matrix::check_complete(&r)?;
+    }
+    if let Some(dir) = &out {
+        lwpcheck::tool::report::write(dir, &r)?;
+    }
+    if tables {
+        print!("{}", r.tables());
+    } else {
+        print!("{}", r.markdown());
+    }
+    Ok(exit_for(&r))
+}
+
+/// `audit`: the ordering audit.
+fn audit(a: AuditArgs) -> Result<ExitCode, String> {
+    let profiles = match &a.profile {
+        Some(p) => vec![registry::profile(p)?],
+        None => lwpcheck::sync::Profile::ALL.to_vec(),
+    };
+    let opts = lwpcheck::tool::audit::AuditOptions {
+        model: a.model,
+        scenario: a.scenario,
+        profiles,
+        sites: a.site,
+    };
+    let audit = lwpcheck::tool::audit::run(&opts, &mut |l| eprintln!("{l}"))?;
+    print!("{}", audit.render(a.markdown, a.counterexamples));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `list`: the models, their scenarios (with loom's bounds and spawn
+/// orders where restricted) and variants.
+fn list() {
+    for m in registry::all() {
+        println!("model {}", m.name);
+        for s in (m.scenarios)() {
+            println!("  scenario {:<24} {}", s.name, s.about);
+            if s.loom_bounds != Bounds::default() {
                 println!(
-                    "{} {} {} {} weakened {}: {}",
-                    cell.model,
-                    cell.scenario,
-                    cell.variant,
-                    cell.run,
-                    weaken.join(" "),
-                    cell.outcome.summary()
-                );
-                let ce = lwpcheck::view::counterexample(&cell.outcome);
-                if !ce.is_empty() {
-                    println!("\n{ce}");
-                }
-                return Ok(match cell.outcome.verdict {
-                    lwpcheck::explore::Verdict::Pass => ExitCode::SUCCESS,
-                    _ => ExitCode::FAILURE,
-                });
-            }
-            println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
-            println!(
-                "expected: {} ({})",
-                cell.expectation.expected, cell.expectation.reason
-            );
-            let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::explore::FailKind::TimedOut);
-            let mut shown_bounds = req.bounds;
-            if failed {
-                let mut shown = None;
-                if !first {
-                    if let Some((sh, c)) = matrix::shortest(&m, &req, &cell)? {
-                        println!(
-                            "shown: the counterexample with the fewest preemptions, {}, execution {} of that run",
-                            sh.describe(),
-                            sh.executions
-                        );
-                        shown_bounds = Some(Bounds {
-                            preemptions: Some(sh.preemptions),
-                            ..req.bounds.unwrap_or(info.loom_bounds)
-                        });
-                        shown = Some(c);
-                    }
-                }
-                let shown = shown.as_ref().unwrap_or(&cell);
-                let ce = if flat {
-                    lwpcheck::view::counterexample_flat(&shown.outcome)
-                } else {
-                    lwpcheck::view::counterexample(&shown.outcome)
-                };
-                println!("\n{ce}");
-                if let Some(path) = &html {
-                    let title = format!(
-                        "{} / {} / {} / {}",
-                        shown.model, shown.scenario, shown.variant, shown.run
-                    );
-                    if let Some(page) = lwpcheck::view::counterexample_html(&shown.outcome, &title)
-                    {
-                        std::fs::write(path, page)
-                            .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?;
-                        println!("counterexample page: {}", path.display());
-                    }
-                }
-                if let Some(path) = &checkpoint {
-                    let mut r = req.clone();
-                    r.bounds = shown_bounds;
-                    lwpcheck::tool::checkpoint::record(&m, &r, path)?;
-                    println!(
-                        "checkpoint written: {} (replay: {} replay --checkpoint {})",
-                        path.display(),
-                        registry::build_hint(Backend::Loom),
-                        path.display()
-                    );
-                }
-            } else if checkpoint.is_some() {
-                println!("no failure: no checkpoint written");
-            }
-            if let (false, Some(path)) = (failed, &html) {
-                eprintln!(
-                    "lwpcheck: no counterexample, {} not written",
-                    path.display()
+                    "  {:<33} loom bounds {:?}: {}",
+                    "", s.loom_bounds, s.bound_reason
                 );
             }
-            Ok(match cell.surprise() {
-                None => ExitCode::SUCCESS,
-                Some(why) => {
-                    println!("SURPRISE: {why}");
-                    ExitCode::FAILURE
+            match s.loom_orders {
+                SpawnOrders::Every => {}
+                SpawnOrders::Rotations(why) => {
+                    println!("  {:<33} loom spawn orders: rotations only: {why}", "")
                 }
-            })
+                SpawnOrders::Declared(why) => {
+                    println!("  {:<33} loom spawn orders: as declared only: {why}", "")
+                }
+            }
+        }
+        for (v, about) in (m.variants)() {
+            println!("  variant  {v:<28} {about}");
         }
     }
+}
+
+/// `run`: one cell, its verdict and, on failure, its counterexample.
+fn run_cell(a: RunArgs) -> Result<ExitCode, String> {
+    let m = registry::find(&a.model)?;
+    let plan = lwpcheck::tool::audit::plan_from_args(&a.weaken)?;
+    if !a.weaken.is_empty() && a.explorer != "loom" {
+        return Err("--weaken needs the loom explorer".into());
+    }
+    let info = (m.scenario)(&a.scenario)?;
+    let run = explorer_run(&a, info.shuttle)?;
+    let bounds = preemption_bounds(a.preemptions.as_deref(), info.loom_bounds)?;
+    if !a.weaken.is_empty() && (a.checkpoint.is_some() || a.html.is_some()) {
+        return Err("--weaken prints its counterexample only: drop --checkpoint and --html".into());
+    }
+    if a.checkpoint.is_some() && !matches!(run, Run::Loom(_)) {
+        return Err(
+            "--checkpoint is loom's: a shuttle failure replays from its schedule (printed with the counterexample)".into(),
+        );
+    }
+    let mut req = Request::new(&a.scenario, &a.variant, run);
+    req.bounds = bounds;
+    req.plan = plan;
+    let cell = (m.run)(&req)?;
+    if !a.weaken.is_empty() {
+        return show_weakened(&a, &cell);
+    }
+    println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
+    println!(
+        "expected: {} ({})",
+        cell.expectation.expected, cell.expectation.reason
+    );
+    let failed = matches!(&cell.outcome.verdict, Verdict::Fail(f) if f.kind != lwpcheck::explore::FailKind::TimedOut);
+    if failed {
+        show_failure(&a, &m, &req, &cell, info.loom_bounds)?;
+    } else if a.checkpoint.is_some() {
+        println!("no failure: no checkpoint written");
+    }
+    if let (false, Some(path)) = (failed, &a.html) {
+        eprintln!(
+            "lwpcheck: no counterexample, {} not written",
+            path.display()
+        );
+    }
+    Ok(match cell.surprise() {
+        None => ExitCode::SUCCESS,
+        Some(why) => {
+            println!("SURPRISE: {why}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// The explorer `run --explorer/--profile/--memory/--schedules` asks for.
+fn explorer_run(a: &RunArgs, scenario_schedule: Schedule) -> Result<Run, String> {
+    Ok(match a.explorer.as_str() {
+        "loom" => Run::Loom(registry::profile(&a.profile)?),
+        "shuttle" => Run::Shuttle(match &a.schedules {
+            Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
+            None => scenario_schedule,
+        }),
+        "dpor" => Run::Dpor(a.memory.parse()?),
+        other => {
+            return Err(format!(
+                "unknown explorer '{other}' (accepted: loom, shuttle, dpor)"
+            ))
+        }
+    })
+}
+
+/// `--preemptions`: a whole number or `none`, over the scenario's bounds.
+fn preemption_bounds(arg: Option<&str>, scenario: Bounds) -> Result<Option<Bounds>, String> {
+    Ok(match arg {
+        None => None,
+        Some("none") => Some(Bounds {
+            preemptions: None,
+            ..scenario
+        }),
+        Some(n) => Some(Bounds {
+            preemptions: Some(n.parse().map_err(|_| {
+                format!("--preemptions '{n}' is not valid (accepted: a whole number, or none)")
+            })?),
+            ..scenario
+        }),
+    })
+}
+
+/// `run --weaken`: the weakened cell's verdict and counterexample; the exit
+/// status is the verdict.
+fn show_weakened(a: &RunArgs, cell: &Cell) -> Result<ExitCode, String> {
+    lwpcheck::tool::audit::check_weakened_sites(
+        &a.weaken,
+        &cell.outcome.sites,
+        &a.model,
+        cell.scenario,
+    )?;
+    println!(
+        "{} {} {} {} weakened {}: {}",
+        cell.model,
+        cell.scenario,
+        cell.variant,
+        cell.run,
+        a.weaken.join(" "),
+        cell.outcome.summary()
+    );
+    let ce = lwpcheck::view::counterexample(&cell.outcome);
+    if !ce.is_empty() {
+        println!("\n{ce}");
+    }
+    Ok(match cell.outcome.verdict {
+        lwpcheck::explore::Verdict::Pass => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    })
+}
+
+/// A failing cell of `run`: its counterexample (loom: the one with the
+/// fewest preemptions, unless `--first`), as text and optionally HTML, and
+/// its checkpoint if asked.
+fn show_failure(
+    a: &RunArgs,
+    m: &registry::Entry,
+    req: &Request,
+    cell: &Cell,
+    scenario_bounds: Bounds,
+) -> Result<(), String> {
+    let mut shown_bounds = req.bounds;
+    let mut shown = None;
+    if !a.first {
+        if let Some((sh, c)) = matrix::shortest(m, req, cell)? {
+            println!(
+                "shown: the counterexample with the fewest preemptions, {}, execution {} of that run",
+                sh.describe(),
+                sh.executions
+            );
+            shown_bounds = Some(Bounds {
+                preemptions: Some(sh.preemptions),
+                ..req.bounds.unwrap_or(scenario_bounds)
+            });
+            shown = Some(c);
+        }
+    }
+    let shown = shown.as_ref().unwrap_or(cell);
+    let ce = if a.flat {
+        lwpcheck::view::counterexample_flat(&shown.outcome)
+    } else {
+        lwpcheck::view::counterexample(&shown.outcome)
+    };
+    println!("\n{ce}");
+    if let Some(path) = &a.html {
+        let title = format!(
+            "{} / {} / {} / {}",
+            shown.model, shown.scenario, shown.variant, shown.run
+        );
+        if let Some(page) = lwpcheck::view::counterexample_html(&shown.outcome, &title) {
+            std::fs::write(path, page)
+                .map_err(|e| format!("cannot write --html {}: {e}", path.display()))?;
+            println!("counterexample page: {}", path.display());
+        }
+    }
+    if let Some(path) = &a.checkpoint {
+        let mut r = req.clone();
+        r.bounds = shown_bounds;
+        lwpcheck::tool::checkpoint::record(m, &r, path)?;
+        println!(
+            "checkpoint written: {} (replay: {} replay --checkpoint {})",
+            path.display(),
+            registry::build_hint(Backend::Loom),
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// The `compare` budgets, in seconds.
