@@ -3,5 +3,7 @@
 //! hide a seeded bug, and the findings' patches apply to the seeds.
 
 mod layout;
+// diffy is a dev-dependency of the std build only (Cargo.toml).
+#[cfg(not(any(loom, shuttle)))]
 mod patches;
 mod tables;

@@ -151,8 +151,8 @@ fn cases() -> Vec<(String, String, String, String)> {
         let want: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
         assert_eq!(paths, want, "{name}: the files it changes");
         for ((path, part), (_, seed)) in parts.into_iter().zip(files.iter()) {
-            let base = strip_listing(&read(&seeds.join(seed)), seed)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let base =
+                strip_listing(&read(&seeds.join(seed)), seed).unwrap_or_else(|e| panic!("{e}"));
             out.push((name.to_string(), path, part, base));
         }
     }
@@ -175,8 +175,8 @@ fn every_patch_is_listed() {
 #[test]
 fn patches_apply_to_the_seeds_at_their_lines() {
     for (name, path, part, base) in cases() {
-        let patched = apply_exact(&base, &part)
-            .unwrap_or_else(|e| panic!("{name}: {path} (seed text): {e}"));
+        let patched =
+            apply_exact(&base, &part).unwrap_or_else(|e| panic!("{name}: {path} (seed text): {e}"));
         assert_ne!(patched, base, "{name}: {path}: the patch changed nothing");
         // Applying it again at its lines must fail: what it removes, or the
         // context its insertions split, is gone.
