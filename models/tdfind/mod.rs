@@ -1279,8 +1279,16 @@ impl model::Model for Tdfind {
                 about: "tdfind(2) races tid 2 exiting, being freed and its slot recycled as tid 4 of the same process; \
                         a result must be tid 2's memory, not freed since (never the recycled one), with its process locked",
                 run: exit_recycle_vs_lookup,
-                loom_bounds: Bounds::default(),
-                bound_reason: "",
+                loom_bounds: Bounds {
+                    preemptions: Some(5),
+                    branches: None,
+                },
+                bound_reason: "issue 19: unbounded, the passing fix cells took 249,528 (fix-reverify-hashed, \
+                               fix-no-pid-recheck) and 174,204 (fix-reverify-on-proc) executions, 85-134 s each on the \
+                               shared 2 cores (gate of 2026-12-07, measured), past the 60 s a check may take; at most \
+                               5 preemptions, as in the two other reuse scenarios. The failing variants fail at \
+                               preemption bound 0 or 1 (shortest counterexamples), and the DPOR cells explore every \
+                               interleaving of the scenario unbounded (89-185 executions)",
                 loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_exit_recycle_loom,
