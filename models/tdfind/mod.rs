@@ -230,6 +230,19 @@ impl model::Variant for Variant {
             | Variant::RunlockRelaxed => &[],
         }
     }
+
+    fn reference(self) -> Option<&'static str> {
+        match self {
+            // Issue 19: checked in every cell and expected to pass, but not
+            // proposed: FreeBSD left it because thread exit takes the hash
+            // lock under PROC_LOCK (seed comment, 1724), a lock order the
+            // model's paths do not exercise.
+            Variant::HashLockHeld => Some(
+                "the earlier design (FreeBSD 12's tdfind), left for lock order reasons: PROC_LOCK under the tid-hash lock reverses the proc -> tidhash order thread exit uses",
+            ),
+            _ => None,
+        }
+    }
 }
 
 impl Variant {
