@@ -33,6 +33,14 @@ pub trait Variant: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     fn fixes(self) -> &'static [&'static str] {
         &[]
     }
+    /// Why this variant is a reference rather than a bug or a fix: an
+    /// earlier design of the kernel's code, kept to compare against and
+    /// expected to pass every cell, but not proposed (say, one the kernel
+    /// left for a reason outside the model, such as lock order). `None` for
+    /// the faithful code, the seeded bugs and the fixes.
+    fn reference(self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The variant of `V` named `name`, or a one-line error naming the bad

@@ -9,7 +9,9 @@
 //!   miss (a variant added later would silently be expected to pass there);
 //! - a fix variant (one that names the findings pages it fixes,
 //!   `Variant::fixes`) is expected to pass in every cell, and its pages
-//!   exist.
+//!   exist;
+//! - a reference variant (an earlier design, `Variant::reference`) is
+//!   expected to pass in every cell too, and is neither a bug nor a fix.
 
 use std::path::Path;
 
@@ -79,6 +81,27 @@ fn problems(m: &Entry, page_exists: &dyn Fn(&str) -> bool) -> Vec<String> {
                     ));
                 }
             }
+        } else if let Some(why) = (m.reference)(v) {
+            if !(m.fixes)(v).is_empty() {
+                out.push(format!(
+                    "{}: variant '{v}' is both a reference design and a fix",
+                    m.name
+                ));
+            }
+            if why.trim().is_empty() {
+                out.push(format!(
+                    "{}: reference variant '{v}' gives no reason",
+                    m.name
+                ));
+            }
+            for (sc, _, run, e) in mine {
+                if e.expected != Expected::Pass {
+                    out.push(format!(
+                        "{} {sc} {v} {run}: reference variant expected to {}: a reference design must pass every cell",
+                        m.name, e.expected
+                    ));
+                }
+            }
         } else if mine.clone().all(|c| c.3.expected == Expected::Pass) {
             out.push(format!(
                 "{}: seeded bug '{v}' is expected to pass in every cell of every explorer and profile: no check can catch it",
@@ -108,7 +131,14 @@ fn a_hidden_seeded_bug_is_caught() {
     use lwpcheck::model::{fail, pass};
     let fake = Entry {
         name: "fake",
-        variants: || vec![("faithful", ""), ("no-barrier", ""), ("fix", "")],
+        variants: || {
+            vec![
+                ("faithful", ""),
+                ("no-barrier", ""),
+                ("fix", ""),
+                ("earlier", ""),
+            ]
+        },
         scenarios: || vec![SC],
         no_shuttle: None,
         needs_crossbeam_loom: false,
@@ -118,6 +148,9 @@ fn a_hidden_seeded_bug_is_caught() {
             Ok(match (v, run) {
                 ("faithful", Run::Loom(Profile::Arm)) => fail(FailKind::DataRace, "unmarked"),
                 ("fix", Run::Loom(Profile::X86)) => fail(FailKind::DataRace, "a fix that fails"),
+                ("earlier", Run::Loom(Profile::Arm)) => {
+                    fail(FailKind::DataRace, "a reference that fails")
+                }
                 _ => pass("everything passes"),
             })
         },
@@ -128,11 +161,16 @@ fn a_hidden_seeded_bug_is_caught() {
                 &[]
             }
         },
+        reference: |v| (v == "earlier").then_some("the design before"),
         run: |_| Err(String::new()),
         dpor: |_, _, _| Err(String::new()),
     };
     let p = problems(&fake, &|_| true);
-    assert_eq!(p.len(), 3, "{p:#?}");
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(
+        p[3].contains("fake s earlier loom/arm: reference variant expected to fail data-race"),
+        "{p:#?}"
+    );
     assert!(
         p[2].contains("fake s fix loom/x86: fix variant expected to fail data-race"),
         "{p:#?}"

@@ -166,6 +166,22 @@ impl Model for LwpLock {
                 expect_dpor: dpor_free_lend_back,
                 expect_shuttle: shuttle_free_lend_back,
             },
+            Scenario {
+                name: "sleepq_remove_lend_back_vs_lock",
+                about: "ABA through the wake-up path (issue 19): an LSONPROC LWP under spc_lwplock[0] \
+                        goes to sleep (sleepq_enter: lwp_unlock_to the held sleep-queue lock) and is \
+                        woken while still on its CPU (sleepq_remove, LP_RUNNING: lwp_setlock back to \
+                        the unheld spc_lwplock[0], then mutex_spin_exit of the sleep-queue lock), \
+                        racing an lwp_lock locker that can hold spc_lwplock[0] at the lend-back",
+                run: sleepq_remove_lend_back_vs_lock,
+                loom_bounds: Bounds::default(),
+                bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: pct(),
+                expect_loom: expect_sleepq_remove_lend_back,
+                expect_dpor: dpor_sleepq_remove_lend_back,
+                expect_shuttle: shuttle_sleepq_remove_lend_back,
+            },
         ]
     }
 }
@@ -487,6 +503,63 @@ pub fn free_lend_back_vs_lock(v: Variant) {
         lwp_free_lend(l, 0);
     });
     check_final(&l, 3, LSIDL, 0, |s| &s.cpus[0].spc_lwplock);
+}
+
+/// Scenario `sleepq_remove_lend_back_vs_lock` (issue 19): the lend-back of
+/// `lend_back_vs_lock` through the ordinary sleep and wake-up path. The
+/// lines it follows come from outside the seeds, read from stored copies:
+/// `sleepq_enter` (`sys/sys/sleepq.h`: `lwp_lock(l); lwp_unlock_to(l,
+/// mp);`), `sleepq_enqueue` and `sleepq_remove` / `sleepq_wake`
+/// (`sys/kern/kern_sleepq.c` rev 1.71, 2022/04/08: `l_wchan = NULL`, and
+/// with `LP_RUNNING` set `l_stat = LSONPROC; lwp_setlock(l,
+/// spc->spc_lwplock);`, then `mutex_spin_exit(mp)`). `lwp_setlock` and
+/// `lwp_unlock_to` are the seeds' (1.157 lines 1283-1311) or 1.250's
+/// (`current`). One role is the LWP and its waker in turn (it keeps the
+/// sleep-queue lock from the sleep to the wake-up, which the kernel's sleeper
+/// releases in `mi_switch` and the waker re-takes): the waker lends to
+/// `spc_lwplock[0]` while holding only the sleep-queue lock, as in the
+/// kernel, and the locker on another CPU is what races it.
+pub fn sleepq_remove_lend_back_vs_lock(v: Variant) {
+    let l = Lwp::new(v, LSONPROC, 0, |s| &s.cpus[0].spc_lwplock);
+    let ls = l.clone();
+    let sleeper_waker = move || {
+        let l = &*ls;
+        let sq = &l.sched().sq_mutex;
+        // sleeptab_lookup / sleepq_hashlock: mutex_spin_enter(mp).
+        let held = mutex_spin_enter(sq);
+        // sleepq_enter: lwp_lock(l) (through spc_lwplock[0]); then
+        // lwp_unlock_to(l, mp): lend the held sleep-queue lock and release
+        // spc_lwplock[0].
+        let mut g = lwp_lock(l);
+        g.bump();
+        lwp_unlock_to(g, sq);
+        let mut g = LwpGuard::adopt(l, held);
+        // sleepq_enqueue: l_wchan = wchan; l_stat = LSSLEEP.
+        g.set_l_wchan(true);
+        g.set_l_stat(LSSLEEP);
+        g.bump();
+        // sleepq_wake -> sleepq_remove under mp, the LWP still on its CPU
+        // (LP_RUNNING): l_wchan = NULL; l_stat = LSONPROC;
+        // lwp_setlock(l, spc->spc_lwplock): lent back to spc_lwplock[0],
+        // which this CPU does not hold.
+        g.set_l_wchan(false);
+        g.set_l_stat(LSONPROC);
+        g.bump();
+        let cpu = g.l_cpu();
+        let mp = lwp_setlock(g, &l.sched().cpus[cpu].spc_lwplock);
+        // sleepq_wake: mutex_spin_exit(mp).
+        mutex_spin_exit(mp);
+    };
+    let lk = l.clone();
+    let (s, k) = thread::roles(|g| {
+        (
+            g.spawn_named("sleeper_waker", sleeper_waker),
+            g.spawn_named("locker", move || locker(&lk)),
+        )
+    });
+    join(s);
+    join(k);
+    check_final(&l, 4, LSONPROC, 0, |s| &s.cpus[0].spc_lwplock);
 }
 
 // --------------------------------------------------------- expectations ---
@@ -1010,6 +1083,80 @@ fn shuttle_free_lend_back(v: Variant) -> Expectation {
     }
 }
 
+const SLEEPQ_ABA: &str = "ABA through the wake-up path: the locker can hold spc_lwplock[0] (taken \
+     through the pointer read before sleepq_enter lent the LWP to the sleep-queue lock) when \
+     sleepq_remove lends it back; its re-test reads the lent-back pointer after its lock's read \
+     barrier and nothing acquires after it, so the sleeper's and the waker's writes under the \
+     sleep-queue lock are unordered with the locker's (ARMv8 MP+dmb+ctrl: allowed)";
+
+/// `sleepq_remove_lend_back_vs_lock` under loom (reasoned before the first
+/// run, from `lend_back_vs_lock`'s table: the same ABA, with lwp_setlock
+/// as the lending back).
+fn expect_sleepq_remove_lend_back(v: Variant, p: Profile) -> Expectation {
+    match (v, p) {
+        // A finding about NetBSD (issue 19): the ordinary wake-up path.
+        (Faithful, Profile::Arm) => finding(FailKind::DataRace, LEND_BACK_PAGE, SLEEPQ_ABA),
+        (Current, Profile::Arm) => finding(
+            FailKind::DataRace,
+            LEND_BACK_PAGE,
+            "today's code (lwp.h 1.217, kern_lwp.c 1.250, kern_sleepq.c 1.71): sleepq_remove's \
+             lwp_setlock (atomic_store_release) lends back to spc_lwplock[0]; the locker holding it \
+             accepts the pointer on an atomic_load_relaxed re-test, which pairs with nothing",
+        ),
+        (
+            TrylockNoRecheck | UnlockToNoMembar | SetlockNoMembar | RelockSwitchFirst | RetryDoWhile,
+            Profile::Arm,
+        ) => fail(
+            FailKind::DataRace,
+            "the faithful ABA, which these variants keep (their own bug is not reached here, or \
+             adds a missing release to it)",
+        ),
+        (
+            Faithful | Current | TrylockNoRecheck | UnlockToNoMembar | SetlockNoMembar
+            | RelockSwitchFirst | RetryDoWhile,
+            Profile::X86,
+        ) => pass(
+            "x86 loads are acquires and stores releases: the re-test that reads the lent-back \
+             pointer synchronizes with the waker's store",
+        ),
+        (LockNoRecheck, _) => fail(
+            FailKind::Assertion,
+            "loom's first execution: the locker, run after the other role, reads the initial \
+             spc_lwplock[0], takes it, and with no re-test its KASSERT(lwp_locked) reads the \
+             sleep-queue lock (the oldest store its acquire of spc_lwplock[0] lets it see)",
+        ),
+        (UnlockToReleaseFirst, _) => fail(
+            FailKind::DataRace,
+            "loom's first execution: the locker takes spc_lwplock[0], released by sleepq_enter's \
+             lwp_unlock_to before it publishes the sleep-queue lock, its re-test reads the initial \
+             spc_lwplock[0], and its l_count access is unordered with the writes under the \
+             sleep-queue lock",
+        ),
+        (RetryTestFolded, _) => fail(
+            FailKind::Assertion,
+            "loom's first execution: the locker's re-test reads the sleep-queue lock, the retry \
+             locks it after the wake-up released it, keeps it (folded test), and its KASSERT sees \
+             spc_lwplock[0]",
+        ),
+        (FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire, _) => pass(FIX_ABA),
+    }
+}
+
+/// `sleepq_remove_lend_back_vs_lock` under shuttle.
+fn shuttle_sleepq_remove_lend_back(v: Variant) -> Expectation {
+    match v {
+        LockNoRecheck | UnlockToReleaseFirst | RetryTestFolded => fail(
+            FailKind::Assertion,
+            "an interleaving bug: a stale holder's KASSERT or lwp_unlock sees another pointer, or \
+             an increment is lost",
+        ),
+        UnlockToNoMembar | SetlockNoMembar => miss(FailKind::DataRace, SC_BARRIER),
+        Faithful | Current => miss(FailKind::DataRace, SC_ABA).finding(LEND_BACK_PAGE),
+        TrylockNoRecheck | RelockSwitchFirst | RetryDoWhile => miss(FailKind::DataRace, SC_ABA),
+        FixRetestAcquire | FixRetestMembarConsumer | CurrentFixRetestAcquire => pass(SHUTTLE_FIX),
+    }
+}
+
 // ------------------------------------------------------ DPOR expectations ---
 //
 // Reasoned before the DPOR explorer's first run. It explores every
@@ -1085,5 +1232,12 @@ fn dpor_free_lend_back(v: Variant, m: MemoryModel) -> Expectation {
     match v {
         LockNoRecheck | UnlockToReleaseFirst | RetryTestFolded => either(),
         _ => expect_free_lend_back(v, loom_profile(m)),
+    }
+}
+
+fn dpor_sleepq_remove_lend_back(v: Variant, m: MemoryModel) -> Expectation {
+    match v {
+        LockNoRecheck | UnlockToReleaseFirst | RetryTestFolded => either(),
+        _ => expect_sleepq_remove_lend_back(v, loom_profile(m)),
     }
 }

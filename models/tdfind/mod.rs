@@ -139,11 +139,17 @@ pub enum Variant {
     /// `0044fcdc29cf7df9ec91f53f926f8cb92cf3526f`): `PROC_LOCK(td->td_proc)`
     /// taken while the tid-hash read lock is still held, no re-verify.
     HashLockHeld,
-    /// Fix (issue 14), the variant with no second lock: after the re-verify,
-    /// `tdfind` requires the thread to be on `p->p_threads`, which the held
-    /// `PROC_LOCK(p)` protects (`thread_link` / `thread_unlink` run under
-    /// it); otherwise it retries.
+    /// A model variant (issue 14), not a candidate patch: after the
+    /// re-verify, `tdfind` requires the thread to be on `p->p_threads`, which
+    /// the held `PROC_LOCK(p)` protects (`thread_link` / `thread_unlink` run
+    /// under it); otherwise it retries. A walk of `p_threads`, O(threads)
+    /// under `PROC_LOCK`; and it misses the recycled process (issue 19).
     FixReverifyOnProc,
+    /// Issue 14's fix as the page first proposed it: [`Variant::FixReverifyHashed`]
+    /// without the `p_pid` re-check (issue 19). A recycled `struct proc`
+    /// whose first thread `fork` reuses under the same tid is hashed again
+    /// with the same `td_tid` and `td_proc`, so it passes.
+    FixNoPidRecheck,
 }
 
 impl model::Variant for Variant {
@@ -158,6 +164,7 @@ impl model::Variant for Variant {
         Variant::FixReverifyHashed,
         Variant::HashLockHeld,
         Variant::FixReverifyOnProc,
+        Variant::FixNoPidRecheck,
     ];
 
     fn name(self) -> &'static str {
@@ -172,6 +179,7 @@ impl model::Variant for Variant {
             Variant::FixReverifyHashed => "fix-reverify-hashed",
             Variant::HashLockHeld => "hash-lock-held",
             Variant::FixReverifyOnProc => "fix-reverify-on-proc",
+            Variant::FixNoPidRecheck => "fix-no-pid-recheck",
         }
     }
 
@@ -191,22 +199,28 @@ impl model::Variant for Variant {
             Variant::NoPrsNewCheck => "tdfind does not reject a process still in PRS_NEW",
             Variant::RunlockRelaxed => "rw_runlock drops its reader without release",
             Variant::FixReverifyHashed => {
-                "fix: under PROC_LOCK, re-take the tid-hash read lock and require td still hashed with this tid and proc"
+                "fix: under PROC_LOCK, re-take the tid-hash read lock and require td still hashed with this tid and proc, then re-check p->p_pid"
             }
             Variant::HashLockHeld => {
-                "the earlier tdfind: PROC_LOCK taken while the tid-hash read lock is held"
+                "the earlier design (FreeBSD 12's tdfind): PROC_LOCK taken while the tid-hash read lock is held"
             }
             Variant::FixReverifyOnProc => {
-                "fix: under PROC_LOCK, require td to be on p->p_threads (not exited, not another process's)"
+                "model variant: under PROC_LOCK, require td to be on p->p_threads (a walk of p_threads; not a candidate patch)"
+            }
+            Variant::FixNoPidRecheck => {
+                "the fix as first proposed: the hashed re-check without the p->p_pid re-check"
             }
         }
     }
 
     fn fixes(self) -> &'static [&'static str] {
         match self {
-            Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
-                &[SAME_TID_PAGE, EXIT_WINDOW_PAGE]
-            }
+            // Issue 19: the one candidate patch
+            // (docs/findings/patches/freebsd-tdfind.diff). hash-lock-held is
+            // the earlier design FreeBSD left for lock-order reasons, and
+            // fix-reverify-on-proc a model variant: neither is proposed.
+            Variant::FixReverifyHashed => &[SAME_TID_PAGE, EXIT_WINDOW_PAGE],
+            Variant::HashLockHeld | Variant::FixReverifyOnProc | Variant::FixNoPidRecheck => &[],
             Variant::Faithful
             | Variant::NoReverify
             | Variant::ReverifyTidOnly
@@ -214,6 +228,19 @@ impl model::Variant for Variant {
             | Variant::MoveWithoutWlock
             | Variant::NoPrsNewCheck
             | Variant::RunlockRelaxed => &[],
+        }
+    }
+
+    fn reference(self) -> Option<&'static str> {
+        match self {
+            // Issue 19: checked in every cell and expected to pass, but not
+            // proposed: FreeBSD left it because thread exit takes the hash
+            // lock under PROC_LOCK (seed comment, 1724), a lock order the
+            // model's paths do not exercise.
+            Variant::HashLockHeld => Some(
+                "the earlier design (FreeBSD 12's tdfind), left for lock order reasons: PROC_LOCK under the tid-hash lock reverses the proc -> tidhash order thread exit uses",
+            ),
+            _ => None,
         }
     }
 }
@@ -267,12 +294,21 @@ pub struct Thread {
     /// `sys_thr_set_name`'s `strcpy`, both under `PROC_LOCK` of the
     /// thread's process.
     td_name: UnsafeCell<u32>,
+    /// `td_sigqueue` (its `sq_list` as a count of queued `ksiginfo`s), under
+    /// `PROC_LOCK` of the thread's process (`sigqueue_add` and
+    /// `sigqueue_flush` assert it, `kern_sig.c`): `tdksignal` queues,
+    /// `tdsigcleanup` flushes.
+    td_sigqueue: UnsafeCell<u32>,
 }
 
 /// A `struct proc`.
 pub struct Proc {
-    /// `p_pid`: fixed here (no scenario recycles a process).
-    pub p_pid: Pid,
+    /// `p_pid`: a plain field in the kernel, read by `tdfind_hash` under
+    /// the hash lock only, written by `do_fork` (`kern_fork.c`) with
+    /// `allproc_lock` held but not `PROC_LOCK` when a cached `struct proc`
+    /// is reused; relaxed here (type-stable memory, like `td_tid`). Read it
+    /// with [`Kernel::p_pid`].
+    p_pid: AtomicU32,
     /// `p_mtx`, taken by `PROC_LOCK`.
     pub p_mtx: Mutex<()>,
     /// `p_state`, under `p_mtx`.
@@ -280,6 +316,9 @@ pub struct Proc {
     /// `p_threads` (the `TAILQ` of `td_plist`) as a bit set of slots,
     /// under `p_mtx`.
     p_threads: UnsafeCell<u64>,
+    /// `p_pendingcnt`: `ksiginfo`s queued on the process and its threads
+    /// (counts toward `max_pending_per_proc`), under `p_mtx`.
+    p_pendingcnt: UnsafeCell<u32>,
 }
 
 /// The kernel state the model needs: the thread zone, the processes, the
@@ -363,15 +402,17 @@ impl Kernel {
                     le_prev: UnsafeCell::new(LePrev::None),
                     td_gen: AtomicUsize::new(0),
                     td_name: UnsafeCell::new(0),
+                    td_sigqueue: UnsafeCell::new(0),
                 })
                 .collect(),
             procs: procs
                 .iter()
                 .map(|&(pid, st)| Proc {
-                    p_pid: pid,
+                    p_pid: AtomicU32::new(pid),
                     p_mtx: Mutex::new(()),
                     p_state: UnsafeCell::new(st),
                     p_threads: UnsafeCell::new(0),
+                    p_pendingcnt: UnsafeCell::new(0),
                 })
                 .collect(),
             tidhashtbl: (0..buckets).map(|_| UnsafeCell::new(None)).collect(),
@@ -390,11 +431,15 @@ impl Kernel {
             sync::label(&t.le_prev, format!("td_hash.le_prev[{i}]"));
             sync::label(&t.td_gen, format!("td_gen[{i}] (ghost)"));
             sync::label(&t.td_name, format!("td_name[{i}]"));
+            sync::label(&t.td_sigqueue, format!("td_sigqueue[{i}]"));
         }
-        for p in &k.procs {
-            sync::label(&p.p_mtx, format!("p_mtx[pid {}]", p.p_pid));
-            sync::label(&p.p_state, format!("p_state[pid {}]", p.p_pid));
-            sync::label(&p.p_threads, format!("p_threads[pid {}]", p.p_pid));
+        // Labelled by the pid each struct proc starts with.
+        for (p, &(pid, _)) in k.procs.iter().zip(procs) {
+            sync::label(&p.p_pid, format!("p_pid[pid {pid}]"));
+            sync::label(&p.p_mtx, format!("p_mtx[pid {pid}]"));
+            sync::label(&p.p_state, format!("p_state[pid {pid}]"));
+            sync::label(&p.p_threads, format!("p_threads[pid {pid}]"));
+            sync::label(&p.p_pendingcnt, format!("p_pendingcnt[pid {pid}]"));
         }
         for (b, h) in k.tidhashtbl.iter().enumerate() {
             sync::label(h, format!("tidhashtbl[{b}]"));
@@ -409,6 +454,11 @@ impl Kernel {
     /// The variant this kernel runs.
     pub fn variant(&self) -> Variant {
         self.variant
+    }
+
+    /// `p->p_pid`: a plain read (relaxed), with or without `PROC_LOCK`.
+    pub fn p_pid(&self, p: usize) -> Pid {
+        self.procs[p].p_pid.load(Relaxed)
     }
 
     /// `TIDHASH(tid)` (line 167), as a bucket index.
@@ -605,7 +655,7 @@ impl Kernel {
         // SAFETY: g holds p_mtx of p, the lock td_name is written under
         // (thr_set_name writes it under the same process's lock); a writer
         // under another lock is what loom reports as a data race.
-        unsafe { self.threads[td].td_name.write(self.procs[p].p_pid) };
+        unsafe { self.threads[td].td_name.write(self.p_pid(p)) };
         g.unlock();
         self.tidhash_add(td);
         td
@@ -640,18 +690,150 @@ impl Kernel {
         td2
     }
 
-    /// `kern_thr_exit` (kern_thr.c, not in the seeds) and `thread_exit`
-    /// (kern_thread.c 932-1038), in their order: `tidhash_remove` with the
-    /// proc lock dropped, then `PROC_LOCK(p)`, `thread_unlink` (972) and
-    /// `PROC_UNLOCK(p)` (1010). The `p_pendingexits` bookkeeping under a
-    /// first `PROC_LOCK` is left out: tdfind never reads it.
+    /// `kern_thr_exit` (kern_thr.c, not in the seeds; read at
+    /// freebsd/freebsd-src `003b0231d38cbb3076ceb2ddb2e6d75e2385d9bb`, a
+    /// stored copy older than the seed's two-step `tdfind`) and
+    /// `thread_exit` (kern_thread.c 932-1038), in their order:
+    /// `tidhash_remove` with the proc lock dropped, then `PROC_LOCK(p)`,
+    /// `tdsigcleanup(td)`, `thread_exit`'s `KASSERT(TAILQ_EMPTY(sq_list))`
+    /// (951), `thread_unlink` (972) and `PROC_UNLOCK(p)` (1010). The
+    /// `p_pendingexits` bookkeeping under a first `PROC_LOCK` is left out:
+    /// tdfind never reads it. (The seed's comment at 1724 says thread exit
+    /// takes the hash lock under the proc lock: a later `kern_thr_exit`
+    /// not among the stored copies; the findings do not depend on it, see
+    /// docs/findings/freebsd-tdfind-exit-window.md.)
     pub fn kern_thr_exit(&self, td: usize) {
         // p = td->td_proc: the exiting thread's own process.
         let p = self.threads[td].td_proc.load(Relaxed);
         self.tidhash_remove(td);
         let g = self.procs[p].p_mtx.lock();
+        self.tdsigcleanup(td, p, &g);
+        // KASSERT(TAILQ_EMPTY(&td->td_sigqueue.sq_list), ("signal pending"))
+        // (thread_exit, line 951), under the same PROC_LOCK.
+        // SAFETY: g holds p_mtx of p, the lock of td_sigqueue.
+        let pending = unsafe { self.threads[td].td_sigqueue.read() };
+        crate::prop!(pending == 0, "thread_exit: signal pending (line 951)");
         self.thread_unlink(td, p, &g);
         g.unlock();
+    }
+
+    /// `tdsigcleanup(td)` (kern_sig.c, not in the seeds): as far as the
+    /// queue is concerned, `sigqueue_flush(&td->td_sigqueue)`: every queued
+    /// `ksiginfo` is freed and `p_pendingcnt` comes down by as many. Caller
+    /// holds `PROC_LOCK(p)` (`sigqueue_flush` asserts it).
+    pub fn tdsigcleanup(&self, td: usize, p: usize, guard: &MutexGuard<'_, ()>) {
+        assert!(self.procs[p].p_mtx.is_held_by(guard), "PROC_LOCK_ASSERT");
+        // SAFETY: the guard holds p_mtx of p (asserted), the lock of the
+        // thread's sigqueue and of p_pendingcnt.
+        unsafe {
+            let n = self.threads[td].td_sigqueue.read();
+            self.threads[td].td_sigqueue.write(0);
+            let cnt = self.procs[p].p_pendingcnt.read();
+            self.procs[p].p_pendingcnt.write(cnt - n);
+        }
+    }
+
+    /// `tdksignal(ttd, sig, ksi)` -> `tdsendsignal` -> `sigqueue_add(&td->
+    /// td_sigqueue, ...)` (kern_sig.c, not in the seeds; read from a stored
+    /// copy, index id 1852941086): a `ksiginfo` is allocated and put on the
+    /// thread's queue, `p->p_pendingcnt++`. Called by `sys_thr_kill` with the
+    /// `PROC_LOCK` that `tdfind` returned.
+    pub fn tdksignal(&self, f: &Found<'_>) {
+        assert!(
+            self.procs[f.p].p_mtx.is_held_by(&f.guard),
+            "PROC_LOCK_ASSERT"
+        );
+        // SAFETY: f's guard holds p_mtx of f.p, the lock of the thread's
+        // sigqueue and of p_pendingcnt; loom checks it.
+        unsafe {
+            let n = self.threads[f.td].td_sigqueue.read();
+            self.threads[f.td].td_sigqueue.write(n + 1);
+            let cnt = self.procs[f.p].p_pendingcnt.read();
+            self.procs[f.p].p_pendingcnt.write(cnt + 1);
+        }
+    }
+
+    /// `exit1` (kern_exit.c, not in the seeds) of a process's last thread,
+    /// as far as the tid hash is concerned: `tidhash_remove(td)` (read in a
+    /// stored copy of an older `kern_exit.c`, index id 1335437713; no proc
+    /// lock held). The thread stays linked to its process: "The last thread
+    /// is left attached to the process So that the whole bundle gets
+    /// recycled" (`thread_exit`, 961-963).
+    pub fn exit1_last_thread(&self, td: usize) {
+        self.tidhash_remove(td);
+    }
+
+    /// The parent's `wait` frees the zombie to `proc_zone` (`kern_exit.c`
+    /// `proc_reap`, not modelled: no field `tdfind` reads changes), then
+    /// `fork1` (`kern_fork.c`, read at freebsd/freebsd-src
+    /// `0010ea385635ce74325d8a8bf5c6397fceb6cefe`, a stored copy) gets the
+    /// same `struct proc` back from `uma_zalloc(proc_zone)` with its first
+    /// thread `td2` still attached, and reuses it (`thread_recycle`, seed
+    /// 808-821: `td_tid`, `td_proc` and the `p_threads` link are left
+    /// alone). `do_fork`: `p2->p_state = PRS_NEW; p2->p_pid = trypid;`
+    /// (with `allproc_lock`), `tidhash_add(td2)`, and at the end
+    /// `p2->p_state = PRS_NORMAL` under `PROC_LOCK(p2)`.
+    ///
+    /// One deviation: the kernel stores `PRS_NEW` with `allproc_lock` held
+    /// but not `PROC_LOCK(p2)`, a plain store that races a `tdfind` holding
+    /// `PROC_LOCK(p)` and reading `p_state` (a C data race on an aligned
+    /// int). The model takes `PROC_LOCK` for it, so the scenario shows the
+    /// pid mix-up rather than that race.
+    pub fn fork_recycled_proc(&self, p: usize, td2: usize, new_pid: Pid) {
+        let g = self.procs[p].p_mtx.lock();
+        // SAFETY: g holds p_mtx of p, the lock of p_state.
+        unsafe { self.procs[p].p_state.write(PState::New) };
+        g.unlock();
+        // p2->p_pid = trypid: a plain store (allproc_lock held). Published
+        // to tdfind_hash's read under the hash lock by tidhash_add's
+        // rw_wunlock (release) below; to tdfind's PROC_LOCK by the
+        // PROC_UNLOCK after PRS_NORMAL.
+        self.procs[p].p_pid.store(new_pid, Relaxed);
+        self.tidhash_add(td2);
+        let g = self.procs[p].p_mtx.lock();
+        // SAFETY: g holds p_mtx of p, the lock of p_state.
+        unsafe { self.procs[p].p_state.write(PState::Normal) };
+        g.unlock();
+    }
+
+    /// After the joins: no signal is lost or leaked. A `ksiginfo` still
+    /// queued on a thread that has exited (off its process's `p_threads`)
+    /// will never be dequeued (the thread never runs again) nor freed
+    /// (`thread_link` re-initializes the queue of a reused thread, seed
+    /// 1089), and `p_pendingcnt` never comes down for it. `p_pendingcnt`
+    /// must equal the signals queued on the process's live threads.
+    pub fn check_signals(&self) {
+        for (i, p) in self.procs.iter().enumerate() {
+            // SAFETY: every thread is joined; the joins order all accesses
+            // before these reads.
+            let (live, cnt) = unsafe { (p.p_threads.read(), p.p_pendingcnt.read()) };
+            let mut queued_live = 0;
+            for (td, t) in self.threads.iter().enumerate() {
+                // SAFETY: as above.
+                let q = unsafe { t.td_sigqueue.read() };
+                let mine = t.td_proc.load(Relaxed) == i;
+                if !mine || q == 0 {
+                    continue;
+                }
+                if live & (1 << td) == 0 {
+                    violation(
+                        FailKind::Leak,
+                        format!(
+                            "{q} signal(s) queued on thread slot {td} of pid {} after it exited \
+                             (tdsigcleanup had flushed its queue): the ksiginfo is never dequeued nor \
+                             freed, p_pendingcnt stays at {cnt}, and the signal is lost",
+                            self.p_pid(i)
+                        ),
+                    );
+                }
+                queued_live += q;
+            }
+            crate::prop!(
+                cnt == queued_live,
+                "p_pendingcnt of pid {} is {cnt}, but {queued_live} signal(s) are queued on its threads",
+                self.p_pid(i)
+            );
+        }
     }
 
     /// `thread_free` / `thread_free_batched` (lines 827-856), reached in the
@@ -692,11 +874,13 @@ impl Kernel {
             }
             // p = td->td_proc: plain read under the hash lock.
             let p = self.threads[t].td_proc.load(Relaxed);
-            let Some(proc_) = self.procs.get(p) else {
+            if p >= self.procs.len() {
                 crate::prop!(false, "thread slot {t} on the tid hash has no td_proc");
                 unreachable!()
-            };
-            if pid.is_some_and(|pid| proc_.p_pid != pid) {
+            }
+            // pid != -1 && p->p_pid != pid: plain read under the hash lock
+            // only (type-stable struct proc).
+            if pid.is_some_and(|pid| self.p_pid(p) != pid) {
                 found = None;
                 break;
             }
@@ -734,7 +918,7 @@ impl Kernel {
         if self.threads[td].td_tid.load(Relaxed) == tid {
             // td->td_proc of curthread: its own, stable.
             let p = self.threads[td].td_proc.load(Relaxed);
-            if pid.is_some_and(|pid| self.procs[p].p_pid != pid) {
+            if pid.is_some_and(|pid| self.p_pid(p) != pid) {
                 return None;
             }
             let guard = self.procs[p].p_mtx.lock();
@@ -786,13 +970,30 @@ impl Kernel {
                 thread::yield_now();
                 continue;
             }
-            if self.variant == Variant::FixReverifyHashed && !self.tdfind_hashed(td, tid, p) {
+            if matches!(
+                self.variant,
+                Variant::FixReverifyHashed | Variant::FixNoPidRecheck
+            ) && !self.tdfind_hashed(td, tid, p)
+            {
                 // Fix: not (or no longer) on the tid hash as tid of p: the
                 // thread exited, or is a reused slot not yet published.
                 sync::note("td no longer hashed as (tid, p): retry");
                 guard.unlock();
                 thread::yield_now();
                 continue;
+            }
+            // Fix (issue 19): if (pid != -1 && p->p_pid != pid) {
+            // PROC_UNLOCK(p); return (NULL); }. A struct proc reaped and
+            // reused by fork keeps its first thread, td_tid and td_proc: only
+            // p_pid tells. A plain read under PROC_LOCK; do_fork stores the
+            // new pid before tidhash_add, whose rw_wunlock (release) the
+            // rw_rlock in tdfind_hashed acquires.
+            if self.variant == Variant::FixReverifyHashed
+                && pid.is_some_and(|pid| self.p_pid(p) != pid)
+            {
+                sync::note("p_pid changed: the process was recycled");
+                guard.unlock();
+                return None;
             }
             if self.variant != Variant::NoPrsNewCheck
                 && self.p_state_locked(p, &guard) == PState::New
@@ -859,7 +1060,7 @@ impl Kernel {
             }
             // td->td_proc: plain read under the hash lock.
             let p = self.threads[t].td_proc.load(Relaxed);
-            if pid.is_some_and(|pid| self.procs[p].p_pid != pid) {
+            if pid.is_some_and(|pid| self.p_pid(p) != pid) {
                 break;
             }
             // PROC_LOCK(td->td_proc) with the hash read lock still held: the
@@ -924,20 +1125,36 @@ impl Kernel {
                 ),
             );
         }
+        // The returned thread belongs to the requested pid (issue 19): a
+        // plain read of p_pid under the returned PROC_LOCK.
+        if let Some(pid) = want.pid {
+            let now = self.p_pid(f.p);
+            if now != pid {
+                violation(
+                    FailKind::WrongThread,
+                    format!(
+                        "tdfind(tid {}, pid {pid}) returned thread slot {} with its process locked, but that \
+                         process is now pid {now}: the struct proc was reaped and reused by fork with its \
+                         first thread, which kept tid {} and td_proc",
+                        want.tid, f.td, want.tid
+                    ),
+                );
+            }
+        }
         crate::prop!(
             f.p == want.proc_idx,
             "tdfind(tid {}) returned with pid {} locked, but tid {} belongs to pid {}",
             want.tid,
-            self.procs[f.p].p_pid,
+            self.p_pid(f.p),
             want.tid,
-            self.procs[want.proc_idx].p_pid
+            self.p_pid(want.proc_idx)
         );
         let st = self.p_state_locked(f.p, &f.guard);
         crate::prop!(
             st == PState::Normal,
             "tdfind(tid {}) returned pid {} while it is still {:?} (PRS_NEW: fork not finished)",
             want.tid,
-            self.procs[f.p].p_pid,
+            self.p_pid(f.p),
             st
         );
     }
@@ -952,7 +1169,7 @@ impl Kernel {
                     "tdfind(tid {tid}) returned thread slot {} with pid {} locked, but the thread has already \
                      exited: thread_unlink took it off p_threads (td_tid and td_proc are kept until the reaper frees it)",
                     f.td,
-                    self.procs[f.p].p_pid
+                    self.p_pid(f.p)
                 ),
             );
         }
@@ -981,8 +1198,8 @@ impl Kernel {
             now == f.p,
             "the caller holds pid {}'s lock, but the thread it was given now belongs to pid {}: \
              PROC_LOCK_ASSERT(ttd->td_proc) fails, and PROC_UNLOCK(ttd->td_proc) would unlock a lock it does not hold",
-            self.procs[f.p].p_pid,
-            self.procs.get(now).map_or(0, |q| q.p_pid)
+            self.p_pid(f.p),
+            if now < self.procs.len() { self.p_pid(now) } else { 0 }
         );
         // Ghost (not in the kernel): acquire, pairs with thread_free.
         let gen = self.threads[f.td].td_gen.load(Acquire);
@@ -995,7 +1212,7 @@ impl Kernel {
                     f.td,
                     f.gen_at_lock,
                     gen,
-                    self.procs[f.p].p_pid
+                    self.p_pid(f.p)
                 ),
             );
         }
@@ -1075,8 +1292,16 @@ impl model::Model for Tdfind {
                 about: "tdfind(2) races tid 2 exiting, being freed and its slot recycled as tid 4 of the same process; \
                         a result must be tid 2's memory, not freed since (never the recycled one), with its process locked",
                 run: exit_recycle_vs_lookup,
-                loom_bounds: Bounds::default(),
-                bound_reason: "",
+                loom_bounds: Bounds {
+                    preemptions: Some(5),
+                    branches: None,
+                },
+                bound_reason: "issue 19: unbounded, the passing fix cells took 249,528 (fix-reverify-hashed, \
+                               fix-no-pid-recheck) and 174,204 (fix-reverify-on-proc) executions, 85-134 s each on the \
+                               shared 2 cores (gate of 2026-12-07, measured), past the 60 s a check may take; at most \
+                               5 preemptions, as in the two other reuse scenarios. The failing variants fail at \
+                               preemption bound 0 or 1 (shortest counterexamples), and the DPOR cells explore every \
+                               interleaving of the scenario unbounded (89-185 executions)",
                 loom_orders: crate::explore::SpawnOrders::Every,
                 shuttle: PCT,
                 expect_loom: expect_exit_recycle_loom,
@@ -1161,6 +1386,34 @@ impl model::Model for Tdfind {
                 expect_loom: expect_exit_reuse_loom,
                 expect_shuttle: expect_exit_reuse_shuttle,
                 expect_dpor: expect_exit_reuse_dpor,
+            },
+            Scenario {
+                name: "proc_recycled_vs_lookup",
+                about: "thr_kill2(200, 2, sig)'s tdfind(2, pid 200) races pid 200 exiting (exit1 takes its last thread, \
+                        tid 2, off the hash), being reaped, and its struct proc reused by fork as pid 300 with the same \
+                        first thread and tid 2 (thread_recycle); a result must belong to pid 200",
+                run: proc_recycled_vs_lookup,
+                loom_bounds: Bounds::default(),
+                bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: PCT,
+                expect_loom: expect_recycled_loom,
+                expect_shuttle: expect_recycled_shuttle,
+                expect_dpor: expect_recycled_dpor,
+            },
+            Scenario {
+                name: "exit_signal_vs_thr_kill",
+                about: "the exit window's consequence with no memory reuse: sys_thr_kill's tdfind(2, pid 200) races tid 2 \
+                        exiting (kern_thr_exit: tidhash_remove, tdsigcleanup, thread_unlink); no signal tdksignal queues \
+                        may be left on the exited thread (lost, its ksiginfo leaked, p_pendingcnt never back to 0)",
+                run: exit_signal_vs_thr_kill,
+                loom_bounds: Bounds::default(),
+                bound_reason: "",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: PCT,
+                expect_loom: expect_exit_signal_loom,
+                expect_shuttle: expect_exit_signal_shuttle,
+                expect_dpor: expect_exit_signal_dpor,
             },
             Scenario {
                 name: "rwlock_exclusion",
@@ -1452,6 +1705,88 @@ pub fn exit_reuse_under_caller(v: Variant) {
     k.check_tidhash(&[(a, 4)]);
 }
 
+/// Scenario `proc_recycled_vs_lookup` (issue 19): the reuse path `fork1`
+/// takes on a `proc_zone` cache hit. Pid 200 is single-threaded (tid 2);
+/// it exits (`exit1`: tid 2 off the hash), is reaped, and `fork` gets the
+/// same `struct proc` with tid 2 still attached and makes it pid 300.
+pub fn proc_recycled_vs_lookup(v: Variant) {
+    // procs: 0 = the looker's (pid 100), 1 = pid 200, reused as pid 300.
+    let k = Kernel::new(
+        v,
+        2,
+        &[(PID_LOOKER, PState::Normal), (200, PState::Normal)],
+        1,
+        1,
+    );
+    let me = k.curthread_create(1, 0);
+    // pid 200's first (and only) thread: linked and hashed as fork left it
+    // (thread_create stands for proc_linkup + do_fork's tidhash_add).
+    let a = k.thread_create(2, 1);
+    let want = Want {
+        tid: 2,
+        pid: Some(200),
+        slot: a,
+        gen: 0,
+        proc_idx: 1,
+    };
+    let kr = k.clone();
+    let kf = k.clone();
+    let recycler = move || {
+        // exit1 of the last thread, then the parent's wait (proc_reap) and
+        // a fork that reuses the cached struct proc with tid 2 attached.
+        kf.exit1_last_thread(a);
+        kf.fork_recycled_proc(1, a, 300);
+    };
+    let (reader, recycler) = thread::roles(|g| {
+        (
+            g.spawn_named("reader", move || lookup(&kr, me, want, false)),
+            g.spawn_named("recycler", recycler),
+        )
+    });
+    reader.join().expect("reader");
+    recycler.join().expect("recycler");
+    k.check_tidhash(&[(a, 2)]);
+}
+
+/// Scenario `exit_signal_vs_thr_kill` (issue 19): `sys_thr_kill(2, sig)`
+/// in pid 200 against tid 2's `kern_thr_exit`, no reaper.
+pub fn exit_signal_vs_thr_kill(v: Variant) {
+    // procs: 0 = pid 200, the caller's own (thr_kill looks up tids of its
+    // own process: tdfind(uap->id, p->p_pid)).
+    let k = Kernel::new(v, 2, &[(200, PState::Normal)], 1, 1);
+    let me = k.curthread_create(1, 0);
+    let a = k.thread_create(2, 0);
+    let want = Want {
+        tid: 2,
+        pid: Some(200),
+        slot: a,
+        gen: 0,
+        proc_idx: 0,
+    };
+    let kr = k.clone();
+    let killer = move || {
+        // sys_thr_kill: ttd = tdfind((lwpid_t)uap->id, p->p_pid); if (ttd
+        // == NULL) return (ESRCH); ... tdksignal(ttd, uap->sig, &ksi);
+        // PROC_UNLOCK(ttd->td_proc).
+        if let Some(f) = kr.tdfind(me, want.tid, want.pid) {
+            kr.check_found(&f, &want);
+            kr.tdksignal(&f);
+            f.proc_unlock();
+        }
+    };
+    let ke = k.clone();
+    let (killer, exiter) = thread::roles(|g| {
+        (
+            g.spawn_named("killer", killer),
+            g.spawn_named("exiter", move || ke.kern_thr_exit(a)),
+        )
+    });
+    killer.join().expect("killer");
+    exiter.join().expect("exiter");
+    k.check_tidhash(&[]);
+    k.check_signals();
+}
+
 /// Scenario `rwlock_exclusion`: the lock alone.
 pub fn rwlock_exclusion(v: Variant) {
     struct Shared {
@@ -1550,7 +1885,9 @@ fn expect_exit_recycle_shuttle(v: Variant) -> Expectation {
         ),
         Variant::NoPrsNewCheck => pass("no process is PRS_NEW here"),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
-        Variant::FixReverifyHashed => pass(FIX_HASHED_PASS),
+        // CHANGED (issue 19): fix-no-pid-recheck is the old
+        // fix-reverify-hashed (no p_pid re-check); p_pid never changes here.
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(FIX_HASHED_PASS),
         Variant::HashLockHeld => pass(HASH_LOCK_HELD_PASS),
         Variant::FixReverifyOnProc => pass(
             "the fix only adds a p_threads check under the held PROC_LOCK that a faithful pass does not need",
@@ -1604,7 +1941,9 @@ fn expect_same_tid_shuttle(v: Variant) -> Expectation {
             FailKind::WrongThread,
             "sequentially consistent, so the faithful same-tid gap is what shows",
         ),
-        Variant::FixReverifyHashed => pass(
+        // CHANGED (issue 19): fix-no-pid-recheck is the old
+        // fix-reverify-hashed (no p_pid re-check); p_pid never changes here.
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(
             "the fix: under PROC_LOCK(200) the reader re-takes the hash read lock; the reused slot is either not hashed yet (retry, then tid 2 of pid 300 fails the pid check) or hashed by tidhash_add, whose release carries thread_create's td_proc = pid 300 (retry); never returned",
         ),
         Variant::HashLockHeld => pass(
@@ -1667,7 +2006,9 @@ fn expect_upgrade_shuttle(v: Variant) -> Expectation {
             "a reader scheduled between LIST_REMOVE and LIST_INSERT_HEAD (at the td_tid load) walks a chain without tid 2 and returns nothing for a live thread",
         ),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
-        Variant::FixReverifyHashed => pass(
+        // CHANGED (issue 19): fix-no-pid-recheck is the old
+        // fix-reverify-hashed (no p_pid re-check); p_pid never changes here.
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(
             "the fix re-checks under the hash read lock that tid 2 is still hashed: it is (moved to the front or not), so both readers find it; the re-check only reads the chain",
         ),
         Variant::HashLockHeld => pass(
@@ -1706,7 +2047,9 @@ fn expect_fork_shuttle(v: Variant) -> Expectation {
             pass("a chain of one entry: the upgrade path is not taken")
         }
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
-        Variant::FixReverifyHashed => pass(
+        // CHANGED (issue 19): fix-no-pid-recheck is the old
+        // fix-reverify-hashed (no p_pid re-check); p_pid never changes here.
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(
             "the fix keeps the PRS_NEW check after its hashed re-check: the child's thread is rejected until PRS_NORMAL",
         ),
         Variant::HashLockHeld => pass(
@@ -1742,7 +2085,9 @@ fn expect_exit_window_shuttle(v: Variant) -> Expectation {
             FailKind::ExitedThread,
             "no re-verify at all: the exited thread is returned in even more interleavings",
         ),
-        Variant::FixReverifyHashed => pass(
+        // CHANGED (issue 19): fix-no-pid-recheck is the old
+        // fix-reverify-hashed (no p_pid re-check); p_pid never changes here.
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(
             "the fix: a thread still hashed under PROC_LOCK has not run tidhash_remove, so its thread_exit (which needs PROC_LOCK after it) cannot unlink it while the caller holds the lock; an unhashed one makes tdfind retry and return nothing",
         ),
         Variant::HashLockHeld => pass(
@@ -1760,7 +2105,7 @@ fn expect_exit_window_shuttle(v: Variant) -> Expectation {
 
 fn expect_exit_reuse_loom(v: Variant, p: Profile) -> Expectation {
     match (v, p) {
-        (Variant::FixReverifyHashed, _) => pass(
+        (Variant::FixReverifyHashed | Variant::FixNoPidRecheck, _) => pass(
             "the fix: the caller gets a thread still hashed under PROC_LOCK, whose kern_thr_exit waits for that PROC_LOCK after tidhash_remove; the exit, the free and the reuse all happen after the caller's PROC_UNLOCK (acquire of the same lock)",
         ),
         (Variant::HashLockHeld, _) => pass(
@@ -1788,7 +2133,10 @@ fn expect_exit_reuse_loom(v: Variant, p: Profile) -> Expectation {
 
 fn expect_exit_reuse_shuttle(v: Variant) -> Expectation {
     match v {
-        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+        Variant::FixReverifyHashed
+        | Variant::FixNoPidRecheck
+        | Variant::HashLockHeld
+        | Variant::FixReverifyOnProc => {
             expect_exit_reuse_loom(v, Profile::Arm)
         }
         // A finding about FreeBSD (issue 14): the exit window's consequence.
@@ -1821,6 +2169,113 @@ const EXIT_REUSE: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md):
 
 const FIX_HASHED_PASS: &str = "the fix only adds a re-check under the hash read lock that a faithful pass does not need: the recycled slot carries tid -1 or 4";
 const HASH_LOCK_HELD_PASS: &str = "the earlier tdfind: PROC_LOCK is taken under the hash read lock, so the found thread cannot be removed, exit or be freed until the caller drops PROC_LOCK";
+
+// ---- issue 19's scenarios (reasoned before the first run) ----
+
+const RECYCLED: &str = "FINDING (docs/findings/freebsd-tdfind-same-tid.md): the reader remembers (pid 200's struct proc, tid 2) under the hash lock; exit1 takes tid 2 off the hash, the parent reaps pid 200, and fork reuses the cached struct proc with tid 2 still attached (thread_recycle keeps td_tid, td_proc and the p_threads link) as pid 300, hashes tid 2 again and sets PRS_NORMAL; the reader's PROC_LOCK then sees td_tid 2, td_proc the same struct proc, not PRS_NEW, and returns pid 300's thread for pid 200: tdfind never re-checks p_pid under PROC_LOCK (an interleaving, every profile)";
+
+fn expect_recycled_loom(v: Variant, p: Profile) -> Expectation {
+    match v {
+        Variant::RunlockRelaxed if p == Profile::Arm => {
+            fail(FailKind::DataRace, RUNLOCK_RACE_FIRST)
+        }
+        Variant::RunlockRelaxed => fail(
+            FailKind::WrongThread,
+            "on x86 rw_runlock is a full barrier: this is the faithful code, with its recycled-process gap",
+        ),
+        _ => expect_recycled_shuttle(v),
+    }
+}
+
+fn expect_recycled_shuttle(v: Variant) -> Expectation {
+    match v {
+        // A finding about FreeBSD (issue 19).
+        Variant::Faithful => finding(FailKind::WrongThread, SAME_TID_PAGE, RECYCLED),
+        Variant::NoReverify | Variant::ReverifyTidOnly => fail(
+            FailKind::WrongThread,
+            "a weaker re-verify than the faithful one, which this reuse already passes (same tid, same td_proc)",
+        ),
+        Variant::UpgradeTwoReaders | Variant::MoveWithoutWlock | Variant::RunlockRelaxed => fail(
+            FailKind::WrongThread,
+            "a chain of one entry (no upgrade) and sequentially consistent: the faithful re-verify, and its recycled-process gap",
+        ),
+        Variant::NoPrsNewCheck => fail_any(
+            &[FailKind::WrongThread, FailKind::Assertion],
+            "the faithful gap (a PRS_NORMAL pid 300), or, with the PRS_NEW check dropped, the recycled process returned while fork still has it PRS_NEW (pid read as 200 or 300 then): whichever the search reaches first",
+        ),
+        Variant::FixReverifyHashed => pass(
+            "the fix: under PROC_LOCK the thread is either not hashed (between exit1 and do_fork's tidhash_add: retry, then not found or found as pid 300 and rejected by the pid check in tdfind_hash) or hashed; if hashed after tidhash_add, the rw_rlock acquired tidhash_add's release, so p_pid reads 300 and the p_pid re-check returns NULL; if hashed before exit1, fork's PROC_LOCK waits for the caller, so p_pid stays 200",
+        ),
+        Variant::FixNoPidRecheck => fail(
+            FailKind::WrongThread,
+            "issue 14's fix without the p_pid re-check: the recycled thread is hashed again by do_fork with td_tid 2 and td_proc the same struct proc, so the hashed re-check passes and pid 300's thread is returned for pid 200",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier design: PROC_LOCK taken under the hash read lock, so exit1's tidhash_remove (write lock) waits until the lookup is done: the thread found is pid 200's while the caller holds the lock (fork's PROC_LOCK waits for the caller)",
+        ),
+        Variant::FixReverifyOnProc => fail(
+            FailKind::WrongThread,
+            "the p_threads walk does not see this reuse: the last thread stays attached to its struct proc through exit, reap and fork (thread_exit 961-963), so it is on p_threads of the reused process",
+        ),
+    }
+}
+
+fn expect_recycled_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    let gap = "on x86 rw_runlock is a full barrier: this is the faithful code, with its recycled-process gap";
+    runlock_dpor(
+        v,
+        m,
+        Some((FailKind::WrongThread, gap)),
+        expect_recycled_shuttle,
+    )
+}
+
+const EXIT_SIGNAL: &str = "FINDING (docs/findings/freebsd-tdfind-exit-window.md): the killer finds tid 2 before tidhash_remove and takes PROC_LOCK after thread_exit's PROC_UNLOCK; tdsigcleanup has flushed tid 2's queue under that lock before, so tdksignal queues a ksiginfo on a thread that will never run again: the signal is lost, the ksiginfo leaks and p_pendingcnt stays 1 (an interleaving of lock-protected steps, every profile; no memory reuse needed)";
+
+fn expect_exit_signal_loom(v: Variant, p: Profile) -> Expectation {
+    match v {
+        Variant::RunlockRelaxed if p == Profile::Arm => {
+            fail(FailKind::DataRace, RUNLOCK_RACE_FIRST)
+        }
+        _ => expect_exit_signal_shuttle(v),
+    }
+}
+
+fn expect_exit_signal_shuttle(v: Variant) -> Expectation {
+    match v {
+        // A finding about FreeBSD (issue 19): the exit window's consequence.
+        Variant::Faithful => finding(FailKind::Leak, EXIT_WINDOW_PAGE, EXIT_SIGNAL),
+        Variant::FixReverifyHashed | Variant::FixNoPidRecheck => pass(
+            "the hashed re-check: a thread still hashed under PROC_LOCK has not run tidhash_remove, so its tdsigcleanup (under PROC_LOCK, after it) runs after the killer's PROC_UNLOCK and flushes the signal with the thread; an unhashed one makes tdfind retry and return ESRCH",
+        ),
+        Variant::HashLockHeld => pass(
+            "the earlier design: the exiter's tidhash_remove waits for the killer's read lock and its tdsigcleanup for PROC_LOCK, so the signal is queued before the cleanup and flushed by it",
+        ),
+        Variant::FixReverifyOnProc => pass(
+            "tdsigcleanup and thread_unlink run in one PROC_LOCK section: a thread still on p_threads under the killer's PROC_LOCK has not been cleaned up, so the signal is queued before the cleanup that flushes it",
+        ),
+        Variant::NoReverify
+        | Variant::ReverifyTidOnly
+        | Variant::UpgradeTwoReaders
+        | Variant::MoveWithoutWlock
+        | Variant::NoPrsNewCheck
+        | Variant::RunlockRelaxed => fail(
+            FailKind::Leak,
+            "keeps the faithful re-verify (or less), which accepts the exited thread: the signal is queued after tdsigcleanup (chain of one, no PRS_NEW: the variant's own bug is not reached)",
+        ),
+    }
+}
+
+fn expect_exit_signal_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    let window =
+        "on x86 rw_runlock is a full barrier: this is the faithful code, with its exit window";
+    runlock_dpor(
+        v,
+        m,
+        Some((FailKind::Leak, window)),
+        expect_exit_signal_shuttle,
+    )
+}
 
 fn expect_rwlock_loom(v: Variant, p: Profile) -> Expectation {
     match v {
@@ -1858,7 +2313,10 @@ fn expect_rwlock_shuttle(v: Variant) -> Expectation {
         ),
         Variant::RunlockRelaxed => miss(FailKind::DataRace, SHUTTLE_SC_RELEASE),
         Variant::NoReverify | Variant::ReverifyTidOnly | Variant::MoveWithoutWlock | Variant::NoPrsNewCheck => pass("the variant changes tdfind, not the lock"),
-        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+        Variant::FixReverifyHashed
+        | Variant::FixNoPidRecheck
+        | Variant::HashLockHeld
+        | Variant::FixReverifyOnProc => {
             pass("the fix variants change tdfind, not the lock")
         }
     }
@@ -1892,6 +2350,7 @@ fn runlock_dpor(
         (Variant::RunlockRelaxed, MemoryModel::Sc, Some((kind, _))) => fail_any(
             match kind {
                 FailKind::WrongThread => &[FailKind::DataRace, FailKind::WrongThread],
+                FailKind::Leak => &[FailKind::DataRace, FailKind::Leak],
                 _ => &[FailKind::DataRace, FailKind::ExitedThread],
             },
             "the relaxed rw_runlock's race (C11 as written), or the faithful code's own failure here, whichever the exploration reaches first",
@@ -1948,7 +2407,10 @@ fn expect_exit_window_dpor(v: Variant, m: MemoryModel) -> Expectation {
 fn expect_exit_reuse_dpor(v: Variant, m: MemoryModel) -> Expectation {
     let _ = m;
     match v {
-        Variant::FixReverifyHashed | Variant::HashLockHeld | Variant::FixReverifyOnProc => {
+        Variant::FixReverifyHashed
+        | Variant::FixNoPidRecheck
+        | Variant::HashLockHeld
+        | Variant::FixReverifyOnProc => {
             expect_exit_reuse_loom(v, Profile::Arm)
         }
         // A finding about FreeBSD (issue 14): the exit window's consequence.

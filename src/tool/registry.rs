@@ -110,6 +110,9 @@ pub struct Entry {
     /// The findings pages a variant is the proposed fix of
     /// ([`Variant::fixes`]; empty for an unknown name).
     pub fixes: fn(&str) -> &'static [&'static str],
+    /// Why a variant is a reference design, not a bug nor a fix
+    /// ([`Variant::reference`]; `None` for an unknown name).
+    pub reference: fn(&str) -> Option<&'static str>,
     /// Run one cell with the explorer this binary was built for.
     pub run: fn(&Request) -> Result<Cell, String>,
     /// Explore a scenario (by name) and variant (by name) under the
@@ -142,6 +145,11 @@ fn entry<M: Model>() -> Entry {
             crate::model::parse_variant::<M::V>(M::NAME, name)
                 .map(|v| v.fixes())
                 .unwrap_or(&[])
+        },
+        reference: |name| {
+            crate::model::parse_variant::<M::V>(M::NAME, name)
+                .ok()
+                .and_then(|v| v.reference())
         },
         run: run::<M>,
         dpor: dpor::<M>,
