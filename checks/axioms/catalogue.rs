@@ -174,3 +174,21 @@ fn porf_acyclic_removes_load_buffering() {
         ]
     );
 }
+
+/// `docs/litmus.md`'s catalogue table states each file's four expected
+/// verdicts, as the file does.
+#[test]
+fn the_docs_table_is_the_files_results() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/litmus.md"))
+        .unwrap();
+    for (file, p, want) in catalogue()
+        .iter()
+        .filter(|(f, _, _)| f.starts_with("litmus/catalogue/"))
+    {
+        let row = format!(
+            "| [{}](../{file}) | {} | {} | {} | {} |",
+            p.name, want["sc"], want["tso"], want["rc11"], want["arm"]
+        );
+        assert!(doc.contains(&row), "docs/litmus.md lacks the row\n{row}");
+    }
+}
