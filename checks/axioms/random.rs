@@ -198,3 +198,47 @@ fn the_models_nest_on_random_programs() {
         "tso ⊆ arm checked on only {tso_arm_checked} programs"
     );
 }
+
+/// The cost of the differential test the lead will run: the oracle on 500
+/// default-shaped programs under each model (printed; `--ignored`).
+#[test]
+#[ignore = "a measurement: cargo test --release --test axioms oracle_cost -- --ignored --nocapture"]
+fn oracle_cost_on_500_default_programs() {
+    let started = std::time::Instant::now();
+    let (mut graphs, mut candidates, mut worst) = (0u64, 0u64, (0u64, 0u64));
+    for seed in 0..500 {
+        let p = generate(seed);
+        let t = std::time::Instant::now();
+        for m in Model::ALL {
+            let r = oracle::run(&p, m, &Options::FACADE);
+            graphs += r.graphs;
+            candidates += r.candidates;
+        }
+        let ms = t.elapsed().as_millis() as u64;
+        if ms > 1000 {
+            println!("seed {seed}: {ms} ms");
+        }
+        if ms > worst.1 {
+            worst = (seed, ms);
+        }
+    }
+    println!(
+        "500 programs x 4 models: {:.1} s, {graphs} consistent graphs of {candidates} candidates; slowest seed {} ({} ms)",
+        started.elapsed().as_secs_f64(),
+        worst.0,
+        worst.1
+    );
+}
+
+/// Print one seed's program and its value domains (a helper: `SEED=148
+/// cargo test --release --test axioms print_a_random_program -- --ignored
+/// --nocapture`).
+#[test]
+#[ignore = "a helper, not a check"]
+fn print_a_random_program() {
+    let seed: u64 = std::env::var("SEED").map_or(0, |s| s.parse().expect("SEED is a number"));
+    let p = generate(seed);
+    println!("{p}");
+    let d = crate::oracle::exec::domains(&p, true);
+    println!("{d:?}");
+}

@@ -160,48 +160,172 @@ impl Graph {
     }
 }
 
-/// The values each location can hold: a fixpoint from the initial values
-/// over every thread run with reads taking values already in the domain,
-/// at most one round per write statement (a value needs at most that many
-/// writes in a chain to be produced).
+/// The values each location can hold: the values the program's writes can
+/// produce, computed as a fixpoint from the initial values over every thread
+/// run with reads taking values already found. Each value carries the set
+/// of write statements its derivation used, and a write never feeds its own
+/// value: in an execution each write statement runs at most once and a
+/// value's derivation is acyclic, so `r = fetch_add(x, 1)` gives 0 and 1,
+/// not every number. (Values from a cyclic derivation are out of thin air;
+/// neither the oracle nor the explorer can produce them.)
 pub fn domains(p: &Program, spurious: bool) -> Vec<BTreeSet<u64>> {
-    let mut d: Vec<BTreeSet<u64>> = p
+    let mut ids = Vec::new();
+    for t in &p.threads {
+        number_writes(&t.body, &mut ids);
+    }
+    assert!(
+        ids.len() <= 64,
+        "more than 64 write statements (the oracle's bound)"
+    );
+    let mut d: Vec<BTreeSet<Tagged>> = p
         .locations
         .iter()
-        .map(|l| BTreeSet::from([l.init]))
+        .map(|l| BTreeSet::from([(l.init, 0)]))
         .collect();
-    let rounds = 1 + p
-        .threads
-        .iter()
-        .map(|t| count_writes(&t.body))
-        .sum::<usize>();
-    for _ in 0..rounds {
+    for _ in 0..=ids.len() {
         let mut next = d.clone();
-        for t in 0..p.threads.len() {
-            for path in paths(p, t, &d, spurious) {
-                for e in path.events.iter().filter(|e| e.is_write()) {
-                    next[e.loc].insert(e.value);
-                }
-            }
+        for t in &p.threads {
+            let regs = vec![(0, 0); t.registers.len()];
+            let todo: Vec<&Stmt> = t.body.iter().rev().collect();
+            produce(todo, regs, &d, &ids, spurious, &mut |loc, v| {
+                next[loc].insert(v);
+            });
         }
         if next == d {
             break;
         }
         d = next;
     }
-    d
+    d.iter()
+        .map(|s| s.iter().map(|&(v, _)| v).collect())
+        .collect()
 }
 
-fn count_writes(body: &[Stmt]) -> usize {
-    body.iter()
-        .map(|s| match s {
-            Stmt::Store { .. } | Stmt::Rmw { .. } => 1,
+/// A value and the write statements (bits of [`number_writes`]' order) its
+/// derivation used.
+type Tagged = (u64, u64);
+
+fn number_writes(body: &[Stmt], ids: &mut Vec<*const Stmt>) {
+    for s in body {
+        match s {
+            Stmt::Store { .. } | Stmt::Rmw { .. } => ids.push(s as *const Stmt),
             Stmt::If {
                 then, otherwise, ..
-            } => count_writes(then) + count_writes(otherwise),
-            _ => 0,
-        })
-        .sum()
+            } => {
+                number_writes(then, ids);
+                number_writes(otherwise, ids);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn tagged_eval(e: &Expr, regs: &[Tagged]) -> Tagged {
+    let values: Vec<u64> = regs.iter().map(|r| r.0).collect();
+    fn mask(e: &Expr, regs: &[Tagged]) -> u64 {
+        match e {
+            Expr::Const(_) => 0,
+            Expr::Reg(r) => regs[*r].1,
+            Expr::Bin(_, a, b) => mask(a, regs) | mask(b, regs),
+        }
+    }
+    (e.eval(&values), mask(e, regs))
+}
+
+/// Every (location, tagged value) the statements can write with reads
+/// taking values from `d`.
+fn produce(
+    mut todo: Vec<&Stmt>,
+    mut regs: Vec<Tagged>,
+    d: &[BTreeSet<Tagged>],
+    ids: &[*const Stmt],
+    spurious: bool,
+    emit: &mut impl FnMut(Loc, Tagged),
+) {
+    while let Some(s) = todo.pop() {
+        let me = ids
+            .iter()
+            .position(|&p| std::ptr::eq(p, s))
+            .map_or(0, |k| 1u64 << k);
+        match s {
+            Stmt::Load { reg, loc, .. } => {
+                for &v in &d[*loc] {
+                    let mut regs = regs.clone();
+                    regs[*reg] = v;
+                    produce(todo.clone(), regs, d, ids, spurious, emit);
+                }
+                return;
+            }
+            Stmt::Store { loc, value, .. } => put(emit, me, *loc, tagged_eval(value, &regs)),
+            Stmt::Fence(_) => {}
+            Stmt::Assign { reg, value } => regs[*reg] = tagged_eval(value, &regs),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let branch = if tagged_eval(cond, &regs).0 != 0 {
+                    then
+                } else {
+                    otherwise
+                };
+                todo.extend(branch.iter().rev());
+            }
+            Stmt::Rmw { reg, loc, op, .. } => {
+                for &(old, m) in &d[*loc] {
+                    let mut regs = regs.clone();
+                    let mut result = (old, m);
+                    match op {
+                        RmwOp::Exchange(e) => put(emit, me, *loc, tagged_eval(e, &regs)),
+                        RmwOp::FetchAdd(e) => {
+                            let (v, me2) = tagged_eval(e, &regs);
+                            put(emit, me, *loc, (old.wrapping_add(v), m | me2));
+                        }
+                        RmwOp::Cas {
+                            expected,
+                            new,
+                            expected_reg,
+                            weak,
+                            ..
+                        } => {
+                            let matched = tagged_eval(expected, &regs).0 == old;
+                            if matched {
+                                put(emit, me, *loc, tagged_eval(new, &regs));
+                            }
+                            // The failing branch (a real or a spurious failure).
+                            if !matched || (*weak && spurious) {
+                                let mut fail = regs.clone();
+                                if let Some(e) = expected_reg {
+                                    fail[*e] = (old, m);
+                                }
+                                if let Some(x) = reg {
+                                    fail[*x] = (0, m);
+                                }
+                                produce(todo.clone(), fail, d, ids, spurious, emit);
+                            }
+                            if !matched {
+                                continue;
+                            }
+                            result = (1, m);
+                        }
+                    }
+                    if let Some(x) = reg {
+                        regs[*x] = result;
+                    }
+                    produce(todo.clone(), regs, d, ids, spurious, emit);
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// A write statement (bit `me`) writes a tagged value, unless its value
+/// derives from itself.
+fn put(emit: &mut impl FnMut(Loc, Tagged), me: u64, loc: Loc, (v, m): Tagged) {
+    if m & me == 0 {
+        emit(loc, (v, m | me));
+    }
 }
 
 /// Registers' values and the reads each depends on (a bit per local event).
@@ -529,14 +653,53 @@ fn combine(p: &Program, chosen: &[&Path], f: &mut impl FnMut(&Graph)) {
         let po_loc = po.inter(&on_loc);
         let rmw_loc = rmw.inter(&on_loc);
         for order in permutations(&writes[1..]) {
-            let mut co = Rel::empty(n);
             let chain: Vec<usize> = std::iter::once(writes[0]).chain(order).collect();
+            let mut pos = vec![usize::MAX; n];
+            for (k, &w) in chain.iter().enumerate() {
+                pos[w] = k;
+            }
+            // The coherence patterns (CoWW, atomicity, CoWR, CoRW, CoRR) as
+            // cheap necessary conditions; the acyclicity check below decides.
+            if writes
+                .iter()
+                .any(|&a| writes.iter().any(|&b| po.has(a, b) && pos[a] > pos[b]))
+            {
+                continue;
+            }
+            let allowed: Vec<Vec<usize>> = reads
+                .iter()
+                .zip(&sources)
+                .map(|(&r, srcs)| {
+                    srcs.iter()
+                        .copied()
+                        .filter(|&w| {
+                            let atomic = writes
+                                .iter()
+                                .all(|&own| !rmw.has(r, own) || pos[own] == pos[w] + 1);
+                            let cowr = writes.iter().all(|&x| !po.has(x, r) || pos[w] >= pos[x]);
+                            let corw = writes.iter().all(|&x| !po.has(r, x) || pos[w] < pos[x]);
+                            atomic && cowr && corw
+                        })
+                        .collect()
+                })
+                .collect();
+            if allowed.iter().any(Vec::is_empty) {
+                continue;
+            }
+            let mut co = Rel::empty(n);
             for i in 0..chain.len() {
                 for j in i + 1..chain.len() {
                     co.add(chain[i], chain[j]);
                 }
             }
-            for_each_choice(&sources, |choice| {
+            for_each_choice(&allowed, |choice| {
+                let corr = (0..reads.len()).all(|i| {
+                    (0..reads.len())
+                        .all(|j| !po.has(reads[i], reads[j]) || pos[choice[j]] >= pos[choice[i]])
+                });
+                if !corr {
+                    return;
+                }
                 let rf = Rel::from_pairs(n, choice.iter().zip(&reads).map(|(&w, &r)| (w, r)));
                 let fr = rf.inv().seq(&co);
                 let coherent = po_loc.union(&rf).union(&co).union(&fr).acyclic();
