@@ -12,3 +12,4 @@ mod oracle;
 
 mod catalogue;
 mod random;
+mod semantics;
