@@ -208,8 +208,10 @@ fn ws(i: &mut In<'_>) -> ModalResult<()> {
     loop {
         let _: &str = take_while(0.., char::is_whitespace).parse_next(i)?;
         // `(*x` in code (`f(*x, 1)`) is a dereference, not a comment.
-        let code_deref = i[2.min(i.len())..]
-            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '(');
+        let code_deref = i
+            .as_bytes()
+            .get(2)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'(');
         if i.starts_with("(*") && !code_deref {
             let mut depth = 0usize;
             let bytes = i.as_bytes();
@@ -1396,6 +1398,28 @@ exists (1:r0=1 /\ ~(1:r1=1) \/ x=2)
             e.message.starts_with("'x' is a location, not a register"),
             "{e}"
         );
+    }
+
+    /// Every prefix of a good file, and the file with any one character
+    /// replaced, gives a result or a one-line error: never a panic.
+    #[test]
+    fn no_input_panics() {
+        let src = format!("{MP}\n(* é *)");
+        let cuts = src.char_indices().map(|(k, _)| k);
+        for k in cuts {
+            if let Err(e) = parse("t", &src[..k]) {
+                assert_eq!(e.to_string().lines().count(), 1, "{e}");
+            }
+        }
+        for (k, c) in src.char_indices() {
+            for r in ['(', '*', '"', '}', 'é', '9', ';'] {
+                let mut t = src.clone();
+                t.replace_range(k..k + c.len_utf8(), &r.to_string());
+                if let Err(e) = parse("t", &t) {
+                    assert_eq!(e.to_string().lines().count(), 1, "{e}");
+                }
+            }
+        }
     }
 
     #[test]
