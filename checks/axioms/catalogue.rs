@@ -53,10 +53,24 @@ fn model(name: &str) -> Model {
         .expect("a model of MODELS")
 }
 
+/// Which files a check runs on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Files {
+    /// Every `litmus/**/*.litmus`.
+    All,
+    /// `litmus/catalogue/` only: the checks that list exactly which
+    /// verdicts change (a findings file may be racy or rest on load
+    /// buffering or a dependency, and must not break them).
+    Catalogue,
+}
+
 /// The (file, model, expected, got) of every disagreement under `o`.
-fn mismatches(o: &Options, verbose: bool) -> Vec<String> {
+fn mismatches(o: &Options, verbose: bool, files: Files) -> Vec<String> {
     let mut bad = Vec::new();
     for (file, p, want) in catalogue() {
+        if files == Files::Catalogue && !file.starts_with("litmus/catalogue/") {
+            continue;
+        }
         let mut row = format!("{:<44}", p.name);
         for m in MODELS {
             let run = oracle::run(&p, model(m), o);
@@ -86,7 +100,7 @@ fn the_oracle_gives_every_litmus_files_published_verdict() {
         "the catalogue is there: {} files",
         files.len()
     );
-    let bad = mismatches(&Options::PUBLISHED, true);
+    let bad = mismatches(&Options::PUBLISHED, true, Files::All);
     assert!(
         bad.is_empty(),
         "{} mismatches:\n{}",
@@ -116,7 +130,10 @@ fn every_catalogue_file_cites_its_sources() {
 fn the_catalogue_has_no_race_but_where_it_says_so() {
     // MP+rel+acq+na is the one test with plain data: race-free because the
     // plain read happens only after the acquire saw the flag.
-    for (file, p, _) in catalogue() {
+    for (file, p, _) in catalogue()
+        .into_iter()
+        .filter(|(f, _, _)| f.starts_with("litmus/catalogue/"))
+    {
         for m in Model::ALL {
             let run = oracle::run(&p, m, &Options::PUBLISHED);
             assert!(!run.racy, "{file}: a data race under {}", m.name());
@@ -128,7 +145,7 @@ fn the_catalogue_has_no_race_but_where_it_says_so() {
 /// under arm and nothing else changes: the one labelled dependency test.
 #[test]
 fn without_dependencies_only_the_dependency_test_changes() {
-    let bad = mismatches(&Options::FACADE, false);
+    let bad = mismatches(&Options::FACADE, false, Files::Catalogue);
     assert_eq!(
         bad,
         ["litmus/catalogue/LB+datas.litmus: arm: expected Never got Sometimes"],
@@ -150,7 +167,7 @@ fn each_broken_axiom_changes_a_catalogue_verdict() {
             broken: Some(broken),
             ..Options::PUBLISHED
         };
-        let bad = mismatches(&o, false);
+        let bad = mismatches(&o, false, Files::All);
         println!("{broken:?}: {bad:?}");
         assert!(!bad.is_empty(), "{broken:?} changed no verdict");
     }
@@ -164,7 +181,7 @@ fn porf_acyclic_removes_load_buffering() {
         porf_acyclic: true,
         ..Options::PUBLISHED
     };
-    let mut bad = mismatches(&o, false);
+    let mut bad = mismatches(&o, false, Files::Catalogue);
     bad.sort();
     assert_eq!(
         bad,
