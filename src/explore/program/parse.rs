@@ -1400,6 +1400,24 @@ exists (1:r0=1 /\ ~(1:r1=1) \/ x=2)
         );
     }
 
+    /// herd7's own spellings: a space before a thread's parameters, `T* x`,
+    /// `volatile`, C comments, a condition without parentheses, `{}`.
+    #[test]
+    fn herd_spellings_parse() {
+        let src = "C SB+sc\n\n{}\n\nP0 (volatile atomic_int* y,atomic_int* x) {\n  // a comment\n  atomic_store_explicit(x,1,memory_order_seq_cst);\n  /* another */ int r0 = atomic_load_explicit(y,memory_order_seq_cst);\n}\n\nP1 (atomic_int* y,atomic_int* x) {\n  atomic_store(y, 1);\n  int r0 = atomic_load(x);\n}\n\nlocations [x; y;]\nexists 0:r0=0 /\\ 1:r0=0\n";
+        let p = parse("sb.litmus", src).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.locations.len(), 2);
+        assert_eq!(p.locations[0].name, "y");
+        assert!(matches!(
+            p.threads[1].body[0],
+            Stmt::Store {
+                order: Order::SeqCst,
+                ..
+            }
+        ));
+        assert!(matches!(p.condition, Condition::Exists(Prop::And(..))));
+    }
+
     /// Every prefix of a good file, and the file with any one character
     /// replaced, gives a result or a one-line error: never a panic.
     #[test]
