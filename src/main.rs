@@ -106,6 +106,20 @@ enum Command {
     /// written as JSON.
     #[command(hide = true)]
     CompareCells(CompareCellsArgs),
+    /// Run herd7 C litmus tests (shuttle build) under the memory models and
+    /// print the final states and the verdict as herd7 does, with each
+    /// file's expected result (docs/litmus.md); exit 1 on a mismatch.
+    Litmus {
+        /// The .litmus files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only this memory model: sc, tso, rc11 or arm (default: all four).
+        #[arg(long)]
+        model: Option<String>,
+        /// Seconds per file and model.
+        #[arg(long, default_value_t = 60)]
+        budget: u64,
+    },
     /// Print a gate or matrix report (report.json) again as Markdown.
     Report(ReportArgs),
     /// Run the whole verdict matrix under loom and shuttle (each its own
@@ -332,6 +346,16 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Litmus {
+            files,
+            model,
+            budget,
+        } => lwpcheck::tool::litmus::command(
+            &files,
+            model.as_deref(),
+            std::time::Duration::from_secs(budget),
+            &mut |text| print!("{text}"),
+        ),
         Command::Matrix {
             select,
             markdown,

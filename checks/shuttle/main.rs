@@ -7,3 +7,9 @@ mod dpor;
 mod dpor_view;
 mod litmus;
 mod runner;
+
+// The axiomatic oracle (test code, independent of the explorer and the
+// facade), for the explorer-versus-oracle differential test; its own checks
+// run in the std build (`checks/axioms`).
+#[path = "../oracle/mod.rs"]
+mod oracle;

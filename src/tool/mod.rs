@@ -7,12 +7,14 @@
 //! - [`audit`]: the ordering audit (each site weakened in turn);
 //! - [`firstfail`]: which explorer finds which seeded bug first;
 //! - [`compare`]: DPOR, plain DFS and loom side by side (`docs/comparison.md`);
-//! - [`checkpoint`]: loom checkpoint record and replay.
+//! - [`checkpoint`]: loom checkpoint record and replay;
+//! - [`litmus`]: `lwpcheck litmus FILE...`, herd7 C litmus tests.
 
 pub mod audit;
 pub mod checkpoint;
 pub mod compare;
 pub mod firstfail;
+pub mod litmus;
 pub mod matrix;
 pub mod registry;
 pub mod report;

@@ -388,3 +388,7 @@ impl std::str::FromStr for Verdict {
         }
     }
 }
+
+pub mod expect;
+pub mod parse;
+pub mod print;
