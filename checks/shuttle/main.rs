@@ -5,5 +5,6 @@
 
 mod dpor;
 mod dpor_view;
+mod graph;
 mod litmus;
 mod runner;
