@@ -10,7 +10,10 @@
 
 use std::time::Duration;
 
-use lwpcheck::explore::graph::{run_program, run_program_with, GraphCheck, Mutation, ProgramRun};
+use lwpcheck::explore::dpor::DporCheck;
+use lwpcheck::explore::graph::{
+    execute, run_program, run_program_with, GraphCheck, Mutation, ProgramRun,
+};
 use lwpcheck::explore::program::{
     Condition, Expr, Fence, KernelBarrier, Location, Order, Program, Prop, RmwOp, State, Stmt,
     Thread,
@@ -638,4 +641,168 @@ fn mutations_change_outcomes() {
         }
     }
     assert!(dups > 0, "the maximality condition removes duplicates");
+}
+
+/// A small deterministic generator (the seeds are the test's).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// A random straight-line program: 2-3 threads of 1-3 operations over two
+/// atomic locations (loads, stores, fetch-add, exchange, strong CAS,
+/// SeqCst fences). `seqcst_stores: false` turns SeqCst stores into
+/// Release ones (the DPOR explorer's tso does not yet run them as XCHG).
+fn random_program(seed: u64, seqcst_stores: bool) -> Program {
+    let mut g = Lcg(seed.wrapping_mul(7919) + 1);
+    let orders = [
+        Order::Relaxed,
+        Order::Acquire,
+        Order::Release,
+        Order::SeqCst,
+    ];
+    let threads = (0..2 + g.below(2))
+        .map(|_| {
+            let mut nregs = 0;
+            let body = (0..1 + g.below(3))
+                .map(|_| {
+                    let loc = g.below(2) as usize;
+                    let o = orders[g.below(4) as usize];
+                    let v = 1 + g.below(2);
+                    match g.below(6) {
+                        0 | 1 => {
+                            nregs += 1;
+                            ld(nregs - 1, loc, o)
+                        }
+                        2 => st(
+                            loc,
+                            v,
+                            if o == Order::SeqCst && !seqcst_stores {
+                                Order::Release
+                            } else {
+                                o
+                            },
+                        ),
+                        3 => fence(Order::SeqCst),
+                        k => {
+                            nregs += 1;
+                            let op = match k {
+                                4 if g.below(2) == 0 => RmwOp::FetchAdd(Expr::Const(v)),
+                                4 => RmwOp::Exchange(Expr::Const(v)),
+                                _ => RmwOp::Cas {
+                                    expected: Expr::Const(g.below(2)),
+                                    new: Expr::Const(v),
+                                    failure: Order::Relaxed,
+                                    expected_reg: None,
+                                    weak: false,
+                                },
+                            };
+                            Stmt::Rmw {
+                                reg: Some(nregs - 1),
+                                loc,
+                                op,
+                                order: o,
+                            }
+                        }
+                    }
+                })
+                .collect();
+            (nregs, body)
+        })
+        .collect();
+    program(&format!("random-{seed}"), 2, threads)
+}
+
+/// The outcome set of `p` under the DPOR explorer (operational: every
+/// interleaving under sc, store buffers under tso), running the same
+/// interpreter.
+fn dpor_states(p: &Program, m: MemoryModel) -> std::collections::BTreeSet<State> {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let (s, prog) = (seen.clone(), Arc::new(p.clone()));
+    let out = DporCheck::new(m).budget(BUDGET).run(move || {
+        let st = execute(&prog);
+        s.lock().unwrap_or_else(|e| e.into_inner()).insert(st);
+    });
+    assert!(
+        out.verdict == lwpcheck::explore::Verdict::Pass,
+        "{}: {}",
+        p.name,
+        out.verdict
+    );
+    let r = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    r
+}
+
+/// The seeds whose outcome set the explorer does NOT reach in full (under
+/// both sc and tso, measured): a known incompleteness of this session's
+/// maximality condition on programs with read-modify-writes (random-48:
+/// a write's backward revisit needs to delete a read an earlier revisit
+/// moved, which the condition forbids, and the read's other branch is
+/// inconsistent). Listed so that the test fails on any new miss and when
+/// the condition is fixed; see the module docs of `explore::graph`.
+const KNOWN_MISSES: [u64; 5] = [48, 112, 126, 157, 178];
+
+#[test]
+fn random_programs_agree_with_the_dpor_explorer_under_sc_and_tso() {
+    // An independent implementation of sc and tso: the DPOR explorer's
+    // interleavings and store buffers. 200 random programs per model; the
+    // graph explorer's outcome set must equal DPOR's (but on the known
+    // misses, where it must be a subset), each graph explored once.
+    for m in [Sc, Tso] {
+        let (mut execs, mut graphs, mut missed) = (0, 0, Vec::new());
+        for seed in 0..200 {
+            let p = random_program(seed, m == Sc);
+            let r = run_program(&p, m, BUDGET);
+            assert!(!r.timed_out);
+            let reference = dpor_states(&p, m);
+            assert!(
+                r.states.is_subset(&reference),
+                "{} under {m}: an outcome DPOR does not have",
+                p.name
+            );
+            if r.states != reference {
+                missed.push(seed);
+            }
+            assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            execs += r.executions;
+            graphs += r.graphs;
+        }
+        println!("{m}: 200 random programs, {execs} executions, {graphs} distinct graphs, outcomes missed on seeds {missed:?}");
+        assert_eq!(
+            missed, KNOWN_MISSES,
+            "{m}: the seeds whose outcomes are missed"
+        );
+    }
+}
+
+#[test]
+fn random_programs_are_explored_optimally_under_rc11_and_arm() {
+    // No independent oracle here (the axiomatic one is another helper's);
+    // what this checks: every consistent graph once, rc11 and arm allow at
+    // least sc's outcomes, and arm's are within rc11's for these programs
+    // (no dependencies, no load buffering, no SeqCst-only fences...) only
+    // where they must be: arm ⊇ tso on plain atomics is not a theorem, so
+    // only the first two are asserted.
+    for seed in 0..200 {
+        let p = random_program(seed, true);
+        let sc = run_program(&p, Sc, BUDGET);
+        for m in [Rc11, Arm] {
+            let r = run_program(&p, m, BUDGET);
+            assert!(!r.timed_out);
+            assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            assert!(
+                sc.states.is_subset(&r.states),
+                "{} under {m}: weaker than sc",
+                p.name
+            );
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
-use super::graph::{Barrier, EvId, Event, Graph, Kind, Mo, RmwRead, INIT};
+use super::exec_graph::{Barrier, EvId, Event, Graph, Kind, Mo, RmwRead, INIT};
 use super::models;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
@@ -27,6 +27,9 @@ struct Pend {
     read: Option<EvId>,
     loc: usize,
 }
+
+/// What runs after each complete consistent execution.
+pub(crate) type OnComplete = Box<dyn FnMut(&Graph)>;
 
 /// The explorer's state.
 pub(crate) struct State {
@@ -50,7 +53,7 @@ pub(crate) struct State {
     hashes: HashSet<u64>,
     pub(crate) stats: Stats,
     /// Called with each complete consistent graph.
-    pub(crate) on_complete: Option<Box<dyn FnMut(&Graph)>>,
+    pub(crate) on_complete: Option<OnComplete>,
 }
 
 /// The explorer: shared by the scheduler and the facade hooks (both run on
@@ -133,9 +136,11 @@ impl State {
     }
 
     /// Consistent but for atomicity: a read-modify-write may read a write
-    /// another one already read (GenMC does the same): the graph is then
-    /// inconsistent once its write is added, but that write's backward
-    /// revisit of the other read is not.
+    /// another one already read, and a write may go between a
+    /// read-modify-write's read and write in coherence: the graph is then
+    /// inconsistent, but a later write's backward revisit can delete the
+    /// read-modify-write, and the result be consistent. Such graphs are
+    /// extended (for their revisits) and abandoned at their end.
     fn consistent_but_atomicity(&self, g: &Graph) -> bool {
         models::consistent(g, self.model, self.mutation, false)
     }
@@ -302,7 +307,7 @@ impl State {
             kind,
         });
         *self.next_of(t) += 1;
-        self.consistent(&self.g)
+        self.consistent_but_atomicity(&self.g)
     }
 
     /// The operation wrote `value` (a store, a cell write, or the write of
@@ -341,13 +346,17 @@ impl State {
             let mut g = self.g.clone();
             let a = g.push(ev.clone());
             g.co[p.loc].insert(place, a);
-            if !self.consistent_but_atomicity(&g) {
-                continue;
-            }
+            // The revisits are computed from every placement, consistent or
+            // not (as TruSt: each revisited graph is checked itself): the
+            // deleted events may be what makes `g` inconsistent.
             if self.mutation != Mutation::NoBackwardRevisits {
                 revisits.extend(self.backward_revisits(&g, a));
             }
-            if self.consistent(&g) {
+            // A graph that breaks only atomicity goes on too: no addition
+            // repairs it, but a later write's backward revisit can (by
+            // deleting the read-modify-write that reads too early); it is
+            // abandoned at its end (`blocked`).
+            if self.consistent_but_atomicity(&g) {
                 forward.push(g);
             }
         }
@@ -377,13 +386,15 @@ impl State {
             let Kind::Read { rmw, revisited, .. } = ev.kind else {
                 continue;
             };
+            // A read a revisit already moved is not revisited again: the
+            // graph it would give is made from the read's forward branch.
             if ev.loc != loc || prefix[r] || revisited || rmw.is_some_and(|x| x.spurious) {
                 continue;
             }
             let keep: Vec<bool> = (0..g.events.len())
                 .map(|i| i <= r || prefix[i] || i == a)
                 .collect();
-            if self.mutation != Mutation::NoMaximality && !maximal(g, r, a, &prefix, &keep) {
+            if self.mutation != Mutation::NoMaximality && !maximal(g, r, &keep) {
                 continue;
             }
             let (mut g2, map) = g.restrict(&keep, Some(r));
@@ -410,33 +421,39 @@ impl State {
 
 /// TruSt's maximality: the revisited read `r` and every deleted event were
 /// added maximally with respect to `a`: a read reads the coherence-latest
-/// write among the events added before it and those porf-before `a` (and
-/// was not itself revisited, nor failed spuriously); a write is
-/// coherence-latest among those and `a`.
-fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool {
-    for e in r..g.events.len() {
+/// write among the events added before it (and was not itself revisited,
+/// nor failed spuriously); a write is coherence-latest among the events
+/// added before it, those porf-before `a`, and `a`.
+fn maximal(g: &Graph, r: EvId, keep: &[bool]) -> bool {
+    for (e, ev) in g.events.iter().enumerate().skip(r) {
         if e != r && keep[e] {
             continue;
         }
-        let ev = &g.events[e];
-        let prev = |x: EvId| x <= e || prefix[x] || g.events[x].thread == INIT;
         match ev.kind {
             Kind::Read {
                 rf, rmw, revisited, ..
             } => {
-                if revisited || rmw.is_some_and(|x| x.spurious) || !prev(rf) {
+                // A read chose among the writes added before it: the
+                // writes porf-before `a` added after it were never its
+                // choice (their place in co is theirs, checked below).
+                let before = |x: EvId| x <= e || g.events[x].thread == INIT;
+                if revisited || rmw.is_some_and(|x| x.spurious) || !before(rf) {
                     return false;
                 }
                 let l = ev.loc.expect("loc");
                 let later = &g.co[l][g.co_pos(rf) + 1..];
-                if later.iter().any(|&w| w != a && prev(w)) {
+                if later.iter().any(|&w| before(w)) {
                     return false;
                 }
             }
             Kind::Write { .. } => {
+                // Coherence-latest among the writes added before it, those
+                // porf-before `a`, and `a`: of the pre-graphs that differ
+                // only in where a kept write sits relative to this deleted
+                // one, the one with the deleted one last.
                 let l = ev.loc.expect("loc");
                 let later = &g.co[l][g.co_pos(e) + 1..];
-                if later.iter().any(|&w| w == a || prev(w)) {
+                if later.iter().any(|&w| w < e || keep[w]) {
                     return false;
                 }
             }
@@ -520,7 +537,7 @@ impl Scheduler for GraphSched {
     fn new_execution(&mut self) -> Option<Schedule> {
         let mut s = self.0 .0.borrow_mut();
         if s.started {
-            if s.stop {
+            if s.stop || !s.consistent(&s.g) {
                 s.stats.blocked += 1;
             } else {
                 s.stats.executions += 1;

@@ -63,7 +63,7 @@ pub fn run_program_with(p: &Program, check: GraphCheck) -> ProgramRun {
     let prog = std::sync::Arc::new(p.clone());
     let states = Rc::new(RefCell::new(BTreeSet::new()));
     let sink = states.clone();
-    let on_complete = Box::new(move |_: &super::graph::Graph| {
+    let on_complete = Box::new(move |_: &super::exec_graph::Graph| {
         if let Some(s) = RESULT.with(|r| r.borrow_mut().take()) {
             sink.borrow_mut().insert(s);
         }
@@ -97,7 +97,9 @@ enum Obj {
     Plain(UnsafeCell<u64>),
 }
 
-fn execute(p: &std::sync::Arc<Program>) -> State {
+/// One execution of `p` through the facade, under whichever explorer runs
+/// the calling closure (the DPOR explorer's differential test runs it too).
+pub fn execute(p: &std::sync::Arc<Program>) -> State {
     let mem: sync::Arc<Vec<Obj>> = sync::Arc::new(
         p.locations
             .iter()

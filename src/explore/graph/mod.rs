@@ -21,7 +21,7 @@
 //! PLDI 2019), written from the papers' descriptions:
 //!
 //! - Events are added one at a time, in an **addition order** (the order of
-//!   [`graph::Graph::events`]); the next event is the next operation of the
+//!   [`exec_graph::Graph::events`]); the next event is the next operation of the
 //!   lowest-numbered thread that can run, once the graph's own events have
 //!   been replayed.
 //! - A **read** is added once per write of its location already in the
@@ -120,13 +120,13 @@ use shuttle::{Config, FailurePersistence, Runner};
 use crate::explore::{capture, Failure, Plan, Profile};
 use crate::sync::MemoryModel;
 
+mod exec_graph;
 mod explorer;
-mod graph;
 mod interp;
 mod models;
 mod rel;
 
-pub use interp::{run_program, run_program_with, ProgramRun};
+pub use interp::{execute, run_program, run_program_with, ProgramRun};
 
 /// A deliberately broken explorer, for the tests that show the
 /// differential and litmus tests can fail. Never set it otherwise.
@@ -192,7 +192,7 @@ impl GraphCheck {
     pub(crate) fn explore<F>(
         &self,
         f: F,
-        on_complete: Box<dyn FnMut(&graph::Graph)>,
+        on_complete: Box<dyn FnMut(&exec_graph::Graph)>,
     ) -> (Stats, Option<Failure>)
     where
         F: Fn() + Send + Sync + 'static,
@@ -202,7 +202,7 @@ impl GraphCheck {
         let mut user = on_complete;
         let stats_cell: Rc<RefCell<(u64, u64)>> = Rc::new(RefCell::new((0, 0)));
         let sc = stats_cell.clone();
-        ex.0.borrow_mut().on_complete = Some(Box::new(move |g: &graph::Graph| {
+        ex.0.borrow_mut().on_complete = Some(Box::new(move |g: &exec_graph::Graph| {
             let mut c = sc.borrow_mut();
             if model == MemoryModel::Arm && models::lb_shape(g) {
                 c.0 += 1;

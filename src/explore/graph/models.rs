@@ -2,7 +2,7 @@
 //! graph, written as the papers and herdtools7's cat files state them (the
 //! module docs of [`super`] give the sources and the mapping).
 
-use super::graph::{Barrier, Graph, Kind, Mo, INIT};
+use super::exec_graph::{Barrier, Graph, Kind, Mo, INIT};
 use super::rel::{Rel, Set};
 use super::Mutation;
 use crate::sync::MemoryModel;

@@ -101,12 +101,10 @@ impl Rel {
     /// `[dom] ; self ; [range]`.
     pub(crate) fn restrict(&self, dom: &Set, range: &Set) -> Rel {
         let mut r = Rel::new(self.n);
-        for a in 0..self.n {
-            if dom[a] {
-                for b in 0..self.n {
-                    if range[b] && self.has(a, b) {
-                        r.add(a, b);
-                    }
+        for (a, _) in dom.iter().enumerate().filter(|(_, &d)| d) {
+            for (b, _) in range.iter().enumerate().filter(|(_, &x)| x) {
+                if self.has(a, b) {
+                    r.add(a, b);
                 }
             }
         }
