@@ -496,4 +496,23 @@ mod tests {
             Err("unknown profile 'sparc' (accepted: arm, x86)".to_string())
         );
     }
+
+    #[test]
+    fn memory_models_parse_and_the_dpor_explorer_rejects_the_graph_only_ones() {
+        for m in MemoryModel::GRAPH {
+            assert_eq!(m.name().parse::<MemoryModel>(), Ok(m));
+        }
+        assert_eq!(
+            "power".parse::<MemoryModel>(),
+            Err("unknown memory model 'power' (accepted: sc, tso, rc11, arm)".to_string())
+        );
+        assert_eq!(MemoryModel::parse_dpor("tso"), Ok(MemoryModel::Tso));
+        let e = MemoryModel::parse_dpor("rc11").unwrap_err();
+        assert_eq!(e.lines().count(), 1);
+        assert!(
+            e.starts_with("memory model 'rc11' is not run by the DPOR explorer (accepted: sc, tso")
+        );
+        // The gate's DPOR columns stay sc and tso.
+        assert_eq!(MemoryModel::ALL, [MemoryModel::Sc, MemoryModel::Tso]);
+    }
 }
