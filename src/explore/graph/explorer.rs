@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
-use super::exec_graph::{Barrier, EvId, Event, Graph, Kind, Mo, RmwRead, INIT};
+use super::exec_graph::{Barrier, EvId, Event, Graph, Kind, Mo, RmwRead};
 use super::models;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
@@ -383,18 +383,18 @@ impl State {
         let mut out = Vec::new();
         for r in 0..a {
             let ev = &g.events[r];
-            let Kind::Read { rmw, revisited, .. } = ev.kind else {
+            let Kind::Read { rmw, .. } = ev.kind else {
                 continue;
             };
             // A read a revisit already moved is not revisited again: the
             // graph it would give is made from the read's forward branch.
-            if ev.loc != loc || prefix[r] || revisited || rmw.is_some_and(|x| x.spurious) {
+            if ev.loc != loc || prefix[r] || rmw.is_some_and(|x| x.spurious) {
                 continue;
             }
             let keep: Vec<bool> = (0..g.events.len())
                 .map(|i| i <= r || prefix[i] || i == a)
                 .collect();
-            if self.mutation != Mutation::NoMaximality && !maximal(g, r, &keep) {
+            if self.mutation != Mutation::NoMaximality && !maximal(g, r, a, &prefix, &keep) {
                 continue;
             }
             let (mut g2, map) = g.restrict(&keep, Some(r));
@@ -424,7 +424,7 @@ impl State {
 /// write among the events added before it (and was not itself revisited,
 /// nor failed spuriously); a write is coherence-latest among the events
 /// added before it, those porf-before `a`, and `a`.
-fn maximal(g: &Graph, r: EvId, keep: &[bool]) -> bool {
+fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool {
     for (e, ev) in g.events.iter().enumerate().skip(r) {
         if e != r && keep[e] {
             continue;
@@ -433,16 +433,17 @@ fn maximal(g: &Graph, r: EvId, keep: &[bool]) -> bool {
             Kind::Read {
                 rf, rmw, revisited, ..
             } => {
-                // A read chose among the writes added before it: the
-                // writes porf-before `a` added after it were never its
-                // choice (their place in co is theirs, checked below).
-                let before = |x: EvId| x <= e || g.events[x].thread == INIT;
-                if revisited || rmw.is_some_and(|x| x.spurious) || !before(rf) {
+                // It reads the coherence-latest write among those added
+                // before it and those porf-before `a` (`a` excluded); a
+                // read a revisit moved counts only if what it reads is
+                // porf-before `a`.
+                let prev = |x: EvId| x != a && (x <= e || prefix[x]);
+                if (revisited && !prefix[rf]) || rmw.is_some_and(|x| x.spurious) || !prev(rf) {
                     return false;
                 }
                 let l = ev.loc.expect("loc");
                 let later = &g.co[l][g.co_pos(rf) + 1..];
-                if later.iter().any(|&w| before(w)) {
+                if later.iter().any(|&w| prev(w)) {
                     return false;
                 }
             }
