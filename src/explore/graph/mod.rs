@@ -21,7 +21,7 @@
 //! PLDI 2019), written from the papers' descriptions:
 //!
 //! - Events are added one at a time, in an **addition order** (the order of
-//!   [`exec_graph::Graph::events`]); the next event is the next operation of the
+//!   `exec_graph::Graph::events`); the next event is the next operation of the
 //!   lowest-numbered thread that can run, once the graph's own events have
 //!   been replayed.
 //! - A **read** is added once per write of its location already in the
@@ -50,14 +50,16 @@
 //!   model the outcome sets equal the DPOR explorer's under `sc` and `tso`,
 //!   and executions equal distinct graphs under all four models (the
 //!   litmus tests too). Dropping the condition explores 3W+2R's 60 graphs
-//!   in 654 executions.
+//!   in 1454 executions.
 //! - **Atomicity** is checked on complete graphs: a read-modify-write may
 //!   read a write another one already read, and a write may go between a
 //!   read-modify-write's read and write; such a graph is extended (a later
 //!   write's revisit can delete the early read-modify-write and give a
 //!   consistent graph, as GenMC allows) and abandoned at its end
 //!   ([`Stats::blocked`]).
-//! - **Stateless**: a graph still to explore is kept as a graph; exploring
+//! - **Stateless**: a graph still to explore is kept as a graph (on a
+//!   stack, one per open branch: memory grows with the number of open
+//!   branches, where TruSt recomputes them and stays polynomial); exploring
 //!   it re-runs the program from the start under a shuttle
 //!   [`shuttle::scheduler::Scheduler`] of this module (`explorer.rs`) that
 //!   replays the graph (each read returns the value of the write the graph
