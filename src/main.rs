@@ -641,7 +641,7 @@ fn explorer_run(a: &RunArgs, scenario_schedule: Schedule) -> Result<Run, String>
             Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
             None => scenario_schedule,
         }),
-        "dpor" => Run::Dpor(a.memory.parse()?),
+        "dpor" => Run::Dpor(lwpcheck::sync::MemoryModel::parse_dpor(&a.memory)?),
         other => {
             return Err(format!(
                 "unknown explorer '{other}' (accepted: loom, shuttle, dpor)"
@@ -940,7 +940,7 @@ fn replay(
                 // A DPOR schedule names its memory model (`tso:0.1.c1.1`);
                 // the rest of it is checked when it is decoded.
                 let memory = sch.split([':', '+']).next().unwrap_or_default();
-                Run::Dpor(memory.parse().map_err(|e| {
+                Run::Dpor(lwpcheck::sync::MemoryModel::parse_dpor(memory).map_err(|e| {
                     format!("bad DPOR schedule '{sch}': {e} (accepted: MODEL[+cas][+wakeups]:STEPS, e.g. tso:0.1.c1.1)")
                 })?)
             } else {

@@ -5,6 +5,7 @@
 
 mod dpor;
 mod dpor_view;
+mod graph;
 mod litmus;
 mod runner;
 

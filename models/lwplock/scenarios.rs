@@ -1177,6 +1177,7 @@ fn loom_profile(m: MemoryModel) -> Profile {
     match m {
         MemoryModel::Sc => Profile::Arm,
         MemoryModel::Tso => Profile::X86,
+        MemoryModel::Rc11 | MemoryModel::Arm => unreachable!("the DPOR explorer runs sc and tso only (MemoryModel::parse_dpor); rc11 and arm cells are not wired yet"),
     }
 }
 

@@ -324,7 +324,7 @@ pub fn all_litmus() -> Vec<Litmus> {
             run: sb,
             expected: |e| match e {
                 Run::Shuttle(_) | Run::Dpor(MemoryModel::Sc) => without(all(2, 1), &[0, 0]),
-                Run::Loom(_) | Run::Dpor(MemoryModel::Tso) => all(2, 1),
+                Run::Loom(_) | Run::Dpor(_) => all(2, 1),
             },
         },
         Litmus {

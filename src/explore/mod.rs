@@ -26,6 +26,9 @@ use env::ConfigError;
 #[cfg(shuttle)]
 pub mod dpor;
 pub mod env;
+// The execution-graph explorer (issue 18): sc, tso, rc11, arm.
+#[cfg(shuttle)]
+pub mod graph;
 pub mod litmus;
 #[cfg(loom)]
 pub mod loom;

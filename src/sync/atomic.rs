@@ -5,6 +5,8 @@ use std::sync::atomic::Ordering::{self, Relaxed};
 
 #[cfg(shuttle)]
 use super::dpor::{self as hooks, Bits};
+#[cfg(shuttle)]
+use super::graph::{self, Op as GOp};
 use super::ordering::Access;
 use super::trace::{Detail, Op, State, Value};
 use super::{atomic_op, imp, Site};
@@ -122,6 +124,43 @@ macro_rules! common_ops {
             );
         }
 
+        /// The bits the atomic at `addr` holds, read without a scheduling
+        /// point (for the execution-graph explorer).
+        ///
+        /// # Safety
+        ///
+        /// `addr` is the address of a live atomic of this type.
+        #[cfg(shuttle)]
+        unsafe fn read_bits(addr: usize) -> u64 {
+            // SAFETY: the caller's contract: a live atomic of this type,
+            // and shuttle tasks never run in parallel.
+            unsafe { (*(addr as *const Self)).inner.raw_load() }.to_bits()
+        }
+
+        /// Under the execution-graph explorer: run `run` as operation `op`.
+        #[cfg(shuttle)]
+        fn graph_op<R>(
+            &self,
+            h: &std::rc::Rc<dyn graph::Hooks>,
+            op: GOp,
+            run: impl FnOnce(graph::Directive) -> R,
+            wrote: impl FnOnce(&R) -> bool,
+        ) -> R {
+            // SAFETY: `self` is a live atomic of this type, and the two
+            // functions were made for it.
+            unsafe {
+                graph::atomic(
+                    h,
+                    self.addr(),
+                    op,
+                    Self::read_bits,
+                    Self::write_bits,
+                    run,
+                    wrote,
+                )
+            }
+        }
+
         /// Loads the value (see [`std::sync::atomic::AtomicUsize::load`]).
         #[track_caller]
         pub fn load(&self, order: Ordering) -> $t {
@@ -134,6 +173,13 @@ macro_rules! common_ops {
                 Relaxed,
                 |o, _| {
                     // (value, forwarded from the thread's store buffer)
+                    #[cfg(shuttle)]
+                    if let Some(h) = graph::active() {
+                        return (
+                            self.graph_op(&h, GOp::Load(o), |_| self.inner.load(o), |_| false),
+                            false,
+                        );
+                    }
                     #[cfg(shuttle)]
                     return hooks::load(self.addr(), o, || self.inner.load(o));
                     #[cfg(not(shuttle))]
@@ -159,6 +205,11 @@ macro_rules! common_ops {
                 Relaxed,
                 |o, _| {
                     // True if the store went into the thread's store buffer.
+                    #[cfg(shuttle)]
+                    if let Some(h) = graph::active() {
+                        self.graph_op(&h, GOp::Store(o), |_| self.inner.store(val, o), |_| true);
+                        return false;
+                    }
                     #[cfg(shuttle)]
                     return hooks::store(self.addr(), val, o, Self::write_bits, || {
                         self.inner.store(val, o)
@@ -192,6 +243,16 @@ macro_rules! common_ops {
                 order,
                 Relaxed,
                 |o, _| {
+                    #[cfg(shuttle)]
+                    if let Some(h) = graph::active() {
+                        let op = GOp::Rmw {
+                            success: o,
+                            failure: Relaxed,
+                            expected: None,
+                            weak: false,
+                        };
+                        return self.graph_op(&h, op, |_| self.inner.swap(val, o), |_| true);
+                    }
                     #[cfg(shuttle)]
                     return hooks::rmw(
                         self.addr(),
@@ -257,6 +318,30 @@ macro_rules! common_ops {
                 success,
                 failure,
                 |s, f| {
+                    // Under the execution-graph explorer, a spurious failure
+                    // is its choice (rc11 and arm only): the exchange then
+                    // only reads.
+                    #[cfg(shuttle)]
+                    if let Some(h) = graph::active() {
+                        let op = GOp::Rmw {
+                            success: s,
+                            failure: f,
+                            expected: Some(current.to_bits()),
+                            weak,
+                        };
+                        return self.graph_op(
+                            &h,
+                            op,
+                            |d| {
+                                if d.spurious {
+                                    Err(self.inner.load(f))
+                                } else {
+                                    self.inner.compare_exchange(current, new, s, f)
+                                }
+                            },
+                            |r| r.is_ok(),
+                        );
+                    }
                     // A spurious failure (only when a DPOR check asks for
                     // them) reads the value like a failed exchange.
                     #[cfg(shuttle)]
@@ -297,6 +382,11 @@ macro_rules! fetch_ops {
                     order,
                     Relaxed,
                     |o, _| {
+                        #[cfg(shuttle)]
+                        if let Some(h) = graph::active() {
+                            let op = GOp::Rmw { success: o, failure: Relaxed, expected: None, weak: false };
+                            return self.graph_op(&h, op, |_| self.inner.$name(val, o), |_| true);
+                        }
                         #[cfg(shuttle)]
                         return hooks::rmw(self.addr(), o, Relaxed, || self.inner.$name(val, o), |_| true);
                         #[cfg(not(shuttle))]
@@ -353,6 +443,7 @@ macro_rules! atomic_int {
         impl Drop for $name {
             fn drop(&mut self) {
                 hooks::forget_atomic(self.addr());
+                graph::forget(self.addr());
             }
         }
     };
@@ -382,6 +473,7 @@ impl AtomicBool {
 impl Drop for AtomicBool {
     fn drop(&mut self) {
         hooks::forget_atomic(self.addr());
+        graph::forget(self.addr());
     }
 }
 
@@ -412,6 +504,7 @@ impl<T> AtomicPtr<T> {
 impl<T> Drop for AtomicPtr<T> {
     fn drop(&mut self) {
         hooks::forget_atomic(self.addr());
+        graph::forget(self.addr());
     }
 }
 

@@ -32,6 +32,13 @@ impl<T> UnsafeCell<T> {
     /// Read access: `f` gets a pointer valid for reads while it runs.
     #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(shuttle)]
+        if let Some(h) = super::graph::active() {
+            event(Site::caller(), Op::CellRead, self.addr());
+            let p = self.inner.get();
+            // SAFETY: `p` is this live cell's contents for the whole call.
+            return unsafe { super::graph::cell(&h, self.addr(), false, p, || f(p)) };
+        }
         scheduling_point(self.addr(), false, Site::caller());
         event(Site::caller(), Op::CellRead, self.addr());
         #[cfg(loom)]
@@ -50,6 +57,13 @@ impl<T> UnsafeCell<T> {
     /// records a free as `free`); to the explorer it is the same write.
     #[track_caller]
     pub(crate) fn with_mut_as<R>(&self, op: Op, f: impl FnOnce(*mut T) -> R) -> R {
+        #[cfg(shuttle)]
+        if let Some(h) = super::graph::active() {
+            event(Site::caller(), op, self.addr());
+            let p = self.inner.get();
+            // SAFETY: `p` is this live cell's contents for the whole call.
+            return unsafe { super::graph::cell(&h, self.addr(), true, p, || f(p)) };
+        }
         scheduling_point(self.addr(), true, Site::caller());
         event(Site::caller(), op, self.addr());
         #[cfg(loom)]
@@ -119,6 +133,7 @@ unsafe impl<T: Send> Sync for UnsafeCell<T> {}
 impl<T> Drop for UnsafeCell<T> {
     fn drop(&mut self) {
         super::dpor::forget_cell(self.addr());
+        super::graph::forget(self.addr());
     }
 }
 

@@ -40,6 +40,8 @@ impl<T> Mutex<T> {
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let site = Site::caller();
         #[cfg(shuttle)]
+        super::graph::unsupported("Mutex::lock");
+        #[cfg(shuttle)]
         super::dpor::lock_before(self.addr());
         let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         #[cfg(shuttle)]
@@ -55,6 +57,8 @@ impl<T> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let site = Site::caller();
+        #[cfg(shuttle)]
+        super::graph::unsupported("Mutex::try_lock");
         #[cfg(shuttle)]
         super::dpor::try_lock_before(self.addr());
         let g = match self.inner.try_lock() {
@@ -181,6 +185,8 @@ impl Condvar {
             event(Some(site), Op::Woken, self.addr());
             return g;
         }
+        #[cfg(shuttle)]
+        super::graph::unsupported("Condvar::wait");
         #[cfg(shuttle)]
         super::dpor::wait_before(self.addr(), guard.mutex.addr());
         let g = guard

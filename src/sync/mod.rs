@@ -48,6 +48,9 @@ pub mod trace;
 // What the facade tells the project's DPOR explorer (shuttle build only).
 #[cfg(shuttle)]
 pub(crate) mod dpor;
+// What the facade tells the execution-graph explorer (shuttle build only).
+#[cfg(shuttle)]
+pub(crate) mod graph;
 
 pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
@@ -378,6 +381,8 @@ pub(crate) fn fence_named(name: &'static str, written: Ordering) {
             imp::fence(o);
             #[cfg(shuttle)]
             dpor::fence(o);
+            #[cfg(shuttle)]
+            graph::event(graph::Op::Fence(o, name));
         }
         record(
             site,
@@ -425,6 +430,27 @@ pub fn membar_exit() {
 #[track_caller]
 pub fn membar_enter() {
     fence_named("membar_enter", SeqCst);
+}
+
+/// `membar_sync()`: a full barrier (NetBSD; `dmb ish` on AArch64, `mfence`
+/// on x86-64). Runs as `fence(SeqCst)`.
+#[track_caller]
+pub fn membar_sync() {
+    fence_named("membar_sync", SeqCst);
+}
+
+/// `membar_release()` (NetBSD 10): everything before, before a later store.
+/// Runs as `fence(Release)`.
+#[track_caller]
+pub fn membar_release() {
+    fence_named("membar_release", Release);
+}
+
+/// `membar_acquire()` (NetBSD 10): an earlier load before everything after.
+/// Runs as `fence(Acquire)`.
+#[track_caller]
+pub fn membar_acquire() {
+    fence_named("membar_acquire", Acquire);
 }
 
 /// Start recording a new execution (called by the check runner at the start

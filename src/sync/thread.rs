@@ -163,11 +163,15 @@ where
     };
     #[cfg(shuttle)]
     super::dpor::spawn_before();
+    #[cfg(shuttle)]
+    super::graph::event(super::graph::Op::Spawn);
     let inner = b
         .spawn(f)
         .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
     #[cfg(shuttle)]
     super::dpor::spawn_after(usize::from(inner.thread().id()), name);
+    #[cfg(shuttle)]
+    super::graph::spawned(usize::from(inner.thread().id()));
     let _ = site;
     #[cfg(any(loom, shuttle))]
     {
@@ -228,6 +232,7 @@ impl<T> JoinHandle<T> {
                 super::dpor::join_before(task);
                 let r = inner.join();
                 super::dpor::join_after(task);
+                super::graph::event(super::graph::Op::Join(task));
                 let lane = object - 1;
                 super::record_plain(Some(site), Op::Join, 0, |st| st.lane_name(lane).to_string());
                 r
@@ -243,6 +248,8 @@ impl<T> JoinHandle<T> {
 
 /// Give other threads a chance to run (a spin loop's pause).
 pub fn yield_now() {
+    #[cfg(shuttle)]
+    super::graph::unsupported("thread::yield_now");
     #[cfg(shuttle)]
     super::dpor::yield_now();
     imp::thread::yield_now();

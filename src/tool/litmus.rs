@@ -6,7 +6,7 @@
 //! The execution-graph explorer (`explore::graph`, shuttle build) runs the
 //! programs; [`explore`] is the one call into it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,43 +14,14 @@ use std::time::Duration;
 
 use crate::explore::program::expect::{expected_if_any, MODELS};
 use crate::explore::program::parse::parse;
-use crate::explore::program::{Condition, Program, Prop, State, Verdict};
-
-/// What the explorer found for one program under one model: the fields of
-/// the explorer's `ProgramRun` this command prints.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LitmusRun {
-    /// The final states of every execution explored.
-    pub states: BTreeSet<State>,
-    /// Executions explored.
-    pub executions: u64,
-    /// Distinct consistent execution graphs.
-    pub graphs: u64,
-    /// Whether an execution had a data race on a plain location.
-    pub racy: bool,
-    /// Executions with a load-buffering shape the explorer could not
-    /// explore (when it is restricted to acyclic po ∪ rf).
-    pub lb_shapes: u64,
-    /// The budget ran out: the states are a subset.
-    pub timed_out: bool,
-}
+use crate::explore::program::{Condition, Program, ProgramRun, Prop, State, Verdict};
 
 /// Run `p` under the memory model named `model` (one of [`MODELS`]).
-pub fn explore(p: &Program, model: &str, budget: Duration) -> Result<LitmusRun, String> {
+pub fn explore(p: &Program, model: &str, budget: Duration) -> Result<ProgramRun, String> {
     #[cfg(shuttle)]
     {
-        // MERGE (lead): the one call into the execution-graph explorer:
-        //   let m: crate::sync::MemoryModel = model.parse()?;
-        //   let r = crate::explore::graph::run_program(p, m, budget);
-        //   Ok(LitmusRun { states: r.states, executions: r.executions,
-        //       graphs: r.graphs, racy: r.racy, lb_shapes: r.lb_shapes,
-        //       timed_out: r.timed_out })
-        // It does not exist on this branch; nothing is faked meanwhile.
-        let _ = (p, budget);
-        Err(format!(
-            "litmus: the execution-graph explorer (explore::graph::run_program) is not merged into this build yet; cannot run {} under {model}",
-            p.name
-        ))
+        let m: crate::sync::MemoryModel = model.parse()?;
+        Ok(crate::explore::graph::run_program(p, m, budget))
     }
     #[cfg(not(shuttle))]
     {
@@ -173,7 +144,7 @@ fn state_line(p: &Program, seen: &[Prop], s: &State) -> String {
 pub fn report(
     p: &Program,
     model: &str,
-    run: &LitmusRun,
+    run: &ProgramRun,
     expected: Option<Verdict>,
 ) -> (String, bool) {
     let prop = p.condition.prop();
@@ -246,8 +217,8 @@ mod tests {
     const SB: &str = "C SB\n(* Result sc: Never\n Result tso: Sometimes\n Result rc11: Sometimes\n Result arm: Sometimes *)\n{ x = 0; y = 0; }\nP0(atomic_int *x, atomic_int *y) {\n atomic_store_explicit(x, 1, memory_order_relaxed);\n int r0 = atomic_load_explicit(y, memory_order_relaxed);\n}\nP1(atomic_int *x, atomic_int *y) {\n atomic_store_explicit(y, 1, memory_order_relaxed);\n int r0 = atomic_load_explicit(x, memory_order_relaxed);\n}\nexists (0:r0=0 /\\ 1:r0=0)\n";
 
     /// Hand-made final states of SB: (0:r0, 1:r0).
-    fn run_with(pairs: &[(u64, u64)]) -> LitmusRun {
-        LitmusRun {
+    fn run_with(pairs: &[(u64, u64)]) -> ProgramRun {
+        ProgramRun {
             states: pairs
                 .iter()
                 .map(|&(a, b)| State {
@@ -257,7 +228,7 @@ mod tests {
                 .collect(),
             executions: 7,
             graphs: pairs.len() as u64,
-            ..LitmusRun::default()
+            ..ProgramRun::default()
         }
     }
 

@@ -168,7 +168,7 @@ fn dpor<M: Model>(scenario: &str, variant: &str, job: &DporJob) -> Result<Outcom
     #[cfg(shuttle)]
     {
         let run = sc.run;
-        let model: crate::sync::MemoryModel = job.memory.parse()?;
+        let model = crate::sync::MemoryModel::parse_dpor(&job.memory)?;
         // The gate's settings (spurious failures and wakeups), so the
         // numbers are the gate cells'.
         let mut check = dpor_check(model).map_err(|e| e.0)?.budget(job.budget);

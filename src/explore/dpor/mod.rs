@@ -381,11 +381,7 @@ fn decode(text: &str) -> Result<(Settings, Vec<PathStep>), ConfigError> {
     };
     let (head, steps) = text.trim().split_once(':').ok_or_else(|| bad("no ':'"))?;
     let mut parts = head.split('+');
-    let model: MemoryModel = parts
-        .next()
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e: String| bad(&e))?;
+    let model = MemoryModel::parse_dpor(parts.next().unwrap_or_default()).map_err(|e| bad(&e))?;
     let mut s = Settings {
         model,
         spurious_cas: false,
@@ -471,7 +467,7 @@ mod tests {
         assert!(decode("arm:0")
             .unwrap_err()
             .0
-            .contains("unknown memory model"));
+            .contains("not run by the DPOR explorer"));
         assert!(decode("sc:0.x").unwrap_err().0.contains("step 'x'"));
     }
 }

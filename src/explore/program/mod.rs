@@ -9,6 +9,7 @@
 //! Values are `u64` (herd7's litmus tests use small non-negative ints);
 //! arithmetic wraps.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A location's index in [`Program::locations`].
@@ -392,3 +393,26 @@ impl std::str::FromStr for Verdict {
 pub mod expect;
 pub mod parse;
 pub mod print;
+
+/// What exploring a program found (the execution-graph explorer's
+/// `run_program`, printed by `lwpcheck litmus`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgramRun {
+    /// The final states of the complete consistent executions: registers,
+    /// and each location's coherence-last value.
+    pub states: BTreeSet<State>,
+    /// Complete executions explored.
+    pub executions: u64,
+    /// Distinct complete consistent graphs among them.
+    pub graphs: u64,
+    /// Executions abandoned (no consistent choice).
+    pub blocked: u64,
+    /// Some consistent execution has a C11 data race on a plain location
+    /// (`sc` and `rc11`; never under `tso` and `arm`, where a plain access
+    /// is an ordinary load or store of the machine).
+    pub racy: bool,
+    /// Executions with a load-buffering shape (`arm`; see the module docs).
+    pub lb_shapes: u64,
+    /// The time budget ran out (the states are then incomplete).
+    pub timed_out: bool,
+}

@@ -1,0 +1,377 @@
+//! Execution graphs: events in the order they were added (the order the
+//! exploration's revisits and its maximality condition speak of), each
+//! read's reads-from, each location's coherence order.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::Ordering;
+
+/// An event's index in [`Graph::events`] (its place in the addition order).
+pub(crate) type EvId = usize;
+
+/// A memory order as written, or `Plain` for a cell access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Mo {
+    Plain,
+    Rlx,
+    Acq,
+    Rel,
+    AcqRel,
+    Sc,
+}
+
+impl Mo {
+    pub(crate) fn of(o: Ordering) -> Mo {
+        match o {
+            Ordering::Relaxed => Mo::Rlx,
+            Ordering::Acquire => Mo::Acq,
+            Ordering::Release => Mo::Rel,
+            Ordering::AcqRel => Mo::AcqRel,
+            _ => Mo::Sc,
+        }
+    }
+
+    /// Has acquire semantics (as a read or fence).
+    pub(crate) fn acquires(self) -> bool {
+        matches!(self, Mo::Acq | Mo::AcqRel | Mo::Sc)
+    }
+
+    /// Has release semantics (as a write or fence).
+    pub(crate) fn releases(self) -> bool {
+        matches!(self, Mo::Rel | Mo::AcqRel | Mo::Sc)
+    }
+}
+
+/// A fence: the C11 fence the facade runs, and the barrier it stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Barrier {
+    /// `std::sync::atomic::fence`.
+    C11,
+    /// `membar_producer`.
+    Producer,
+    /// `membar_consumer`.
+    Consumer,
+    /// `membar_exit`.
+    Exit,
+    /// `membar_enter`.
+    Enter,
+    /// `membar_sync`.
+    Sync,
+    /// `membar_release`.
+    Release,
+    /// `membar_acquire`.
+    Acquire,
+}
+
+impl Barrier {
+    /// The barrier a facade fence name stands for.
+    pub(crate) fn named(name: &str) -> Barrier {
+        match name {
+            "membar_producer" => Barrier::Producer,
+            "membar_consumer" => Barrier::Consumer,
+            "membar_exit" => Barrier::Exit,
+            "membar_enter" => Barrier::Enter,
+            "membar_sync" => Barrier::Sync,
+            "membar_release" => Barrier::Release,
+            "membar_acquire" => Barrier::Acquire,
+            _ => Barrier::C11,
+        }
+    }
+}
+
+/// What an event is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// A location's initial value (coherence-first, before every event).
+    Init { value: u64 },
+    /// A read (a load, a cell read, or the read of a read-modify-write).
+    Read {
+        mo: Mo,
+        rf: EvId,
+        /// `Some` for the read of a read-modify-write.
+        rmw: Option<RmwRead>,
+        /// Its reads-from was set by a backward revisit (it was then moved
+        /// after the write it reads): not "maximally added".
+        revisited: bool,
+    },
+    /// A write (a store, a cell write, or the write of a read-modify-write,
+    /// whose read is the thread's previous event).
+    Write { mo: Mo, value: u64, rmw: bool },
+    /// A fence, with its C11 order and the barrier it stands for.
+    Fence { mo: Mo, barrier: Barrier },
+    /// The thread spawned thread `child`.
+    Spawn { child: usize },
+    /// The thread joined thread `child`.
+    Join { child: usize },
+}
+
+/// The read of a read-modify-write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct RmwRead {
+    /// The order of a failed compare-exchange's read.
+    pub(crate) failure: Mo,
+    /// A compare-exchange's expected value (`None`: always writes).
+    pub(crate) expected: Option<u64>,
+    /// `compare_exchange_weak`.
+    pub(crate) weak: bool,
+    /// Failed spuriously (it only reads).
+    pub(crate) spurious: bool,
+}
+
+/// An event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Event {
+    /// The thread (shuttle's task id); `usize::MAX` for an initial write.
+    pub(crate) thread: usize,
+    /// The location, for a read or write.
+    pub(crate) loc: Option<usize>,
+    /// What it is.
+    pub(crate) kind: Kind,
+}
+
+/// The thread of initial writes.
+pub(crate) const INIT: usize = usize::MAX;
+
+/// An execution graph (possibly partial).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Graph {
+    /// Events in addition order.
+    pub(crate) events: Vec<Event>,
+    /// Per thread, its events in program order.
+    pub(crate) threads: Vec<Vec<EvId>>,
+    /// Per thread, the spawn event that created it (`None` for main).
+    pub(crate) spawner: Vec<Option<EvId>>,
+    /// Per location, the coherence order (the initial write first).
+    pub(crate) co: Vec<Vec<EvId>>,
+}
+
+impl Graph {
+    pub(crate) fn thread_mut(&mut self, t: usize) -> &mut Vec<EvId> {
+        if self.threads.len() <= t {
+            self.threads.resize_with(t + 1, Vec::new);
+            self.spawner.resize(t + 1, None);
+        }
+        &mut self.threads[t]
+    }
+
+    /// Append an event (a read's rf and a write's coherence place are set
+    /// by the caller).
+    pub(crate) fn push(&mut self, e: Event) -> EvId {
+        let id = self.events.len();
+        if e.thread != INIT {
+            self.thread_mut(e.thread).push(id);
+        }
+        self.events.push(e);
+        id
+    }
+
+    /// A new location with its initial value.
+    pub(crate) fn new_loc(&mut self, value: u64) -> usize {
+        let loc = self.co.len();
+        let id = self.push(Event {
+            thread: INIT,
+            loc: Some(loc),
+            kind: Kind::Init { value },
+        });
+        self.co.push(vec![id]);
+        loc
+    }
+
+    /// The value a write wrote.
+    pub(crate) fn value(&self, w: EvId) -> u64 {
+        match self.events[w].kind {
+            Kind::Write { value, .. } | Kind::Init { value } => value,
+            _ => unreachable!("value of a non-write"),
+        }
+    }
+
+    pub(crate) fn rf(&self, r: EvId) -> Option<EvId> {
+        match self.events[r].kind {
+            Kind::Read { rf, .. } => Some(rf),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_rf(&mut self, r: EvId, w: EvId) {
+        if let Kind::Read { rf, .. } = &mut self.events[r].kind {
+            *rf = w;
+        }
+    }
+
+    /// Whether the read-modify-write read `r` writes (its compare-exchange
+    /// succeeds with the value it reads).
+    pub(crate) fn rmw_succeeds(&self, r: EvId) -> bool {
+        match self.events[r].kind {
+            Kind::Read {
+                rf, rmw: Some(x), ..
+            } => !x.spurious && x.expected.is_none_or(|e| e == self.value(rf)),
+            _ => false,
+        }
+    }
+
+    /// Position of `w` in its location's coherence order.
+    pub(crate) fn co_pos(&self, w: EvId) -> usize {
+        let l = self.events[w].loc.expect("a write has a location");
+        self.co[l].iter().position(|&x| x == w).expect("placed")
+    }
+
+    /// The events porf-before `e` (program order with spawn and join, and
+    /// reads-from), `e` excluded.
+    pub(crate) fn porf_prefix(&self, e: EvId) -> Vec<bool> {
+        let mut seen = vec![false; self.events.len()];
+        let mut stack = self.preds(e);
+        while let Some(x) = stack.pop() {
+            if !seen[x] {
+                seen[x] = true;
+                stack.extend(self.preds(x));
+            }
+        }
+        seen
+    }
+
+    /// Immediate po and rf predecessors.
+    fn preds(&self, e: EvId) -> Vec<EvId> {
+        let ev = &self.events[e];
+        let mut p = Vec::new();
+        if ev.thread == INIT {
+            return p;
+        }
+        let th = &self.threads[ev.thread];
+        let i = th.iter().position(|&x| x == e).expect("in its thread");
+        if i > 0 {
+            p.push(th[i - 1]);
+        } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
+            p.push(s);
+        }
+        match ev.kind {
+            Kind::Read { rf, .. } => p.push(rf),
+            Kind::Join { child } => {
+                if let Some(&last) = self.threads.get(child).and_then(|t| t.last()) {
+                    p.push(last);
+                }
+            }
+            _ => {}
+        }
+        p
+    }
+
+    /// The graph restricted to the events `keep` marks (initial writes of
+    /// locations no kept event touches go too), events and locations
+    /// renumbered in order; returns the graph and the old-to-new map.
+    pub(crate) fn restrict(&self, keep: &[bool], last: Option<EvId>) -> (Graph, Vec<Option<EvId>>) {
+        let mut keep = keep.to_vec();
+        let mut used = vec![false; self.co.len()];
+        for (i, e) in self.events.iter().enumerate() {
+            if keep[i] && e.thread != INIT {
+                if let Some(l) = e.loc {
+                    used[l] = true;
+                }
+            }
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if e.thread == INIT {
+                keep[i] = used[e.loc.expect("init has a loc")];
+            }
+        }
+        // The new order: the kept events, `last` moved to the end.
+        let order: Vec<EvId> = (0..self.events.len())
+            .filter(|&i| keep[i] && Some(i) != last)
+            .chain(last)
+            .collect();
+        let mut map = vec![None; self.events.len()];
+        for (n, &i) in order.iter().enumerate() {
+            map[i] = Some(n);
+        }
+        let n = order.len();
+        let mut locmap = vec![None; self.co.len()];
+        let mut nl = 0;
+        for e in &self.events {
+            if e.thread == INIT {
+                let l = e.loc.expect("init has a loc");
+                if used[l] {
+                    locmap[l] = Some(nl);
+                    nl += 1;
+                }
+            }
+        }
+        let mut g = Graph {
+            events: Vec::with_capacity(n),
+            threads: vec![Vec::new(); self.threads.len()],
+            spawner: self
+                .spawner
+                .iter()
+                .map(|s| s.and_then(|s| map[s]))
+                .collect(),
+            co: vec![Vec::new(); nl],
+        };
+        for &i in &order {
+            let mut e = self.events[i].clone();
+            e.loc = e.loc.map(|l| locmap[l].expect("used location"));
+            if let Kind::Read { rf, .. } = &mut e.kind {
+                // A kept read whose write was deleted is set by the caller
+                // (the revisited read); others keep theirs.
+                *rf = map[*rf].unwrap_or(usize::MAX);
+            }
+            g.push(e);
+        }
+        for (l, order) in self.co.iter().enumerate() {
+            if let Some(nl) = locmap[l] {
+                g.co[nl] = order.iter().filter_map(|&w| map[w]).collect();
+            }
+        }
+        (g, map)
+    }
+
+    /// A hash of the graph up to the addition order: per thread its events
+    /// with their reads-from and coherence, events named by (thread, index)
+    /// and locations by their first access.
+    pub(crate) fn canonical_hash(&self) -> u64 {
+        let name = |e: EvId| -> (usize, usize) {
+            let ev = &self.events[e];
+            if ev.thread == INIT {
+                (INIT, self.loc_key(ev.loc.expect("loc")).0)
+            } else {
+                let i = self.threads[ev.thread]
+                    .iter()
+                    .position(|&x| x == e)
+                    .unwrap_or(0);
+                (ev.thread, i)
+            }
+        };
+        let mut h = DefaultHasher::new();
+        for (t, th) in self.threads.iter().enumerate() {
+            t.hash(&mut h);
+            for &e in th {
+                let ev = &self.events[e];
+                ev.loc.map(|l| self.loc_key(l)).hash(&mut h);
+                match &ev.kind {
+                    Kind::Read { mo, rf, rmw, .. } => {
+                        (0u8, mo, rmw, name(*rf)).hash(&mut h);
+                    }
+                    Kind::Write { mo, value, rmw } => {
+                        (1u8, mo, value, rmw, self.co_pos(e)).hash(&mut h);
+                        let l = ev.loc.expect("loc");
+                        let order: Vec<_> = self.co[l].iter().map(|&w| name(w)).collect();
+                        order.hash(&mut h);
+                    }
+                    other => (2u8, other).hash(&mut h),
+                }
+            }
+        }
+        h.finish()
+    }
+
+    /// A location's name independent of the addition order: its first
+    /// access in (thread, index) order.
+    fn loc_key(&self, l: usize) -> (usize, usize) {
+        let mut best = (usize::MAX, usize::MAX);
+        for (t, th) in self.threads.iter().enumerate() {
+            for (i, &e) in th.iter().enumerate() {
+                if self.events[e].loc == Some(l) {
+                    best = best.min((t, i));
+                }
+            }
+        }
+        best
+    }
+}

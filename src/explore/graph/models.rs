@@ -1,0 +1,426 @@
+//! The memory models as consistency predicates over a (partial) execution
+//! graph, written as the papers and herdtools7's cat files state them (the
+//! module docs of [`super`] give the sources and the mapping).
+
+use super::exec_graph::{Barrier, Graph, Kind, Mo, INIT};
+use super::rel::{Rel, Set};
+use super::Mutation;
+use crate::sync::MemoryModel;
+
+/// The base relations of a graph.
+pub(crate) struct Rels {
+    n: usize,
+    /// Program order, with spawn and join, initial writes before all;
+    /// transitive.
+    pub(crate) po: Rel,
+    pub(crate) rf: Rel,
+    /// Coherence; transitive.
+    pub(crate) co: Rel,
+    pub(crate) fr: Rel,
+    /// A read-modify-write's read to its write.
+    rmw: Rel,
+    same_loc: Rel,
+    /// Different threads (an initial write is external to every thread).
+    ext: Rel,
+    reads: Set,
+    writes: Set,
+    fences: Set,
+    mem: Set,
+    /// The order each access runs with (a failed compare-exchange's read:
+    /// its failure order).
+    mo: Vec<Mo>,
+}
+
+impl Rels {
+    pub(crate) fn new(g: &Graph) -> Rels {
+        let n = g.events.len();
+        let mut po = Rel::new(n);
+        for th in &g.threads {
+            for (i, &a) in th.iter().enumerate() {
+                for &b in &th[i + 1..] {
+                    po.add(a, b);
+                }
+            }
+        }
+        for (t, s) in g.spawner.iter().enumerate() {
+            if let Some(s) = *s {
+                for &e in &g.threads[t] {
+                    po.add(s, e);
+                }
+            }
+        }
+        for (j, e) in g.events.iter().enumerate() {
+            if let Kind::Join { child } = e.kind {
+                for &c in g.threads.get(child).map_or(&[][..], |v| &v[..]) {
+                    po.add(c, j);
+                }
+            }
+            if e.thread == INIT {
+                for (k, f) in g.events.iter().enumerate() {
+                    if f.thread != INIT {
+                        po.add(j, k);
+                    }
+                }
+            }
+        }
+        let po = po.plus();
+        let mut rf = Rel::new(n);
+        let mut rmw = Rel::new(n);
+        let mut mo = vec![Mo::Plain; n];
+        let (mut reads, mut writes, mut fences) = (vec![false; n], vec![false; n], vec![false; n]);
+        for (i, e) in g.events.iter().enumerate() {
+            match &e.kind {
+                Kind::Read {
+                    mo: m,
+                    rf: w,
+                    rmw: x,
+                    ..
+                } => {
+                    reads[i] = true;
+                    rf.add(*w, i);
+                    mo[i] = match x {
+                        Some(x) if !g.rmw_succeeds(i) => x.failure,
+                        _ => *m,
+                    };
+                }
+                Kind::Write { mo: m, rmw: r, .. } => {
+                    writes[i] = true;
+                    mo[i] = *m;
+                    if *r {
+                        let th = &g.threads[e.thread];
+                        let k = th.iter().position(|&x| x == i).expect("in thread");
+                        rmw.add(th[k - 1], i);
+                    }
+                }
+                Kind::Init { .. } => writes[i] = true,
+                Kind::Fence { mo: m, .. } => {
+                    fences[i] = true;
+                    mo[i] = *m;
+                }
+                Kind::Spawn { .. } | Kind::Join { .. } => {}
+            }
+        }
+        let mut co = Rel::new(n);
+        for order in &g.co {
+            for (i, &a) in order.iter().enumerate() {
+                for &b in &order[i + 1..] {
+                    co.add(a, b);
+                }
+            }
+        }
+        let fr = rf.inverse().seq(&co);
+        let mut same_loc = Rel::new(n);
+        let mut ext = Rel::new(n);
+        for (a, x) in g.events.iter().enumerate() {
+            for (b, y) in g.events.iter().enumerate() {
+                if x.loc.is_some() && x.loc == y.loc {
+                    same_loc.add(a, b);
+                }
+                if x.thread != y.thread || x.thread == INIT {
+                    ext.add(a, b);
+                }
+            }
+        }
+        let mem: Set = (0..n).map(|i| reads[i] || writes[i]).collect();
+        Rels {
+            n,
+            po,
+            rf,
+            co,
+            fr,
+            rmw,
+            same_loc,
+            ext,
+            reads,
+            writes,
+            fences,
+            mem,
+            mo,
+        }
+    }
+
+    fn set(&self, f: impl Fn(usize) -> bool) -> Set {
+        (0..self.n).map(f).collect()
+    }
+
+    fn po_loc(&self) -> Rel {
+        self.po.inter(&self.same_loc)
+    }
+
+    /// acyclic(po-loc ∪ rf ∪ co ∪ fr): SC per location.
+    fn sc_per_loc(&self) -> bool {
+        self.po_loc()
+            .union(&self.rf)
+            .union(&self.co)
+            .union(&self.fr)
+            .acyclic()
+    }
+
+    /// empty(rmw ∩ (fr ; co)), and no write read by two read-modify-writes
+    /// that write (the second's write may not be in the graph yet).
+    fn atomicity(&self, g: &Graph) -> bool {
+        if !self.rmw.inter(&self.fr.seq(&self.co)).is_empty() {
+            return false;
+        }
+        let mut seen = vec![false; self.n];
+        for r in 0..self.n {
+            if g.rmw_succeeds(r) {
+                let w = g.rf(r).expect("a read");
+                if seen[w] {
+                    return false;
+                }
+                seen[w] = true;
+            }
+        }
+        true
+    }
+}
+
+/// Whether the graph is consistent under `model`.
+pub(crate) fn consistent(
+    g: &Graph,
+    model: MemoryModel,
+    mutation: Mutation,
+    atomicity: bool,
+) -> bool {
+    let r = Rels::new(g);
+    if atomicity && !r.atomicity(g) {
+        return false;
+    }
+    let drop_fr = mutation == Mutation::DropFr;
+    let fr = if drop_fr { Rel::new(r.n) } else { r.fr.clone() };
+    match model {
+        MemoryModel::Sc => r.po.union(&r.rf).union(&r.co).union(&fr).acyclic(),
+        MemoryModel::Tso => r.sc_per_loc() && tso(g, &r, &fr),
+        MemoryModel::Rc11 => rc11(g, &r, &fr),
+        MemoryModel::Arm => r.sc_per_loc() && arm(g, &r, &fr) && r.po.union(&r.rf).acyclic(),
+    }
+}
+
+/// x86-TSO (x86tso.cat): acyclic(ppo ∪ implied ∪ rfe ∪ co ∪ fr), ppo = po
+/// on memory events minus W->R; a W->R pair is ordered through an mfence
+/// or a locked instruction between them (or being one of them).
+fn tso(g: &Graph, r: &Rels, fr: &Rel) -> bool {
+    let locked = r.set(|i| match &g.events[i].kind {
+        Kind::Read { rmw: Some(_), .. } => true,
+        Kind::Write { rmw: true, .. } => true,
+        // A SeqCst store compiles to XCHG.
+        Kind::Write { mo: Mo::Sc, .. } => true,
+        _ => false,
+    });
+    let full = r.set(|i| full_fence(g, i, MemoryModel::Tso));
+    let lf = r.set(|i| locked[i] || full[i]);
+    let ppo =
+        r.po.restrict(&r.mem, &r.mem)
+            .minus(&r.po.restrict(&r.writes, &r.reads));
+    let wr =
+        r.po.opt()
+            .seq(&Rel::id(&lf))
+            .seq(&r.po.opt())
+            .restrict(&r.writes, &r.reads)
+            .inter(&r.po);
+    let rfe = r.rf.inter(&r.ext);
+    ppo.union(&wr).union(&rfe).union(&r.co).union(fr).acyclic()
+}
+
+/// A fence event that is a full barrier under `model` (x86: mfence; ARM:
+/// `DMB ISH`); spawn and join count as full barriers in both.
+fn full_fence(g: &Graph, i: usize, model: MemoryModel) -> bool {
+    match g.events[i].kind {
+        Kind::Spawn { .. } | Kind::Join { .. } => true,
+        Kind::Fence { mo, barrier } => match model {
+            MemoryModel::Tso => {
+                matches!(barrier, Barrier::Enter | Barrier::Sync)
+                    || (barrier == Barrier::C11 && mo == Mo::Sc)
+            }
+            _ => match barrier {
+                Barrier::C11 => matches!(mo, Mo::Rel | Mo::AcqRel | Mo::Sc),
+                Barrier::Exit | Barrier::Release | Barrier::Enter | Barrier::Sync => true,
+                Barrier::Producer | Barrier::Consumer | Barrier::Acquire => false,
+            },
+        },
+        _ => false,
+    }
+}
+
+/// ARMv8 (aarch64.cat; Pulte et al. POPL 2018): internal (checked by the
+/// caller), external = acyclic(ob), ob = (obs ∪ dob ∪ aob ∪ bob)+, with dob
+/// empty (the facade sees no dependencies).
+fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
+    let acq = r.set(|i| match &g.events[i].kind {
+        // LDAR, LDAXR: an acquire half (a compare-exchange's load is
+        // LDAXR if either ordering acquires).
+        Kind::Read { mo, rmw, .. } => mo.acquires() || rmw.is_some_and(|x| x.failure.acquires()),
+        _ => false,
+    });
+    let rel = r.set(|i| match &g.events[i].kind {
+        // STLR, STLXR.
+        Kind::Write { mo, .. } => mo.releases(),
+        _ => false,
+    });
+    let full = r.set(|i| full_fence(g, i, MemoryModel::Arm));
+    let ld = r.set(|i| {
+        matches!(
+            g.events[i].kind,
+            Kind::Fence {
+                barrier: Barrier::Consumer | Barrier::Acquire,
+                ..
+            } | Kind::Fence {
+                barrier: Barrier::C11,
+                mo: Mo::Acq
+            }
+        )
+    });
+    let st = r.set(|i| {
+        matches!(
+            g.events[i].kind,
+            Kind::Fence {
+                barrier: Barrier::Producer,
+                ..
+            }
+        )
+    });
+    let po = &r.po;
+    let obs =
+        r.rf.inter(&r.ext)
+            .union(&fr.inter(&r.ext))
+            .union(&r.co.inter(&r.ext));
+    let range_rmw = r.set(|i| (0..r.n).any(|a| r.rmw.has(a, i)));
+    let rfi = r.rf.minus(&r.ext);
+    let aob = r.rmw.union(&rfi.restrict(&range_rmw, &acq));
+    let through = |f: &Set| po.seq(&Rel::id(f)).seq(po);
+    let bob = through(&full)
+        .restrict(&r.mem, &r.mem)
+        .union(&po.restrict(&rel, &acq))
+        .union(&through(&ld).restrict(&r.reads, &r.mem))
+        .union(&po.restrict(&acq, &r.mem))
+        .union(&through(&st).restrict(&r.writes, &r.writes))
+        .union(&po.restrict(&r.mem, &rel));
+    obs.union(&aob).union(&bob).acyclic()
+}
+
+/// C11 happens-before (RC11's): (po ∪ sw)+, with release sequences and
+/// fences as written.
+pub(crate) fn hb(g: &Graph, r: &Rels) -> Rel {
+    let atomic_w = r.set(|i| r.writes[i] && r.mo[i] != Mo::Plain && g.events[i].thread != INIT);
+    let atomic_r = r.set(|i| r.reads[i] && r.mo[i] != Mo::Plain);
+    let e_rel = r.set(|i| (r.writes[i] || r.fences[i]) && r.mo[i].releases());
+    let e_acq = r.set(|i| (r.reads[i] || r.fences[i]) && r.mo[i].acquires());
+    let f = Rel::id(&r.fences);
+    // rs = [W] ; po-loc? ; [W⊒rlx] ; (rf ; rmw)*
+    let rs = r
+        .po_loc()
+        .opt()
+        .restrict(&r.writes, &atomic_w)
+        .seq(&r.rf.seq(&r.rmw).star());
+    // sw = [E⊒rel] ; ([F] ; po)? ; rs ; rf ; [R⊒rlx] ; (po ; [F])? ; [E⊒acq]
+    let sw = Rel::id(&e_rel)
+        .seq(&f.seq(&r.po).opt())
+        .seq(&rs)
+        .seq(&r.rf)
+        .seq(&Rel::id(&atomic_r))
+        .seq(&r.po.seq(&f).opt())
+        .seq(&Rel::id(&e_acq));
+    r.po.union(&sw).plus()
+}
+
+/// RC11 (Lahav et al. PLDI 2017, rc11.cat): coherence, atomicity (checked
+/// by the caller), SC (acyclic psc), no-thin-air (acyclic(po ∪ rf)).
+fn rc11(g: &Graph, r: &Rels, fr: &Rel) -> bool {
+    let hb = hb(g, r);
+    let eco = r.rf.union(&r.co).union(fr).plus();
+    if !hb.seq(&eco.opt()).irreflexive() {
+        return false;
+    }
+    if !r.po.union(&r.rf).acyclic() {
+        return false;
+    }
+    let e_sc = r.set(|i| r.mem[i] && r.mo[i] == Mo::Sc);
+    let f_sc = r.set(|i| r.fences[i] && r.mo[i] == Mo::Sc);
+    if !e_sc.iter().any(|&x| x) && !f_sc.iter().any(|&x| x) {
+        return true;
+    }
+    let neq_loc = r.po.minus(&r.same_loc);
+    let scb =
+        r.po.union(&neq_loc.seq(&hb).seq(&neq_loc))
+            .union(&hb.inter(&r.same_loc))
+            .union(&r.co)
+            .union(fr);
+    let (esc, fsc) = (Rel::id(&e_sc), Rel::id(&f_sc));
+    let left = esc.union(&fsc.seq(&hb.opt()));
+    let right = esc.union(&hb.opt().seq(&fsc));
+    let psc_base = left.seq(&scb).seq(&right);
+    let psc_f = fsc.seq(&hb.union(&hb.seq(&eco).seq(&hb))).seq(&fsc);
+    psc_base.union(&psc_f).acyclic()
+}
+
+/// A C11 data race of a complete graph: two accesses to a location, one a
+/// write, one plain, in different threads, not ordered by happens-before.
+pub(crate) fn racy(g: &Graph) -> bool {
+    let r = Rels::new(g);
+    let hb = hb(g, &r);
+    for a in 0..r.n {
+        for b in a + 1..r.n {
+            let (x, y) = (&g.events[a], &g.events[b]);
+            if x.thread == INIT || y.thread == INIT || x.thread == y.thread {
+                continue;
+            }
+            if !r.same_loc.has(a, b) || !(r.writes[a] || r.writes[b]) {
+                continue;
+            }
+            if r.mo[a] != Mo::Plain && r.mo[b] != Mo::Plain {
+                continue;
+            }
+            if !hb.has(a, b) && !hb.has(b, a) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Under `arm`: a load program-order-before a store to another location
+/// with nothing ordering them (not in ob): the shape of load buffering,
+/// whose weak outcome this explorer does not produce (po ∪ rf acyclic).
+pub(crate) fn lb_shape(g: &Graph) -> bool {
+    let r = Rels::new(g);
+    let pairs = r.po.restrict(&r.reads, &r.writes).minus(&r.same_loc);
+    if pairs.is_empty() {
+        return false;
+    }
+    let ordered = ordered_before(g, &r);
+    let found = pairs.pairs().any(|(a, b)| !ordered.has(a, b));
+    found
+}
+
+/// The thread-local part of ARM's ob (bob ∪ aob)+: what orders two events
+/// of one thread whatever the other threads do.
+fn ordered_before(g: &Graph, r: &Rels) -> Rel {
+    let acq = r.set(|i| match &g.events[i].kind {
+        Kind::Read { mo, rmw, .. } => mo.acquires() || rmw.is_some_and(|x| x.failure.acquires()),
+        _ => false,
+    });
+    let rel = r.set(|i| matches!(&g.events[i].kind, Kind::Write { mo, .. } if mo.releases()));
+    let full = r.set(|i| full_fence(g, i, MemoryModel::Arm));
+    let ld = r.set(|i| {
+        matches!(
+            g.events[i].kind,
+            Kind::Fence {
+                barrier: Barrier::Consumer | Barrier::Acquire,
+                ..
+            } | Kind::Fence {
+                barrier: Barrier::C11,
+                mo: Mo::Acq
+            }
+        )
+    });
+    let po = &r.po;
+    let through = |f: &Set| po.seq(&Rel::id(f)).seq(po);
+    r.rmw
+        .union(&through(&full))
+        .union(&po.restrict(&rel, &acq))
+        .union(&through(&ld).restrict(&r.reads, &r.mem))
+        .union(&po.restrict(&acq, &r.mem))
+        .union(&po.restrict(&r.mem, &rel))
+        .plus()
+}

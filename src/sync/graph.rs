@@ -1,0 +1,223 @@
+//! The facade's side of the execution-graph explorer
+//! (`crate::explore::graph`): a small trait the explorer implements and
+//! installs on this thread while it runs, and the few helpers the facade's
+//! operations call. With no explorer installed every helper says so
+//! ([`active`] is `None`) and the facade runs as before. Shuttle build only.
+//!
+//! The facade tells the explorer *what* a thread is about to do ([`Op`]),
+//! lets the explorer pick the value a read returns ([`Directive`]), runs the
+//! operation itself on shuttle's object (after writing the chosen value into
+//! it, so a read-modify-write computes from it), and reports what the object
+//! holds afterwards if the operation wrote. No operation's semantics live in
+//! the explorer.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+/// What a thread is about to do, as the explorer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// An atomic load.
+    Load(Ordering),
+    /// An atomic store.
+    Store(Ordering),
+    /// A read-modify-write: swap, fetch-op (`expected: None`), or
+    /// compare-exchange (`expected`: the value it compares with).
+    Rmw {
+        /// The ordering (of the success, for a compare-exchange).
+        success: Ordering,
+        /// The ordering of a failed compare-exchange.
+        failure: Ordering,
+        /// A compare-exchange's expected value.
+        expected: Option<u64>,
+        /// `compare_exchange_weak`.
+        weak: bool,
+    },
+    /// A read of a lock-protected (plain) cell.
+    CellRead,
+    /// A write of a lock-protected (plain) cell.
+    CellWrite,
+    /// A fence, with the name it was called by (`fence`, `membar_producer`).
+    Fence(Ordering, &'static str),
+    /// The thread spawns another.
+    Spawn,
+    /// The thread joined the task with this id.
+    Join(usize),
+}
+
+/// What the explorer tells a thread at its scheduling point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Directive {
+    /// The value the access reads (written into the object before the
+    /// operation runs).
+    pub value: Option<u64>,
+    /// The `compare_exchange_weak` fails spuriously (it only reads).
+    pub spurious: bool,
+}
+
+/// The explorer, as the facade calls it. Methods take `&self`: the
+/// explorer keeps its state in a `RefCell` and never holds it borrowed
+/// across a call back into the facade.
+pub trait Hooks {
+    /// Before the operation (and its scheduling point): the object's
+    /// address (0 for none), the operation, and the object's bits now
+    /// (its initial value, when the explorer has not seen it before).
+    fn declare(&self, addr: usize, op: Op, current: u64);
+    /// After the scheduling point: what the operation reads.
+    fn directive(&self) -> Directive;
+    /// While on, the scheduler runs the current thread again without a
+    /// decision (the scheduling points of the operation itself).
+    fn fuse(&self, on: bool);
+    /// After the operation: the object's bits if it wrote.
+    fn done(&self, wrote: Option<u64>);
+    /// The thread spawned the task with this id.
+    fn spawned(&self, child: usize);
+    /// The object at `addr` was dropped (a new one there is a new location).
+    fn forget(&self, addr: usize);
+    /// False once the execution is abandoned (no consistent choice): the
+    /// hooks are then off, and the thread waits at a scheduling point for
+    /// shuttle to end the execution.
+    fn live(&self) -> bool;
+}
+
+thread_local! {
+    static HOOKS: RefCell<Option<Rc<dyn Hooks>>> = const { RefCell::new(None) };
+}
+
+/// Install (or remove) the explorer on this thread.
+pub(crate) fn install(h: Option<Rc<dyn Hooks>>) {
+    HOOKS.with(|x| *x.borrow_mut() = h);
+}
+
+/// The installed explorer, if one runs an execution on this thread (and no
+/// panic is unwinding).
+pub(crate) fn active() -> Option<Rc<dyn Hooks>> {
+    if std::thread::panicking()
+        || shuttle_engine::runtime::execution::ExecutionState::try_with(|_| ()).is_err()
+    {
+        return None;
+    }
+    HOOKS.with(|x| x.borrow().clone()).filter(|h| h.live())
+}
+
+/// After an event: if it left no consistent choice, stop here (the
+/// scheduler ends the execution at this scheduling point), so that no code
+/// of the model runs on in an abandoned execution.
+fn settle(h: &Rc<dyn Hooks>) {
+    if !h.live() {
+        shuttle_engine::runtime::thread::switch();
+    }
+}
+
+/// An atomic operation under the explorer: declare, scheduling point, write
+/// the value the explorer chose into the atomic, run, report what it wrote.
+///
+/// # Safety
+///
+/// `addr` is the address of a live atomic of the type `read` and `write`
+/// were made for (the facade's `read_bits` / `write_bits`).
+pub(crate) unsafe fn atomic<R>(
+    h: &Rc<dyn Hooks>,
+    addr: usize,
+    op: Op,
+    read: unsafe fn(usize) -> u64,
+    write: unsafe fn(usize, u64),
+    run: impl FnOnce(Directive) -> R,
+    wrote: impl FnOnce(&R) -> bool,
+) -> R {
+    // SAFETY: the caller's contract.
+    h.declare(addr, op, unsafe { read(addr) });
+    shuttle_engine::runtime::thread::switch();
+    let d = h.directive();
+    h.fuse(true);
+    if let Some(v) = d.value {
+        // SAFETY: the caller's contract.
+        unsafe { write(addr, v) };
+    }
+    let r = run(d);
+    h.fuse(false);
+    // SAFETY: the caller's contract.
+    let w = wrote(&r).then(|| unsafe { read(addr) });
+    h.done(w);
+    settle(h);
+    r
+}
+
+/// Whether a cell of `T` holds a value the explorer can read and set (an
+/// integer of 64 bits).
+fn cell_bits<T>() -> bool {
+    std::mem::size_of::<T>() == 8 && matches!(std::any::type_name::<T>(), "u64" | "usize")
+}
+
+/// A plain (cell) access under the explorer: as [`atomic`], on the cell's
+/// memory. Only `u64`/`usize` cells: the explorer chooses the value a plain
+/// read returns, so it must be able to write it.
+///
+/// # Safety
+///
+/// `p` points to the live contents of the cell at `addr` for the whole call.
+pub(crate) unsafe fn cell<T, R>(
+    h: &Rc<dyn Hooks>,
+    addr: usize,
+    write: bool,
+    p: *mut T,
+    f: impl FnOnce() -> R,
+) -> R {
+    assert!(
+        cell_bits::<T>(),
+        "the execution-graph explorer runs cells of u64 or usize only, not {}",
+        std::any::type_name::<T>()
+    );
+    let p = p as *mut u64;
+    let op = if write { Op::CellWrite } else { Op::CellRead };
+    // SAFETY: the caller's contract; `T` is a 64-bit integer (checked).
+    h.declare(addr, op, unsafe { *p });
+    shuttle_engine::runtime::thread::switch();
+    let d = h.directive();
+    if let Some(v) = d.value {
+        // SAFETY: as above.
+        unsafe { *p = v };
+    }
+    let r = f();
+    // SAFETY: as above.
+    let w = write.then(|| unsafe { *p });
+    h.done(w);
+    settle(h);
+    r
+}
+
+/// An event with no object and no scheduling point (fence, spawn, join).
+pub(crate) fn event(op: Op) {
+    if let Some(h) = active() {
+        h.declare(0, op, 0);
+        let _ = h.directive();
+        h.done(None);
+        settle(&h);
+    }
+}
+
+/// After a spawn: the child's task id.
+pub(crate) fn spawned(child: usize) {
+    if let Some(h) = active() {
+        h.spawned(child);
+    }
+}
+
+/// A facade object at `addr` was dropped.
+pub(crate) fn forget(addr: usize) {
+    if let Some(h) = HOOKS.with(|x| x.borrow().clone()) {
+        h.forget(addr);
+    }
+}
+
+/// An operation the explorer does not run yet: a clear panic under it
+/// (nothing otherwise).
+#[track_caller]
+pub(crate) fn unsupported(what: &str) {
+    if active().is_some() {
+        panic!(
+            "the execution-graph explorer does not run {what} yet (it runs atomics, fences, u64/usize cells, spawn and join)"
+        );
+    }
+}
