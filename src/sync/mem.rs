@@ -35,9 +35,10 @@
 //! zeroing, and on nothing else it was not already dependent on.
 //!
 //! **What is not a field.** Ghost state the checker keeps beside the
-//! kernel's (a count read after every join, "freed at"), the names traces
-//! show, and immutable identities a port never reads through a pointer are
-//! plain cells or plain Rust values, made apart from the allocation. A
+//! kernel's (a count read after every join, "freed at") is a plain cell,
+//! made apart from the allocation; names for traces and immutable
+//! identities kept as plain Rust values (`l_lid`) are not checked, so a
+//! port reads kernel state through cells made by [`Alloc::cell`]. A
 //! facade `Mutex` or atomic does not know its allocation yet: where a port
 //! uses one of those in memory that can be freed (a bucket lock of a tid
 //! hash) it calls [`Alloc::touch`] first, and says why. That is the only
