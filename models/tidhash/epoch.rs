@@ -231,6 +231,22 @@ impl Model for TidhashEpoch {
                 expect_dpor: |v, _| expect_growth(v, Profile::Arm),
             },
             Scenario {
+                name: "grow_vs_two_lookups",
+                about: "a growth from 2 to 4 buckets under a reader that looks up tid 2, then tid 1: the replaced table is freed while the process runs, so each lookup is a window for an unpinned reader",
+                run: |v| scenarios::grow_vs_two_lookups_in(Proc::new_epoch(v)),
+                loom_bounds: crate::explore::Bounds {
+                    preemptions: Some(1),
+                    branches: None,
+                },
+                bound_reason: "BOUND_TBD",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: Schedule::Dfs { max_iterations: Some(1) },
+                expect_loom: expect_growth,
+                expect_shuttle: |v| expect_growth(v, Profile::Arm),
+                // Never run, as expect_shuttle (`SHUTTLE`).
+                expect_dpor: |v, _| expect_growth(v, Profile::Arm),
+            },
+            Scenario {
                 name: "exit_vs_lookup",
                 about: "as the kernel model's exit_vs_lookup, with epoch reclamation",
                 run: |v| scenarios::exit_vs_lookup_in(Proc::new_epoch(v)),
