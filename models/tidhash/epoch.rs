@@ -203,8 +203,9 @@ impl Model for TidhashEpoch {
 
     /// The kernel model's scenarios, and `grow_vs_two_lookups`: a growth
     /// under a reader that looks up twice, so that a lookup not pinned
-    /// across its load and lock fails in either lookup, and sooner (the
-    /// numbers are in its bound reason). Not an exit beside the growth: an
+    /// across its load and lock has two windows to fail in, the second late
+    /// in the reader's run, where loom's depth-first search reaches it
+    /// sooner (the numbers are in its bound reason). Not an exit beside the growth: an
     /// exit replaces no table, so it opens no window the epoch must close.
     /// Not `two_growths`, which loom 0.7.3
     /// cannot check with crossbeam-epoch: with the grower's three

@@ -5,6 +5,12 @@
 //! equals the expected one, so an explorer upgrade that changes what it sees
 //! fails loudly.
 //!
+//! Beside them, three small programs over kernel memory (a field of a
+//! freed allocation read after, unordered with, and before the free) that
+//! the loom, shuttle and DPOR suites run to pin that each explorer reports
+//! a use after free (and a race, where it has a race detector) with no
+//! `touch` at the read.
+//!
 //! Sources for the published verdicts: Sewell et al., "x86-TSO" (CACM 2010);
 //! Pulte et al., "Simplifying ARM concurrency" (POPL 2018); the herd7
 //! litmus catalogues for AArch64.
