@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
-use lwpcheck::explore::litmus::{all_litmus, broken_handoff, recorder};
+use lwpcheck::explore::litmus::{
+    all_litmus, broken_handoff, field_read_after_free, field_read_before_free,
+    field_read_unordered_with_free, recorder,
+};
 use lwpcheck::explore::loom::{Bounds, LoomCheck};
 use lwpcheck::explore::{violation, FailKind, Outcome, Verdict};
 use lwpcheck::sync::{
@@ -131,6 +134,36 @@ fn unprotected_cell_is_a_data_race() {
     });
     assert_eq!(failed(&out), FailKind::DataRace);
     assert!(lwpcheck::view::counterexample(&out).contains("write l_stat"));
+}
+
+/// Kernel memory checks itself: a field of a freed allocation fails when
+/// it is read, with no `touch` (see `sync::mem`); a read unordered with
+/// the free is a data race; the read ordered before the free passes.
+#[test]
+fn a_field_of_freed_memory_fails_by_itself() {
+    for profile in [Profile::Arm, Profile::X86] {
+        let out = run(profile, field_read_after_free);
+        assert_eq!(failed(&out), FailKind::UseAfterFree, "{profile:?}");
+        let Verdict::Fail(f) = &out.verdict else {
+            unreachable!()
+        };
+        assert!(
+            f.message
+                .starts_with("read of T1.td_zombie at src/explore/litmus.rs:")
+                && f.message.ends_with("after struct thread T1 was freed"),
+            "{}",
+            f.message
+        );
+        let out = run(profile, field_read_unordered_with_free);
+        assert_eq!(failed(&out), FailKind::DataRace, "{profile:?}");
+        let out = run(profile, field_read_before_free);
+        assert_eq!(
+            out.verdict,
+            Verdict::Pass,
+            "{}",
+            lwpcheck::view::counterexample(&out)
+        );
+    }
 }
 
 #[test]

@@ -873,6 +873,46 @@ fn a_lock_that_does_not_exclude_is_a_data_race() {
     }
 }
 
+/// Kernel memory checks itself: a field of a freed allocation fails when
+/// it is read, with no `touch` (see `sync::mem`); a read unordered with
+/// the free is a data race (the field access reads the allocation's shadow
+/// in its own step); the read ordered before the free passes.
+#[test]
+fn a_field_of_freed_memory_fails_by_itself() {
+    use lwpcheck::explore::litmus::{
+        field_read_after_free, field_read_before_free, field_read_unordered_with_free,
+    };
+    for model in [MemoryModel::Sc, MemoryModel::Tso] {
+        let out = DporCheck::new(model).run(field_read_after_free);
+        let Verdict::Fail(f) = &out.verdict else {
+            panic!("{model}: the read after the free passed")
+        };
+        assert_eq!(f.kind, FailKind::UseAfterFree, "{model}: {f}");
+        assert!(f.message.starts_with("read of T1.td_zombie at "), "{f}");
+        let out = DporCheck::new(model).run(field_read_unordered_with_free);
+        assert_eq!(
+            out.verdict.kind(),
+            Some(FailKind::DataRace),
+            "{model}: {}",
+            lwpcheck::view::counterexample(&out)
+        );
+        let again = replay(
+            out.schedule.as_deref().unwrap(),
+            400,
+            field_read_unordered_with_free,
+        )
+        .unwrap();
+        assert_eq!(again.verdict.kind(), Some(FailKind::DataRace), "{model}");
+        let ok = DporCheck::new(model).run(field_read_before_free);
+        assert_eq!(
+            ok.verdict,
+            Verdict::Pass,
+            "{model}: {}",
+            lwpcheck::view::counterexample(&ok)
+        );
+    }
+}
+
 /// A cell handed over through a flag: `fence` says whether the handover
 /// orders it (release/acquire, or relaxed accesses with fences).
 fn handoff(store: Ordering, load: Ordering, fences: bool) {

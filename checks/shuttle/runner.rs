@@ -3,7 +3,9 @@
 //! mismatched schedules are one-line errors.
 #![cfg(shuttle)]
 
-use lwpcheck::explore::litmus::broken_handoff;
+use lwpcheck::explore::litmus::{
+    broken_handoff, field_read_after_free, field_read_before_free, field_read_unordered_with_free,
+};
 use lwpcheck::explore::shuttle::{replay, Schedule, ShuttleCheck};
 use lwpcheck::explore::{FailKind, Outcome, Verdict};
 use lwpcheck::sync::{self, thread, Arc, AtomicUsize, Mutex, Ordering::*};
@@ -162,6 +164,47 @@ fn unprotected_cell_update_is_found() {
     assert_eq!(
         out.verdict.kind(),
         Some(FailKind::Assertion),
+        "{}",
+        lwpcheck::view::counterexample(&out)
+    );
+}
+
+/// Kernel memory checks itself: a field of a freed allocation fails when
+/// it is read, with no `touch` (see `sync::mem`). Shuttle has no race
+/// detector, so the read unordered with the free fails as a use after free
+/// in the schedules that free first (DFS reaches one; so does PCT); the
+/// read ordered before the free passes.
+#[test]
+fn a_field_of_freed_memory_fails_by_itself() {
+    let dfs = || Schedule::Dfs {
+        max_iterations: None,
+    };
+    let out = run(dfs(), field_read_after_free);
+    let Verdict::Fail(f) = &out.verdict else {
+        panic!("the read after the free passed")
+    };
+    assert_eq!(f.kind, FailKind::UseAfterFree, "{f}");
+    assert!(f.message.starts_with("read of T1.td_zombie at "), "{f}");
+    for explorer in [
+        dfs(),
+        Schedule::Pct {
+            iterations: 100,
+            depth: 2,
+            seed: 1,
+        },
+    ] {
+        let out = run(explorer, field_read_unordered_with_free);
+        assert_eq!(
+            out.verdict.kind(),
+            Some(FailKind::UseAfterFree),
+            "{}",
+            lwpcheck::view::counterexample(&out)
+        );
+    }
+    let out = run(dfs(), field_read_before_free);
+    assert_eq!(
+        out.verdict,
+        Verdict::Pass,
         "{}",
         lwpcheck::view::counterexample(&out)
     );

@@ -26,9 +26,15 @@
 //!
 //! The LWP's memory is the facade's [`Alloc`], as in every model:
 //! `lwp_free` ends in `pool_cache_put(lwp_cache, l)`, a free that poisons
-//! it (a write of its memory cell). The accesses that can come late touch
-//! it (a read): an inspector's read through its reference and the exiting
-//! LWP's last uses of itself after `mutex_exit(p_lock)` (986). So the
+//! it (a write of its shadow). The kernel fields (`l_refcnt`, `l_stat`,
+//! `l_pcb`) are the allocation's, so each access checks it by itself (a
+//! read of the shadow inside the access); the ghosts beside them are not.
+//! The accesses that can come late are an inspector's read of the PCB
+//! through its reference and the exiting LWP's last uses of itself after
+//! `mutex_exit(p_lock)` (986). `LP_RUNNING` is an atomic, and a facade
+//! atomic does not know its allocation: it is read only before the free,
+//! by `lwp_free` itself, and written by the exiting LWP after its PCB read,
+//! which fails first if the LWP was freed under it. So the
 //! LP_RUNNING pair is what orders the free: the exiting LWP's last uses,
 //! then its release store of LP_RUNNING, against `lwp_free`'s acquire spin,
 //! then the free. Without that order loom reports the free racing with the
@@ -185,7 +191,8 @@ pub struct Lwp {
     pub l_lid: u32,
     /// `LPR_DETACHED` (set at creation, immutable here).
     pub detached: bool,
-    /// `l_refcnt`, covered by `p_lock`.
+    /// `l_refcnt`, covered by `p_lock`. Like `l_stat` and `l_pcb`, a field
+    /// of `mem` ([`Alloc::cell`]).
     l_refcnt: UnsafeCell<u32>,
     /// `l_stat`, covered by `p_lock` for the transitions modeled here (the
     /// kernel also holds the LWP lock, `lwp_exit` 972-981).
@@ -231,17 +238,20 @@ impl Proc {
     pub fn new(specs: &[LwpSpec], zomblwp: Option<usize>) -> Arc<Self> {
         let lwps: Vec<Lwp> = specs
             .iter()
-            .map(|s| Lwp {
-                name: s.name,
-                l_lid: s.lid,
-                detached: s.detached,
-                l_refcnt: UnsafeCell::new(s.refcnt),
-                l_stat: UnsafeCell::new(s.stat),
-                l_pcb: UnsafeCell::new(0x1000 + u64::from(s.lid)),
-                l_running: AtomicBool::new(s.running),
-                l_draining: UnsafeCell::new(false),
-                mem: Alloc::new(format!("LWP {} (lid {})", s.name, s.lid)),
-                refcnt_at_free: UnsafeCell::new(u32::MAX),
+            .map(|s| {
+                let mem = Alloc::new(format!("LWP {} (lid {})", s.name, s.lid));
+                Lwp {
+                    name: s.name,
+                    l_lid: s.lid,
+                    detached: s.detached,
+                    l_refcnt: mem.cell(s.refcnt),
+                    l_stat: mem.cell(s.stat),
+                    l_pcb: mem.cell(0x1000 + u64::from(s.lid)),
+                    l_running: AtomicBool::new(s.running),
+                    l_draining: UnsafeCell::new(false),
+                    mem,
+                    refcnt_at_free: UnsafeCell::new(u32::MAX),
+                }
             })
             .collect();
         let p = Arc::new(Proc {
@@ -315,14 +325,6 @@ impl Proc {
 }
 
 impl Lwp {
-    /// Touch the LWP's memory (`what` names the access): a use after
-    /// `lwp_free` is caught here.
-    #[track_caller]
-    fn live(&self, what: &str) -> &Self {
-        self.mem.touch(what);
-        self
-    }
-
     #[track_caller]
     fn refcnt(&self, _g: &Guard<'_>) -> u32 {
         // SAFETY: the caller holds p_lock (the guard), the lock that covers
@@ -361,11 +363,11 @@ impl Lwp {
     /// Read the PCB (an inspector with a reference, or the LWP itself on
     /// its way out).
     #[track_caller]
-    fn read_pcb(&self, what: &str) -> u64 {
+    fn read_pcb(&self) -> u64 {
         // SAFETY: l_pcb is written only at creation (before any thread of
         // the scenario starts); afterwards it is only read, and a read of
-        // freed memory is caught by `live`.
-        unsafe { self.live(what).l_pcb.read() }
+        // freed memory fails by itself (a field of `mem`).
+        unsafe { self.l_pcb.read() }
     }
 
     /// Ghost: `l_refcnt` when the LWP was freed (`u32::MAX` if never).
@@ -534,10 +536,9 @@ pub fn lwp_exit(k: Kern, p: &Proc, i: usize) {
 
     // 988-1015: "lwp_free() may already be gunning for us": cpu_lwp_free,
     // pmap_deactivate and lwp_exit_switchaway still use the LWP and its
-    // stack until the switch.
-    let l = l.live("cpu_lwp_free/pmap_deactivate/lwp_exit_switchaway");
-    // SAFETY: l_pcb is only read after creation.
-    let _pcb = unsafe { l.l_pcb.read() };
+    // stack until the switch: its PCB read stands for them (and fails if
+    // lwp_free already freed the LWP).
+    let _pcb = l.read_pcb();
     // lwp_exit_switchaway -> cpu_switchto: LP_RUNNING cleared and
     // ci_curlwp changed once the CPU is off this LWP's stack. Release:
     // stands for the MD switch code ordering the LWP's last uses of its
@@ -663,7 +664,7 @@ pub fn inspector(k: Kern, p: &Proc, lid: u32) -> Inspected {
     };
     let late = lwp_addref(k, p, &g, i);
     g.unlock(); // mutex_exit(p->p_lock)
-    let _ = p.lwp(i).read_pcb("inspector read"); // the reference keeps it
+    let _ = p.lwp(i).read_pcb(); // the reference keeps it
     lwp_delref(k, p, i);
     Inspected::Read { late }
 }

@@ -201,7 +201,13 @@ impl Model for TidhashEpoch {
     );
     const NEEDS_CROSSBEAM_LOOM: bool = true;
 
-    /// The kernel model's scenarios but `two_growths`, which loom 0.7.3
+    /// The kernel model's scenarios, and `grow_vs_two_lookups`: a growth
+    /// under a reader that looks up twice, so that a lookup not pinned
+    /// across its load and lock has two windows to fail in, the second late
+    /// in the reader's run, where loom's depth-first search reaches it
+    /// sooner (the numbers are in its bound reason). Not an exit beside the growth: an
+    /// exit replaces no table, so it opens no window the epoch must close.
+    /// Not `two_growths`, which loom 0.7.3
     /// cannot check with crossbeam-epoch: with the grower's three
     /// pin-and-flush rounds per growth it aborts with "Reached unexpected
     /// exploration state. Is the model fully deterministic?" (likely loom's
@@ -228,6 +234,22 @@ impl Model for TidhashEpoch {
                 expect_shuttle: |v| expect_growth(v, Profile::Arm),
                 // Never run, as expect_shuttle: the DPOR explorer runs on
                 // shuttle, which cannot check this model (`SHUTTLE`).
+                expect_dpor: |v, _| expect_growth(v, Profile::Arm),
+            },
+            Scenario {
+                name: "grow_vs_two_lookups",
+                about: "a growth from 2 to 4 buckets under a reader that looks up tid 2, then tid 1: the replaced table is freed while the process runs, so each lookup is a window for an unpinned reader",
+                run: |v| scenarios::grow_vs_two_lookups_in(Proc::new_epoch(v)),
+                loom_bounds: crate::explore::Bounds {
+                    preemptions: Some(1),
+                    branches: None,
+                },
+                bound_reason: "crossbeam's pin, defer and flush, and a reader that pins twice: bound 2 did not finish (74,239 executions in a 90 s budget, measured with other jobs on the 2 cores); bound 1: 11,880 executions, 3-5 s per profile and spawn order. The seeded bugs fail within 678 executions; a lookup that pins only after it locks the bucket fails in 8,729 (creator first) / 392 (reader first), where grow_vs_lookup at bound 2 ran 157,037 without failing in 120 s / 3,935",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: Schedule::Dfs { max_iterations: Some(1) },
+                expect_loom: expect_growth,
+                expect_shuttle: |v| expect_growth(v, Profile::Arm),
+                // Never run, as expect_shuttle (`SHUTTLE`).
                 expect_dpor: |v, _| expect_growth(v, Profile::Arm),
             },
             Scenario {

@@ -16,7 +16,11 @@
 //! Memory is modeled as in every model, by the facade's [`Alloc`]: tables,
 //! directories and `lwpent_t`s are allocations whose contents start zeroed
 //! (`kmem_zalloc`, a write the first barrier must publish) and which a free
-//! poisons; every walk touches the memory it dereferences. The model never
+//! poisons; their fields (`th_list`, `ld_entry`, `ld_next`, `le_lwpid`,
+//! `le_start`) are the allocations', so every access through a pointer
+//! checks the memory by itself. The bucket locks are facade mutexes, which
+//! do not know their allocation: the lookup and the grower touch a table
+//! before they lock its buckets (the one exception). The model never
 //! returns memory to Rust's allocator before the process is dropped, so a
 //! bug that reads freed memory is reported (data race with the free, or use
 //! after free), never undefined behaviour in the checker itself.
@@ -211,29 +215,30 @@ unsafe impl<T: Sync> Sync for P<T> {}
 pub struct LwpEnt {
     mem: Alloc,
     /// `le_lwpid`, written before the entry is hashed in, then read-only.
-    le_lwpid: usize,
+    le_lwpid: UnsafeCell<usize>,
     /// `le_start`: stands for the entry's fields, written at creation under
     /// `p_lock`, read by lookups under the bucket lock.
     le_start: UnsafeCell<usize>,
 }
 
 impl LwpEnt {
-    /// `le_lwpid`, read by `user` through a pointer to the entry.
+    /// `le_lwpid`, read through a pointer to the entry.
     #[track_caller]
-    fn lwpid(&self, user: &str) -> usize {
-        self.mem.touch(user);
-        self.le_lwpid
+    fn lwpid(&self) -> usize {
+        // SAFETY: written before the entry is hashed in (before any other
+        // thread can reach it), then only read; a read of a freed entry
+        // fails by itself (a field of `mem`).
+        unsafe { self.le_lwpid.read() }
     }
 
-    /// `le_start`, read by `user` through a pointer to the entry.
+    /// `le_start`, read through a pointer to the entry.
     #[track_caller]
-    fn le_start(&self, user: &str) -> usize {
-        self.mem.touch(user);
+    fn le_start(&self) -> usize {
         // SAFETY: written at creation and read only under a bucket lock the
         // entry hashes to; loom reports a race if the lock held is not the
         // entry's (the bugs this model seeds). `unpark-after-unlock` reads
-        // it with no lock: it is never written again, so only the touch of
-        // the entry's memory above can race (with `lwp_hash_out`'s free).
+        // it with no lock: it is never written again, so only its check of
+        // the entry's memory can race (with `lwp_hash_out`'s free).
         unsafe { self.le_start.read() }
     }
 }
@@ -241,14 +246,13 @@ impl LwpEnt {
 /// `lwpdir_t`: one slot of the LWP directory. `ld_next` chains free slots
 /// (under `p_lock`) or a hash bucket (under its `th_lock`).
 struct LwpDir {
-    block: P<Alloc>,
     ld_entry: UnsafeCell<P<LwpEnt>>,
     ld_next: UnsafeCell<P<LwpDir>>,
 }
 
 /// One `p_lwpdir` allocation.
 struct DirBlock {
-    mem: Box<Alloc>,
+    mem: Alloc,
     ld: Box<[LwpDir]>,
 }
 
@@ -286,14 +290,15 @@ fn keep<T>(list: &std::sync::Mutex<Vec<Box<T>>>, b: Box<T>) {
 impl Heap {
     /// `kmem_zalloc` of a tid hash of `n` buckets.
     fn tidhash(&self, n: usize) -> P<TidHash> {
+        let mem = Alloc::new(format!("tid hash of {n} buckets"));
         let t = Box::new(TidHash {
-            mem: Alloc::new(format!("tid hash of {n} buckets")),
             th: (0..n)
                 .map(|_| Bucket {
                     th_lock: Mutex::new(()),
-                    th_list: UnsafeCell::new(P::NULL),
+                    th_list: mem.cell(P::NULL),
                 })
                 .collect(),
+            mem,
         });
         let p = P(&*t as *const TidHash);
         sync::label_ptr(p.0, format!("tidhash[{n}]"));
@@ -309,17 +314,15 @@ impl Heap {
     /// `kmem_zalloc` of a directory of `n` slots, chained as a free list
     /// (lines 351-353).
     fn lwpdir(&self, n: usize) -> P<DirBlock> {
-        let mem = Box::new(Alloc::new(format!("lwp directory of {n} slots")));
-        let block = P(&*mem as *const Alloc);
+        let mem = Alloc::new(format!("lwp directory of {n} slots"));
         let d = Box::new(DirBlock {
-            mem,
             ld: (0..n)
                 .map(|_| LwpDir {
-                    block,
-                    ld_entry: UnsafeCell::new(P::NULL),
-                    ld_next: UnsafeCell::new(P::NULL),
+                    ld_entry: mem.cell(P::NULL),
+                    ld_next: mem.cell(P::NULL),
                 })
                 .collect(),
+            mem,
         });
         d.mem.zero(format!("lwpdir[{n}] memory"));
         for (i, slot) in d.ld.iter().enumerate() {
@@ -339,12 +342,14 @@ impl Heap {
     /// `kmem_zalloc` of an `lwpent_t` (line 284), filled in as at lines
     /// 716-718.
     fn lwpent(&self, tid: usize) -> P<LwpEnt> {
+        let mem = Alloc::new(format!("lwpent of tid {tid}"));
         let e = Box::new(LwpEnt {
-            mem: Alloc::new(format!("lwpent of tid {tid}")),
-            le_lwpid: tid,
-            le_start: UnsafeCell::new(0),
+            le_lwpid: mem.cell(tid),
+            le_start: mem.cell(0),
+            mem,
         });
         e.mem.zero(format!("lwpent[{tid}] memory"));
+        sync::label(&e.le_lwpid, format!("lwpent[{tid}].le_lwpid"));
         sync::label(&e.le_start, format!("lwpent[{tid}].le_start"));
         // SAFETY: not shared yet.
         unsafe { e.le_start.write(le_start_of(tid)) };
@@ -491,13 +496,13 @@ pub struct Found<'a, R: Reclaim = RetiredList> {
 impl<R: Reclaim> Found<'_, R> {
     /// `le_lwpid` of the entry found.
     pub fn lwpid(&self) -> usize {
-        self.lep.lwpid("lwp_unpark")
+        self.lep.lwpid()
     }
 
     /// `le_start`, read under the bucket lock.
     #[track_caller]
     pub fn le_start(&self) -> usize {
-        self.lep.le_start("lwp_unpark")
+        self.lep.le_start()
     }
 
     /// `mutex_exit(*mpp)`.
@@ -655,6 +660,8 @@ impl<R: Reclaim> Proc<R> {
         let old_hash = pl.p_tidhash;
         let old_hashsz = pl.p_tidhash_sz;
         let mut held = Vec::with_capacity(2 * old_hashsz);
+        // The bucket locks are facade mutexes, which do not check the
+        // table's memory as its fields do: the touch stands for their use.
         old_hash.get().mem.touch("lwp_create");
         for i in 0..old_hashsz {
             if v != Variant::NoOldBucketLocks {
@@ -753,9 +760,8 @@ impl<R: Reclaim> Proc<R> {
             let mut ldp = thp.th_list.read();
             while !ldp.is_null() {
                 let d = ldp.get();
-                d.block.get().touch("lwp_hash_out");
                 let lep = d.ld_entry.read();
-                if lep.get().le_lwpid == lwpid {
+                if lep.get().lwpid() == lwpid {
                     let next = d.ld_next.read();
                     match prev {
                         None => thp.th_list.write(next),
@@ -786,7 +792,7 @@ impl<R: Reclaim> Proc<R> {
         // SAFETY: the chains change only with p_lock held (growth, hash in,
         // hash out), so walking them under p_lock alone is what the kernel
         // does; p_lock is held.
-        let found = unsafe { walk(thp, lwpid, "lwp_hash_lookup") }.map(|lep| lep.get().le_lwpid);
+        let found = unsafe { walk(thp, lwpid, "lwp_hash_lookup") }.map(|lep| lep.get().lwpid());
         pl.unlock();
         found
     }
@@ -832,6 +838,8 @@ impl<R: Reclaim> Proc<R> {
                 return None;
             }
             let table = tidhash.get();
+            // The use of the table's bucket lock (a facade mutex, which
+            // does not check the table's memory as its fields do).
             table.mem.touch("lwp_hash_lookup_and_lock");
             // line 2043: thp = &tidhash[TIDHASH(lwpid, tidhash_sz)]; an
             // index past the table is the "invalid data" of the comment at
@@ -846,6 +854,8 @@ impl<R: Reclaim> Proc<R> {
                 && (!std::ptr::eq(tidhash.0, self.p_tidhash.load(Relaxed))
                     || tidhash_sz != self.p_tidhash_sz.load(Relaxed))
             {
+                // mutex_exit(&thp->th_lock): as at the lock, a use of the
+                // table that is no field access.
                 table.mem.touch("lwp_hash_lookup_and_lock");
                 g.unlock();
                 sync::note("lwp_hash_lookup_and_lock: table changed, retry");
@@ -879,7 +889,7 @@ impl<R: Reclaim> Proc<R> {
             // lwp_hash_out may take the bucket lock and free it.
             let lep = f.lep;
             f.unlock();
-            return Some((lep.lwpid("lwp_unpark"), lep.le_start("lwp_unpark")));
+            return Some((lep.lwpid(), lep.le_start()));
         }
         let found = (f.lwpid(), f.le_start());
         f.unlock(); // mutex_exit(mp)
@@ -933,7 +943,6 @@ unsafe fn walk(thp: &Bucket, lwpid: usize, user: &str) -> Option<P<LwpEnt>> {
     let mut ldp = unsafe { thp.th_list.read() };
     while !ldp.is_null() {
         let d = ldp.get();
-        d.block.get().touch(user);
         // SAFETY: as above.
         let lep = unsafe { d.ld_entry.read() };
         if lep.is_null() {
@@ -946,8 +955,7 @@ unsafe fn walk(thp: &Bucket, lwpid: usize, user: &str) -> Option<P<LwpEnt>> {
                 ),
             );
         }
-        lep.get().mem.touch(user);
-        if lep.get().le_lwpid == lwpid {
+        if lep.get().lwpid() == lwpid {
             return Some(lep);
         }
         // SAFETY: as above.
@@ -966,7 +974,7 @@ fn lwp_hash_in(
     tidhash_sz: usize,
     do_lock: bool,
 ) {
-    let lwpid = lep.get().le_lwpid;
+    let lwpid = lep.get().lwpid();
     let thp = &tidhash.get().th[tidhash_index(lwpid, tidhash_sz)];
     let ldp = pl.p_lwpfree;
     let d = ldp.get();

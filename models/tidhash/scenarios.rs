@@ -160,6 +160,34 @@ pub(super) fn grow_vs_lookup_in<R: Reclaim>(p: Proc<R>) {
     p.exit_check_leaks();
 }
 
+/// A growth under a reader that looks up twice (tid 2, then tid 1), for
+/// reclamations that free replaced tables while the process runs (the
+/// epoch alternative): each lookup is a window in which an unpinned
+/// reader can reach the replaced table after its free, the second one
+/// late in the reader's run, where a depth-first search reaches it first.
+pub(super) fn grow_vs_two_lookups_in<R: Reclaim>(p: Proc<R>) {
+    let p = setup(p, 1..=2);
+    let (c, r) = (p.clone(), p.clone());
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator", move || c.lwp_create(3)),
+            g.spawn_named("reader", move || {
+                unpark(&r, 2, "during growth from 2 to 4 buckets");
+                unpark(&r, 1, "during growth from 2 to 4 buckets");
+            }),
+        ]
+    }));
+    let s = p.shape();
+    crate::prop!(
+        s.hash_size == 4 && s.growths == 1,
+        "expected one growth to 4 buckets, got {s:?}"
+    );
+    for tid in 1..=3 {
+        unpark(&p, tid, "after growth from 2 to 4 buckets");
+    }
+    p.exit_check_leaks();
+}
+
 fn two_growths(v: Variant) {
     two_growths_in(Proc::new(v));
 }

@@ -26,20 +26,18 @@
 //! them without being ordered after the exiting thread's writes ("the
 //! reaper sees each thread's final state"). Memory is the facade's
 //! [`Alloc`], as in every model: each `struct thread` is an allocation
-//! that `thread_free` (`uma_zfree`) poisons, and the reaper touches it
-//! before it reads the thread's fields, so a read of a freed thread fails
-//! (a data race with the free under loom, a use after free when ordered
-//! after it or under shuttle), and a second free fails at once. The
-//! process' address space is an allocation too: the exiting thread's CPU
-//! still uses it until `cpu_throw` switches away (`pm_active`, one slot per
-//! exiting thread, a cell that `cpu_throw` and the teardown both write, and
-//! a touch of the address space after it), and `vmspace_exit` frees it:
-//! loom reports the race, shuttle the use after free ("the process never
-//! proceeds while a thread still runs on its stack"). A thread never freed
-//! by the end is a leak ("every stashed thread is reaped exactly once").
-//! The exiting thread's own accesses to its `struct thread` are not
-//! touched: it is on no list until its push, so nothing can free it
-//! before them.
+//! that `thread_free` (`uma_zfree`) poisons, and its fields (`td_tid`,
+//! `td_state`, `td_zombie`) are the allocation's, so any access to a freed
+//! thread fails by itself (a data race with the free under loom and DPOR,
+//! a use after free when ordered after it or under shuttle), and a second
+//! free fails at once. The process' address space is an allocation too,
+//! whose pmap's `pm_active` (one slot per exiting thread's CPU, a field
+//! that `cpu_throw` and the teardown both write) is its field: the exiting
+//! thread's CPU still uses it until `cpu_throw` switches away, and
+//! `vmspace_exit` frees it: loom reports the race, shuttle the use after
+//! free ("the process never proceeds while a thread still runs on its
+//! stack"). A thread never freed by the end is a leak ("every stashed
+//! thread is reaped exactly once").
 //!
 //! Pointers are thread-table indices plus one (0 is NULL) in the atomics,
 //! so traces read `swap tdd_zombies 2 -> 0` (2 = T1).
@@ -151,8 +149,8 @@ pub enum TdState {
 pub struct Td {
     /// Name in traces.
     pub name: &'static str,
-    /// `td_tid` (immutable here; batched by `tidbatch_add`).
-    pub td_tid: u32,
+    /// `td_tid` (written at allocation; batched by `tidbatch_add`).
+    td_tid: UnsafeCell<u32>,
     /// `td_state` (thread lock; written by the exiting thread).
     td_state: UnsafeCell<TdState>,
     /// 2024 `td_zombie` / 2002 `td_runq` next link (0 = NULL).
@@ -173,7 +171,8 @@ pub struct World {
     /// `p_exitthreads`.
     pub p_exitthreads: AtomicU32,
     /// `pm_active` of the process' pmap, one slot per exiting thread's CPU
-    /// (true while that CPU still runs the thread in this address space).
+    /// (true while that CPU still runs the thread in this address space):
+    /// fields of `vmspace` (`struct vmspace` embeds its `vm_pmap`).
     pm_active: Vec<UnsafeCell<bool>>,
     /// The address space's memory: freed by `vmspace_exit`.
     vmspace: Alloc,
@@ -202,29 +201,33 @@ impl World {
     /// the single-threading thread), and the threads `tds`, those marked
     /// `stashed` already on the zombie list of `rev`.
     pub fn new(rev: Rev, tds: &[TdSpec], exiting: u32) -> Arc<Self> {
+        let vmspace = Alloc::new("the process' address space");
         let w = Arc::new(World {
             p_lock: Mutex::new(()),
             p_singlecv: Condvar::new(),
             p_numthreads: UnsafeCell::new(exiting + 1),
             p_exitthreads: AtomicU32::new(0),
-            pm_active: tds.iter().map(|s| UnsafeCell::new(!s.stashed)).collect(),
-            vmspace: Alloc::new("the process' address space"),
+            pm_active: tds.iter().map(|s| vmspace.cell(!s.stashed)).collect(),
+            vmspace,
             tdd_zombies: AtomicUsize::new(0),
             zombie_thread_lock: Mutex::new(()),
             zombie_threads: AtomicUsize::new(0),
             tds: tds
                 .iter()
                 .enumerate()
-                .map(|(i, s)| Td {
-                    name: s.name,
-                    td_tid: 100 + i as u32,
-                    td_state: UnsafeCell::new(if s.stashed {
-                        TdState::Inactive
-                    } else {
-                        TdState::Running
-                    }),
-                    td_zombie: UnsafeCell::new(0),
-                    mem: Alloc::new(format!("struct thread {}", s.name)),
+                .map(|(i, s)| {
+                    let mem = Alloc::new(format!("struct thread {}", s.name));
+                    Td {
+                        name: s.name,
+                        td_tid: mem.cell(100 + i as u32),
+                        td_state: mem.cell(if s.stashed {
+                            TdState::Inactive
+                        } else {
+                            TdState::Running
+                        }),
+                        td_zombie: mem.cell(0),
+                        mem,
+                    }
                 })
                 .collect(),
         });
@@ -263,6 +266,7 @@ impl World {
         for (td, pm) in self.tds.iter().zip(&self.pm_active) {
             let n = td.name;
             sync::label(pm, format!("pm_active[cpu of {n}]"));
+            sync::label(&td.td_tid, format!("{n}.td_tid"));
             sync::label(&td.td_state, format!("{n}.td_state"));
             sync::label(&td.td_zombie, format!("{n}.td_zombie"));
         }
@@ -320,9 +324,11 @@ fn cpu_throw(w: &World, i: usize) {
     // SAFETY: this CPU's slot; the teardown's write to it must be ordered
     // after this one (through p_exitthreads): that is what loom checks.
     unsafe { w.pm_active[i].write(false) };
-    // The CPU still runs on the thread's stack in the address space: a
-    // teardown racing with this use is a data race with its free (loom),
-    // one before it a use after free (shuttle).
+    // The CPU still runs on the thread's stack in the address space until
+    // it switches away: a use of the memory that is no field access (the
+    // reason for the touch, see `sync::mem`). A teardown racing with this
+    // use is a data race with its free (loom), one before it a use after
+    // free (shuttle).
     w.vmspace.touch(&format!("{}'s cpu_throw", w.td(i).name));
 }
 
@@ -378,12 +384,11 @@ pub fn thread_zombie(k: Kern, w: &World, i: usize) {
 /// state (`thread_dtor`), free it. Returns the next thread on the list.
 fn reap_one(k: Kern, w: &World, i: usize, who: &str) -> usize {
     let td = w.td(i);
-    // The reaper dereferences a pointer it took off the list.
-    td.mem.touch(who);
     // 661: ntd = itd->td_zombie.
     // SAFETY: the reaper owns the detached list; the read is ordered after
     // the pusher's write only through the push/take orderings (what loom
-    // checks).
+    // checks), and after the thread's allocation only through them too (a
+    // freed thread fails here by itself).
     let ntd = unsafe { td.td_zombie.read() };
     // 662: EVENTHANDLER thread_dtor: the thread must be in its final state.
     // SAFETY: as above.
@@ -393,12 +398,13 @@ fn reap_one(k: Kern, w: &World, i: usize, who: &str) -> usize {
         "{who} reaped {} in state {st:?}, not TDS_INACTIVE",
         td.name
     );
-    let _tid = td.td_tid; // 664: tidbatch_add
+    // SAFETY: written at allocation, before the thread existed.
+    let _tid = unsafe { td.td_tid.read() }; // 664: tidbatch_add
     td.mem.free(); // 669/843: uma_zfree(thread_zone, td); a second free fails
     if k.v == Variant::NextAfterFree {
-        // The bug: the link read after the free.
-        td.mem.touch(who);
-        // SAFETY: as above (the touch has just failed: the memory is freed).
+        // The bug: the link read after the free (the read fails by
+        // itself: the memory is freed).
+        // SAFETY: as above.
         return unsafe { td.td_zombie.read() };
     }
     ntd

@@ -5,6 +5,12 @@
 //! equals the expected one, so an explorer upgrade that changes what it sees
 //! fails loudly.
 //!
+//! Beside them, three small programs over kernel memory (a field of a
+//! freed allocation read after, unordered with, and before the free) that
+//! the loom, shuttle and DPOR suites run to pin that each explorer reports
+//! a use after free (and a race, where it has a race detector) with no
+//! `touch` at the read.
+//!
 //! Sources for the published verdicts: Sewell et al., "x86-TSO" (CACM 2010);
 //! Pulte et al., "Simplifying ARM concurrency" (POPL 2018); the herd7
 //! litmus catalogues for AArch64.
@@ -14,8 +20,8 @@ use std::collections::BTreeSet;
 use super::Run;
 
 use crate::sync::{
-    self, membar_consumer, membar_producer, thread, Arc, AtomicUsize, MemoryModel, Ordering::*,
-    Profile,
+    self, membar_consumer, membar_producer, thread, Alloc, Arc, AtomicUsize, MemoryModel,
+    Ordering::*, Profile, UnsafeCell,
 };
 
 /// Outcomes: the registers each execution observed, in a fixed order.
@@ -466,6 +472,68 @@ pub fn broken_handoff() {
     if let Err(p) = r.join() {
         std::panic::resume_unwind(p);
     }
+}
+
+/// A `struct thread` with one field, `td_zombie`, made by its allocation
+/// (so it checks it) and shared with a second thread.
+fn zombie_thread() -> Arc<(Alloc, UnsafeCell<usize>)> {
+    let mem = Alloc::new("struct thread T1");
+    let link = mem.cell(2usize);
+    mem.zero("T1 memory");
+    let td = Arc::new((mem, link));
+    sync::label(&td.1, "T1.td_zombie");
+    td
+}
+
+/// Join `h`, passing a failure of the thread on.
+fn join_or_fail(h: thread::JoinHandle<()>) {
+    if let Err(p) = h.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// A field read after the free of its allocation, ordered after it (the
+/// freeing thread is joined first), with no `touch` and no call at the
+/// read: a use after free in every execution, under every explorer.
+pub fn field_read_after_free() {
+    let td = zombie_thread();
+    let t = td.clone();
+    let reaper = thread::spawn_named("reaper", move || t.0.free());
+    join_or_fail(reaper);
+    // SAFETY: the reaper is joined, so nothing races with this read; that
+    // it reads freed memory is the bug under test.
+    let _next = unsafe { td.1.read() };
+}
+
+/// A field read by one thread while another frees the allocation, with
+/// nothing ordering the two: a data race under loom and the DPOR explorer
+/// (whichever runs first); under shuttle, which has no race detector, a
+/// use after free in the schedules that free first.
+pub fn field_read_unordered_with_free() {
+    let td = zombie_thread();
+    let t = td.clone();
+    let reader = thread::spawn_named("reader", move || {
+        // SAFETY: deliberately unordered with the free (the bug under
+        // test); shuttle and loom run threads one at a time.
+        let _next = unsafe { t.1.read() };
+    });
+    td.0.free();
+    join_or_fail(reader);
+}
+
+/// The control: the same read, ordered before the free (the reader is
+/// joined first). Passes under every explorer: the check raises no false
+/// alarm.
+pub fn field_read_before_free() {
+    let td = zombie_thread();
+    let t = td.clone();
+    let reader = thread::spawn_named("reader", move || {
+        // SAFETY: the free comes after the join.
+        let next = unsafe { t.1.read() };
+        crate::prop!(next == 2, "read {next}, not the link written");
+    });
+    join_or_fail(reader);
+    td.0.free();
 }
 
 // ---------------------------------------------------------------------------

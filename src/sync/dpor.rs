@@ -826,9 +826,18 @@ pub(crate) fn notify_before(cv: usize) {
 
 /// A lock-protected cell access: `switch` is the facade's scheduling
 /// point. Two accesses not ordered by happens-before, one of them a write,
-/// fail the execution as a data race.
+/// fail the execution as a data race. A field of an allocation also reads
+/// the allocation's `shadow` in the same step (see `super::mem`): one
+/// scheduling point, two accesses, each checked for a race (the shadow
+/// first, so a race with the free is reported as one).
 #[track_caller]
-pub(crate) fn cell_access(addr: usize, write: bool, site: Site, switch: impl FnOnce()) {
+pub(crate) fn cell_access(
+    addr: usize,
+    shadow: Option<usize>,
+    write: bool,
+    site: Site,
+    switch: impl FnOnce(),
+) {
     if write && tso() {
         drain();
     }
@@ -839,59 +848,20 @@ pub(crate) fn cell_access(addr: usize, write: bool, site: Site, switch: impl FnO
         } else {
             Kind::CellRead
         };
-        r.declare(Event::one(obj, kind));
+        let mut ev = Event::one(obj, kind);
+        if let Some(s) = shadow {
+            let obj = r.obj(s, Class::Cell);
+            ev.accesses.push(Access {
+                obj,
+                kind: Kind::CellRead,
+            });
+        }
+        r.declare(ev);
     });
     switch();
     let race = live(|r| {
-        let t = r.current;
-        let clock = r.cur().clock.clone();
-        let now = clock[t];
-        let name = |r: &Recorder, u: Tid| {
-            r.tasks
-                .get(u)
-                .and_then(|tr| tr.name.clone())
-                .unwrap_or_else(|| {
-                    if u == 0 {
-                        "main".into()
-                    } else {
-                        format!("task {u}")
-                    }
-                })
-        };
-        let unordered = |u: Tid, e: u32| u != t && clock.get(u).copied().unwrap_or(0) < e;
-        let conflict = {
-            let st = r.cells.entry(addr).or_default();
-            let mut conflict = None;
-            if let Some((u, e, s)) = st.write {
-                if unordered(u, e) {
-                    conflict = Some(("write", u, s));
-                }
-            }
-            if write && conflict.is_none() {
-                if let Some(&(u, _, s)) = st.reads.iter().find(|(u, e, _)| unordered(*u, *e)) {
-                    conflict = Some(("read", u, s));
-                }
-            }
-            if write {
-                st.write = Some((t, now, site));
-                st.reads.clear();
-            } else {
-                st.reads.retain(|(u, _, _)| *u != t);
-                st.reads.push((t, now, site));
-            }
-            conflict
-        };
-        conflict.map(|(what, u, s)| {
-            format!(
-                "{} of a lock-protected cell by {} at {} is not ordered with the {} by {} at {}",
-                if write { "write" } else { "read" },
-                name(r, t),
-                site,
-                what,
-                name(r, u),
-                s
-            )
-        })
+        let shadow_race = shadow.and_then(|s| cell_race(r, s, false, site));
+        shadow_race.or_else(|| cell_race(r, addr, write, site))
     })
     .flatten();
     if let Some(msg) = race {
@@ -899,6 +869,60 @@ pub(crate) fn cell_access(addr: usize, write: bool, site: Site, switch: impl FnO
         super::note_failing_thread();
         panic!("Causality violation: {msg}");
     }
+}
+
+/// Record the running task's access to the cell at `addr` with the race
+/// detector; the race it makes, if any.
+fn cell_race(r: &mut Recorder, addr: usize, write: bool, site: Site) -> Option<String> {
+    let t = r.current;
+    let clock = r.cur().clock.clone();
+    let now = clock[t];
+    let name = |r: &Recorder, u: Tid| {
+        r.tasks
+            .get(u)
+            .and_then(|tr| tr.name.clone())
+            .unwrap_or_else(|| {
+                if u == 0 {
+                    "main".into()
+                } else {
+                    format!("task {u}")
+                }
+            })
+    };
+    let unordered = |u: Tid, e: u32| u != t && clock.get(u).copied().unwrap_or(0) < e;
+    let conflict = {
+        let st = r.cells.entry(addr).or_default();
+        let mut conflict = None;
+        if let Some((u, e, s)) = st.write {
+            if unordered(u, e) {
+                conflict = Some(("write", u, s));
+            }
+        }
+        if write && conflict.is_none() {
+            if let Some(&(u, _, s)) = st.reads.iter().find(|(u, e, _)| unordered(*u, *e)) {
+                conflict = Some(("read", u, s));
+            }
+        }
+        if write {
+            st.write = Some((t, now, site));
+            st.reads.clear();
+        } else {
+            st.reads.retain(|(u, _, _)| *u != t);
+            st.reads.push((t, now, site));
+        }
+        conflict
+    };
+    conflict.map(|(what, u, s)| {
+        format!(
+            "{} of a lock-protected cell by {} at {} is not ordered with the {} by {} at {}",
+            if write { "write" } else { "read" },
+            name(r, t),
+            site,
+            what,
+            name(r, u),
+            s
+        )
+    })
 }
 
 /// Before spawning a thread.
