@@ -79,12 +79,17 @@ enum Op {
     Fence(Ordering),
     Lock,
     Unlock,
+    /// A plain write of the thread's own cell (no other thread touches
+    /// it): under tso it must not drain the buffer.
+    CellWrite(usize),
 }
 
 #[derive(Clone, Debug)]
 struct Program {
     locs: usize,
     threads: Vec<Vec<Op>>,
+    /// What the mutex's release is on x86.
+    unlock: Unlock,
 }
 
 fn generate(seed: u64) -> Program {
@@ -96,6 +101,11 @@ fn generate(seed: u64) -> Program {
     // operations each and no critical section.
     let nthreads = if r.below(8) == 0 { 3 } else { 2 };
     let locs = 2 + r.below(2) as usize;
+    let unlock = if r.below(2) == 0 {
+        Unlock::PlainStore
+    } else {
+        Unlock::Locked
+    };
     let max_ops = if nthreads == 2 { 5 } else { 2 };
     let lo = [Relaxed, Acquire, SeqCst];
     let so = [Relaxed, Release, SeqCst];
@@ -113,6 +123,7 @@ fn generate(seed: u64) -> Program {
                 let kinds = if nthreads == 2 { 10 } else { 9 };
                 let op = match r.below(kinds) {
                     0..=2 => Op::Load(l, r.pick(&lo)),
+                    3..=5 if r.below(5) == 0 => Op::CellWrite(v),
                     3..=5 => Op::Store(l, v, r.pick(&so)),
                     6 => Op::Swap(l, v, r.pick(&ro)),
                     7 => Op::Cas(l, r.below(3) as usize, v, r.pick(&ro)),
@@ -134,14 +145,18 @@ fn generate(seed: u64) -> Program {
             ops
         })
         .collect();
-    Program { locs, threads }
+    Program {
+        locs,
+        threads,
+        unlock,
+    }
 }
 
 /// One execution of `p`: every value each thread read, then the final
 /// memory read by main after joining every thread.
 fn execute(p: &Program) -> Vec<u64> {
     let locs: Arc<Vec<AtomicUsize>> = Arc::new((0..p.locs).map(|_| AtomicUsize::new(0)).collect());
-    let m = Arc::new(Mutex::new(()));
+    let m = Arc::new(Mutex::with_unlock((), p.unlock));
     let handles: Vec<_> = p
         .threads
         .iter()
@@ -153,6 +168,7 @@ fn execute(p: &Program) -> Vec<u64> {
             thread::spawn_named(&format!("t{i}"), move || {
                 let mut seen = Vec::new();
                 let mut guard = None;
+                let cell = UnsafeCell::new(0usize);
                 for op in ops {
                     match op {
                         Op::Load(l, o) => seen.push(locs[l].load(o) as u64),
@@ -169,8 +185,12 @@ fn execute(p: &Program) -> Vec<u64> {
                         Op::Fence(o) => sync::fence(o),
                         Op::Lock => guard = Some(m.lock()),
                         Op::Unlock => drop(guard.take()),
+                        // SAFETY: the cell is this thread's own.
+                        Op::CellWrite(v) => unsafe { cell.write(v) },
                     }
                 }
+                // SAFETY: as above; the thread reads its own last write.
+                seen.push(unsafe { cell.read() } as u64);
                 seen
             })
         })
@@ -1343,7 +1363,12 @@ fn tso_litmus_sb_across_a_plain_store_unlock() {
 #[test]
 fn tso_litmus_sb_across_a_locked_unlock() {
     let s = without(all(2, 1), &[&[0, 0]]);
-    litmus("sb+locked-unlock", || sb_across_unlock(Unlock::Locked), s, &[]);
+    litmus(
+        "sb+locked-unlock",
+        || sb_across_unlock(Unlock::Locked),
+        s,
+        &[],
+    );
 }
 
 /// The default unlock is the plain store (the weaker, which cannot hide a

@@ -290,7 +290,7 @@ impl Heap {
             mem: Alloc::new(format!("tid hash of {n} buckets")),
             th: (0..n)
                 .map(|_| Bucket {
-// x86 release: a plain store. illumos `mutex_exit` (adaptive) is
+                    // x86 release: a plain store. illumos `mutex_exit` (adaptive) is
                     // `movq $0, (%rdi)` in a restartable critical section, and a
                     // spin mutex's `mutex_vector_exit` ends in `lock_clear_splx`,
                     // `movb $0, (%rdi)` (usr/src/uts/intel/ml/lock_prim.S,
@@ -544,15 +544,18 @@ impl<R: Reclaim> Proc<R> {
             variant,
             reclaim,
             // x86 release: a plain store (illumos `mutex_exit`, see th_lock).
-            p_lock: Mutex::with_unlock(ProcLocked {
-                p_lwpdir: dir,
-                p_lwpdir_sz: 2,
-                p_lwpfree: P(&dir.get().ld[0] as *const LwpDir),
-                p_tidhash: hash,
-                p_tidhash_sz: 2,
-                tables: vec![hash],
-                growths: 0,
-            }, Unlock::PlainStore),
+            p_lock: Mutex::with_unlock(
+                ProcLocked {
+                    p_lwpdir: dir,
+                    p_lwpdir_sz: 2,
+                    p_lwpfree: P(&dir.get().ld[0] as *const LwpDir),
+                    p_tidhash: hash,
+                    p_tidhash_sz: 2,
+                    tables: vec![hash],
+                    growths: 0,
+                },
+                Unlock::PlainStore,
+            ),
             p_tidhash: AtomicPtr::new(hash.0 as *mut TidHash),
             p_tidhash_sz: AtomicUsize::new(2),
             heap,

@@ -646,14 +646,10 @@ pub(crate) fn load<V: Bits>(addr: usize, ord: Ordering, f: impl FnOnce() -> V) -
     if tso() {
         flush_choices();
         let fwd = live(|r| {
-            r.cur()
-                .buffer
-                .iter()
-                .rev()
-                .find_map(|e| match e.what {
-                    Pending::Store { addr: a, bits, .. } if a == addr => Some(bits),
-                    _ => None,
-                })
+            r.cur().buffer.iter().rev().find_map(|e| match e.what {
+                Pending::Store { addr: a, bits, .. } if a == addr => Some(bits),
+                _ => None,
+            })
         })
         .flatten();
         if let Some(bits) = fwd {
@@ -775,8 +771,8 @@ pub(crate) fn rmw<R>(
 /// fails only when the value differs (and, failed or not, is a locked
 /// instruction: [`rmw`] drains the buffer before it).
 pub(crate) fn spurious_cas_failure() -> bool {
-    let on = live(|r| r.settings.spurious_cas && r.settings.model != MemoryModel::Tso)
-        .unwrap_or(false);
+    let on =
+        live(|r| r.settings.spurious_cas && r.settings.model != MemoryModel::Tso).unwrap_or(false);
     on && spurious()
 }
 
@@ -1112,7 +1108,17 @@ pub(crate) fn locked_instruction() {
 /// read-modify-write, a lock operation, a cell write, a notify). Another
 /// turn of the loop before that would read the same values again, so no
 /// execution is lost, and spin loops do not make executions endless.
+///
+/// Under tso the task's buffer drains first: a spinning thread's stores
+/// reach memory eventually, and the thread it waits for may be waiting for
+/// them (a plain-store unlock still buffered, a flag). Without it the first
+/// data choice (keep buffered) repeats at every turn and the spin never
+/// ends. No behaviour is lost: the flushes could be placed anywhere before
+/// the yield, and a turn after it that saw no new write repeats the last.
 pub(crate) fn yield_now() {
+    if tso() {
+        drain();
+    }
     live(|r| {
         if r.settings.track {
             let t = r.current;
