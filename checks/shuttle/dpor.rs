@@ -101,7 +101,7 @@ fn generate(seed: u64) -> Program {
     // From the seed, not the generator's stream, so that the programs
     // (and the cost of their plain DFS) are those of the generator before
     // the mutex had a release kind.
-    let unlock = if seed % 2 == 0 {
+    let unlock = if seed.is_multiple_of(2) {
         Unlock::PlainStore
     } else {
         Unlock::Locked
