@@ -620,8 +620,9 @@ fn flush_unlock() {
 
 /// Under tso: flush the whole buffer (before a locked instruction: a
 /// read-modify-write, a SeqCst store, a lock acquisition, a locked-release
-/// unlock, `fence(SeqCst)`; and before spawn, join, thread exit and the
-/// condition-variable operations).
+/// unlock, `fence(SeqCst)`; and before spawn, join, thread exit, the
+/// condition-variable operations, a yield, `Arc` clone/drop and
+/// `Arc::new`).
 pub(crate) fn drain() {
     while live(|r| !r.cur().buffer.is_empty()).unwrap_or(false) {
         flush_one();

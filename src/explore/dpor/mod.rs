@@ -97,8 +97,9 @@
 //! instruction drains the buffer first: read-modify-writes (failed or
 //! not), SeqCst stores (`XCHG`), `lock` and `try_lock`, the `unlock` of a
 //! mutex whose release is a locked instruction, `fence(SeqCst)` (mfence);
-//! so do condition-variable operations, spawn, join, thread exit, `Arc`
-//! clone/drop and `Arc::new` (modelling choices, see `sync::dpor`). The
+//! so do condition-variable operations, spawn, join, thread exit,
+//! `yield_now`, `Arc` clone/drop and `Arc::new` (modelling choices, see
+//! `sync::dpor`). The
 //! `unlock` of a mutex released by a plain store (the default,
 //! `sync::Unlock`) enters the buffer like a store and releases the mutex
 //! when it flushes. A cell write does not drain and is performed where it
