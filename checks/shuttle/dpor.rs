@@ -11,7 +11,7 @@ use std::sync::{Arc as StdArc, Mutex as StdMutex};
 use lwpcheck::explore::dpor::{replay, DporCheck, MemoryModel, Stats};
 use lwpcheck::explore::shuttle::{Schedule, ShuttleCheck};
 use lwpcheck::explore::{FailKind, Outcome, Verdict};
-use lwpcheck::sync::{self, thread, Arc, AtomicUsize, Condvar, Mutex, UnsafeCell};
+use lwpcheck::sync::{self, thread, Arc, AtomicUsize, Condvar, Mutex, Unlock, UnsafeCell};
 
 type Outcomes = BTreeSet<Vec<u64>>;
 type Seen = StdArc<StdMutex<Outcomes>>;
@@ -85,6 +85,8 @@ enum Op {
 struct Program {
     locs: usize,
     threads: Vec<Vec<Op>>,
+    /// What the mutex's release is on x86.
+    unlock: Unlock,
 }
 
 fn generate(seed: u64) -> Program {
@@ -96,6 +98,14 @@ fn generate(seed: u64) -> Program {
     // operations each and no critical section.
     let nthreads = if r.below(8) == 0 { 3 } else { 2 };
     let locs = 2 + r.below(2) as usize;
+    // From the seed, not the generator's stream, so that the programs
+    // (and the cost of their plain DFS) are those of the generator before
+    // the mutex had a release kind.
+    let unlock = if seed.is_multiple_of(2) {
+        Unlock::PlainStore
+    } else {
+        Unlock::Locked
+    };
     let max_ops = if nthreads == 2 { 5 } else { 2 };
     let lo = [Relaxed, Acquire, SeqCst];
     let so = [Relaxed, Release, SeqCst];
@@ -134,14 +144,18 @@ fn generate(seed: u64) -> Program {
             ops
         })
         .collect();
-    Program { locs, threads }
+    Program {
+        locs,
+        threads,
+        unlock,
+    }
 }
 
 /// One execution of `p`: every value each thread read, then the final
 /// memory read by main after joining every thread.
 fn execute(p: &Program) -> Vec<u64> {
     let locs: Arc<Vec<AtomicUsize>> = Arc::new((0..p.locs).map(|_| AtomicUsize::new(0)).collect());
-    let m = Arc::new(Mutex::new(()));
+    let m = Arc::new(Mutex::with_unlock((), p.unlock));
     let handles: Vec<_> = p
         .threads
         .iter()
@@ -1257,4 +1271,267 @@ fn the_preemption_bound_limits_what_is_explored() {
     assert_eq!(all, set(&[&[0], &[1], &[2], &[11], &[12], &[22]]));
     assert_eq!(b2, all);
     assert!(n0 <= n1 && n1 <= n2, "{n0} {n1} {n2} {n}");
+}
+
+// --- x86-TSO: what drains the store buffer and what does not ---------------------
+//
+// Verdict sources. x86-TSO (Owens, Sarkar, Sewell, TPHOLs 2009; Sewell,
+// Sarkar, Owens, Zappa Nardelli, Myreen, "x86-TSO: A Rigorous and Usable
+// Programmer's Model for x86 Multiprocessors", CACM 53(7), 2010): a store
+// waits in its thread's FIFO buffer, a load may pass it, and only MFENCE
+// and LOCK'd instructions (XCHG is implicitly locked) drain the buffer.
+// herdtools7's `x86tso.cat` says the same axiomatically: the global order
+// keeps `WW(po) | RM(po)` but not W -> R program order, except through
+// `mfence` or the implied barriers `PA(poWR) | AP(poWR)` (a W -> R pair with
+// a locked, atomic access at either end). So SB's (0, 0) is allowed when
+// nothing locked sits between the store and the load, and forbidden when a
+// locked instruction does. C11 (the `sc` column) forbids (0, 0) whenever the
+// stores and loads are SeqCst or ordered by a lock hand-off, and allows
+// none of these weak outcomes under `sc`.
+
+/// SB with every access SeqCst. Rust compiles a SeqCst store to `XCHG` on
+/// x86-64 (LLVM's x86 lowering; the C11-to-x86 mapping of Batty, Owens,
+/// Sarkar, Sewell, Weber, POPL 2011, is `MOV; MFENCE` or `XCHG`), a
+/// locked instruction.
+fn sb_seqcst() -> Vec<u64> {
+    let (x, y) = pair();
+    let (x1, y1) = (x.clone(), y.clone());
+    let t0 = thread::spawn(move || {
+        x1.store(1, SeqCst);
+        y1.load(SeqCst) as u64
+    });
+    let t1 = thread::spawn(move || {
+        y.store(1, SeqCst);
+        x.load(SeqCst) as u64
+    });
+    vec![j(t0), j(t1)]
+}
+
+/// SB+SeqCst stores (herd "SB+mfences"-equivalent: the XCHG is an implied
+/// barrier, x86tso.cat `AP(poWR)`): (0, 0) forbidden under x86 and C11.
+#[test]
+fn tso_litmus_sb_seqcst_stores_drain() {
+    let s = without(all(2, 1), &[&[0, 0]]);
+    litmus("sb+seqcst", sb_seqcst, s, &[]);
+}
+
+/// SB with a `compare_exchange_weak` of another location between store and
+/// load (x86: `lock cmpxchg`, an implied barrier whether it fails or not).
+fn sb_weak_cas() -> Vec<u64> {
+    sb(|z| {
+        let _ = z.compare_exchange_weak(0, 1, Relaxed, Relaxed);
+    })
+}
+
+/// A weak CAS never fails spuriously under `tso`, even when the check asks
+/// for spurious failures (x86 has no spurious failure: `lock cmpxchg`
+/// fails only on a different value); under `sc` it still does.
+#[test]
+fn tso_weak_cas_never_fails_spuriously() {
+    let run = |model, spurious: bool| {
+        let (f, seen) = collector(cas_weak_attempts);
+        let mut check = DporCheck::new(model);
+        check.spurious_cas = spurious;
+        assert_eq!(check.run(f).verdict, Verdict::Pass);
+        let o = seen.lock().unwrap().clone();
+        o
+    };
+    assert_eq!(run(MemoryModel::Tso, true), set(&[&[0]]), "tso");
+    assert_eq!(run(MemoryModel::Sc, true), set(&[&[0], &[1]]), "sc");
+}
+
+/// SB with a weak CAS between store and load, spurious failures asked for:
+/// the CAS drains the buffer (a failed `lock cmpxchg` is still locked), so
+/// (0, 0) is forbidden under `tso` (x86tso.cat `AP(poWR)`).
+#[test]
+fn tso_litmus_sb_weak_cas_drains() {
+    let (f, seen) = collector(sb_weak_cas);
+    let mut check = DporCheck::new(MemoryModel::Tso);
+    check.spurious_cas = true;
+    let out = check.run(f);
+    assert_eq!(out.verdict, Verdict::Pass);
+    let o = seen.lock().unwrap().clone();
+    println!("sb+weak-cas tso: {o:?} in {} executions", out.executions);
+    assert_eq!(o, without(all(2, 1), &[&[0, 0]]));
+}
+
+/// SB across an unlock: each thread stores `x` (or `y`) inside a critical
+/// section of its own mutex, unlocks, then loads the other location.
+/// `unlock` is what the two mutexes' release is on x86.
+fn sb_across_unlock(unlock: Unlock) -> Vec<u64> {
+    let (x, y) = pair();
+    let m0 = Arc::new(Mutex::with_unlock((), unlock));
+    let m1 = Arc::new(Mutex::with_unlock((), unlock));
+    let (x1, y1) = (x.clone(), y.clone());
+    let t0 = thread::spawn(move || {
+        let g = m0.lock();
+        x1.store(1, Relaxed);
+        g.unlock();
+        y1.load(Relaxed) as u64
+    });
+    let t1 = thread::spawn(move || {
+        let g = m1.lock();
+        y.store(1, Relaxed);
+        g.unlock();
+        x.load(Relaxed) as u64
+    });
+    vec![j(t0), j(t1)]
+}
+
+/// A plain-store unlock (illumos `mutex_exit`, NetBSD `mutex_spin_exit`:
+/// a `mov`) is a store like any other: the store before it and the unlock
+/// wait in the buffer while the load after it reads memory. (0, 0) allowed
+/// on x86 (TPHOLs 2009 "SB": no locked instruction between the store and
+/// the load); forbidden under `sc`.
+#[test]
+fn tso_litmus_sb_across_a_plain_store_unlock() {
+    litmus(
+        "sb+unlock",
+        || sb_across_unlock(Unlock::PlainStore),
+        all(2, 1),
+        &[&[0, 0]],
+    );
+}
+
+/// A locked-release unlock (FreeBSD `mtx_unlock`: `lock cmpxchg`) drains:
+/// (0, 0) forbidden (x86tso.cat `AP(poWR)`).
+#[test]
+fn tso_litmus_sb_across_a_locked_unlock() {
+    let s = without(all(2, 1), &[&[0, 0]]);
+    litmus(
+        "sb+locked-unlock",
+        || sb_across_unlock(Unlock::Locked),
+        s,
+        &[],
+    );
+}
+
+/// The default unlock is the plain store (the weaker, which cannot hide a
+/// bug).
+#[test]
+fn the_default_unlock_is_a_plain_store() {
+    assert_eq!(Mutex::new(()).unlock_kind(), Unlock::PlainStore);
+    assert_eq!(Unlock::default(), Unlock::PlainStore);
+}
+
+/// A critical section handed over through a plain-store unlock: the atomic
+/// and the cell written inside it are seen by the next holder (the unlock
+/// is behind them in the FIFO buffer, and the mutex stays held until it
+/// flushes), and the cell accesses do not race.
+fn mp_through_unlock(unlock: Unlock) -> Vec<u64> {
+    let x = Arc::new(AtomicUsize::new(0));
+    let c = Arc::new(UnsafeCell::new(0usize));
+    let m = Arc::new(Mutex::with_unlock((), unlock));
+    let (x1, c1, m1) = (x.clone(), c.clone(), m.clone());
+    let w = thread::spawn(move || {
+        let g = m1.lock();
+        x1.store(1, Relaxed);
+        // SAFETY: under `m`, the cell's lock.
+        unsafe { c1.write(1) };
+        g.unlock();
+        0
+    });
+    let r = thread::spawn(move || {
+        let g = m.lock();
+        let a = x.load(Relaxed) as u64;
+        // SAFETY: under `m`.
+        let b = unsafe { c.read() } as u64;
+        g.unlock();
+        a * 10 + b
+    });
+    j(w);
+    vec![j(r)]
+}
+
+/// Both kinds of unlock hand the critical section over whole: (0, 0) or
+/// (1, 1), never half of it, and no data race, under `sc` and `tso`.
+#[test]
+fn a_buffered_unlock_still_hands_the_critical_section_over() {
+    for unlock in [Unlock::PlainStore, Unlock::Locked] {
+        for model in [MemoryModel::Sc, MemoryModel::Tso] {
+            let (out, _, o) = dpor(model, move || mp_through_unlock(unlock));
+            assert_eq!(
+                out.verdict,
+                Verdict::Pass,
+                "{unlock:?} {model}: {}",
+                lwpcheck::view::counterexample(&out)
+            );
+            assert_eq!(o, set(&[&[0], &[11]]), "{unlock:?} {model}");
+        }
+    }
+}
+
+/// SB with a plain write of a thread-private cell between store and load
+/// (a C store to memory no other thread reads): the write does not drain
+/// the buffer. The thread reads its own cell back (forwarding: it sees
+/// its write), reported as the second value of its pair.
+fn sb_through_a_cell_write() -> Vec<u64> {
+    let (x, y) = pair();
+    let (c0, c1) = (
+        Arc::new(UnsafeCell::new(0usize)),
+        Arc::new(UnsafeCell::new(0usize)),
+    );
+    let (x1, y1) = (x.clone(), y.clone());
+    let t0 = thread::spawn(move || {
+        x1.store(1, Relaxed);
+        // SAFETY: only this thread touches c0.
+        unsafe { c0.write(7) };
+        let r = y1.load(Relaxed) as u64;
+        // SAFETY: as above.
+        r * 10 + unsafe { c0.read() } as u64
+    });
+    let t1 = thread::spawn(move || {
+        y.store(1, Relaxed);
+        // SAFETY: only this thread touches c1.
+        unsafe { c1.write(7) };
+        let r = x.load(Relaxed) as u64;
+        // SAFETY: as above.
+        r * 10 + unsafe { c1.read() } as u64
+    });
+    vec![j(t0), j(t1)]
+}
+
+/// x86: a plain store is no barrier (TPHOLs 2009 "SB" with a third store
+/// in each thread; x86tso.cat: W -> R ordered only by mfence or a locked
+/// access), so (0, 0) is allowed under `tso`; forbidden under `sc`.
+#[test]
+fn tso_litmus_sb_through_a_cell_write() {
+    let tso: Outcomes = [[7u64, 7], [7, 17], [17, 7], [17, 17]]
+        .iter()
+        .map(|v| v.to_vec())
+        .collect();
+    litmus("sb+cell", sb_through_a_cell_write, tso, &[&[7, 7]]);
+}
+
+/// SB through lock-protected cells, one lock per cell, each thread writing
+/// its cell and reading the other's: the reader takes the other cell's lock
+/// first, a locked instruction that drains its buffer (x86tso.cat
+/// `AP(poWR)`), so (0, 0) is forbidden on x86 as under `sc`: store
+/// buffering through plain writes needs a load with no acquisition before
+/// it (above).
+fn sb_through_locked_cells() -> Vec<u64> {
+    let cells = Arc::new([UnsafeCell::new(0usize), UnsafeCell::new(0usize)]);
+    let locks = Arc::new([Mutex::new(()), Mutex::new(())]);
+    let run = |me: usize, cells: Arc<[UnsafeCell<usize>; 2]>, locks: Arc<[Mutex<()>; 2]>| {
+        thread::spawn(move || {
+            let g = locks[me].lock();
+            // SAFETY: under the cell's own lock.
+            unsafe { cells[me].write(1) };
+            g.unlock();
+            let g = locks[1 - me].lock();
+            // SAFETY: as above.
+            let v = unsafe { cells[1 - me].read() } as u64;
+            g.unlock();
+            v
+        })
+    };
+    let t0 = run(0, cells.clone(), locks.clone());
+    let t1 = run(1, cells, locks);
+    vec![j(t0), j(t1)]
+}
+
+#[test]
+fn tso_litmus_sb_through_locked_cells() {
+    let s = without(all(2, 1), &[&[0, 0]]);
+    litmus("sb+locked-cells", sb_through_locked_cells, s, &[]);
 }

@@ -108,7 +108,7 @@ use crate::model::Variant as _;
 use crate::sync::{
     self, fence, membar_exit, Arc, AtomicPtr, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release},
-    UnsafeCell,
+    Unlock, UnsafeCell,
 };
 
 pub mod scenarios;
@@ -313,7 +313,12 @@ pub struct Kmutex {
 impl Kmutex {
     fn new(name: &'static str) -> Self {
         Self {
-            m: Mutex::new(()),
+            // x86 release: a plain store. NetBSD amd64 `mutex_spin_exit` is
+            // `movb $0x00, MTX_LOCK(%rdi)` (an unlocked `cmpxchgb` under
+            // DIAGNOSTIC) and `mutex_exit` an unlocked `cmpxchgq`
+            // (sys/arch/amd64/amd64/lock_stubs.S, NetBSD/src 146ee1b596c4,
+            // rev 1.10.6.1): neither is a locked instruction.
+            m: Mutex::with_unlock((), Unlock::PlainStore),
             name,
         }
     }

@@ -66,7 +66,7 @@ use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
     self, thread, Alloc, Arc, AtomicBool, Condvar, MemoryModel, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release},
-    Profile, UnsafeCell,
+    Profile, Unlock, UnsafeCell,
 };
 
 /// Which revision of `kern_lwp.c` runs.
@@ -255,7 +255,12 @@ impl Proc {
             })
             .collect();
         let p = Arc::new(Proc {
-            p_lock: Mutex::new(()),
+            // x86 release: a plain store. NetBSD's amd64 `mutex_exit` is a
+            // `cmpxchgq` without the `lock` prefix ("doing this operation
+            // unlocked", sys/arch/amd64/amd64/lock_stubs.S, NetBSD/src
+            // 146ee1b596c4, rev 1.10.6.1), not a locked instruction: its
+            // store enters the store buffer like a `mov`.
+            p_lock: Mutex::with_unlock((), Unlock::PlainStore),
             p_lwpcv: Condvar::new(),
             p_refcv: Condvar::new(),
             p_zomblwp: UnsafeCell::new(zomblwp),

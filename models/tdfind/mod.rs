@@ -89,7 +89,7 @@ pub mod rwlock;
 use crate::explore::{violation, Bounds, FailKind, Schedule};
 use crate::model::{self, fail, fail_any, finding, miss, pass, Expectation, Scenario};
 use crate::sync::{self, thread, Arc, AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering::*};
-use crate::sync::{MemoryModel, Profile, UnsafeCell};
+use crate::sync::{MemoryModel, Profile, Unlock, UnsafeCell};
 use rwlock::{RwFlaws, RwLock, RW_UNLOCKED};
 
 /// `lwpid_t`: a thread id.
@@ -409,7 +409,11 @@ impl Kernel {
                 .iter()
                 .map(|&(pid, st)| Proc {
                     p_pid: AtomicU32::new(pid),
-                    p_mtx: Mutex::new(()),
+                    // x86 release: a locked instruction. PROC_UNLOCK is
+                    // `mtx_unlock` of a sleep mutex: `_mtx_release_lock` is
+                    // `atomic_cmpset_rel_ptr` / `atomic_fcmpset_rel_ptr`
+                    // (sys/sys/mutex.h), `lock cmpxchg` on amd64.
+                    p_mtx: Mutex::with_unlock((), Unlock::Locked),
                     p_state: UnsafeCell::new(st),
                     p_threads: UnsafeCell::new(0),
                     p_pendingcnt: UnsafeCell::new(0),
@@ -421,7 +425,11 @@ impl Kernel {
                 .map(|_| RwLock::new(variant.rw_flaws()))
                 .collect(),
             tidhashlock: stripes - 1,
-            thread_zone: Mutex::new((0..nslots).rev().collect()),
+            // x86 release: the default plain store. This mutex stands for
+            // UMA's serialization of `uma_zalloc`/`uma_zfree`, whose fast
+            // path takes no lock at all (a per-CPU bucket in a critical
+            // section), so nothing here is a locked instruction.
+            thread_zone: Mutex::with_unlock((0..nslots).rev().collect(), Unlock::PlainStore),
         };
         let k = Arc::new(k);
         for (i, t) in k.threads.iter().enumerate() {

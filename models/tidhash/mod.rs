@@ -40,7 +40,7 @@ use std::fmt;
 use crate::explore::{violation, FailKind};
 use crate::sync::{
     self, membar_consumer, membar_producer, Alloc, AtomicPtr, AtomicUsize, Mutex, MutexGuard,
-    Ordering::*, UnsafeCell,
+    Ordering::*, Unlock, UnsafeCell,
 };
 
 pub mod epoch;
@@ -294,7 +294,12 @@ impl Heap {
         let t = Box::new(TidHash {
             th: (0..n)
                 .map(|_| Bucket {
-                    th_lock: Mutex::new(()),
+                    // x86 release: a plain store. illumos `mutex_exit` (adaptive) is
+                    // `movq $0, (%rdi)` in a restartable critical section, and a
+                    // spin mutex's `mutex_vector_exit` ends in `lock_clear_splx`,
+                    // `movb $0, (%rdi)` (usr/src/uts/intel/ml/lock_prim.S,
+                    // illumos-gate 5d9d9091f564).
+                    th_lock: Mutex::with_unlock((), Unlock::PlainStore),
                     th_list: mem.cell(P::NULL),
                 })
                 .collect(),
@@ -543,15 +548,19 @@ impl<R: Reclaim> Proc<R> {
         let p = Proc {
             variant,
             reclaim,
-            p_lock: Mutex::new(ProcLocked {
-                p_lwpdir: dir,
-                p_lwpdir_sz: 2,
-                p_lwpfree: P(&dir.get().ld[0] as *const LwpDir),
-                p_tidhash: hash,
-                p_tidhash_sz: 2,
-                tables: vec![hash],
-                growths: 0,
-            }),
+            // x86 release: a plain store (illumos `mutex_exit`, see th_lock).
+            p_lock: Mutex::with_unlock(
+                ProcLocked {
+                    p_lwpdir: dir,
+                    p_lwpdir_sz: 2,
+                    p_lwpfree: P(&dir.get().ld[0] as *const LwpDir),
+                    p_tidhash: hash,
+                    p_tidhash_sz: 2,
+                    tables: vec![hash],
+                    growths: 0,
+                },
+                Unlock::PlainStore,
+            ),
             p_tidhash: AtomicPtr::new(hash.0 as *mut TidHash),
             p_tidhash_sz: AtomicUsize::new(2),
             heap,

@@ -52,7 +52,7 @@ use crate::model::{fail, fail_any, miss, pass, Expectation, Model, Scenario};
 use crate::sync::{
     self, thread, Alloc, Arc, AtomicU32, AtomicUsize, Condvar, MemoryModel, Mutex,
     Ordering::{self, Acquire, Relaxed, Release},
-    Profile, UnsafeCell,
+    Profile, Unlock, UnsafeCell,
 };
 
 /// Which `kern_thread.c`.
@@ -203,14 +203,26 @@ impl World {
     pub fn new(rev: Rev, tds: &[TdSpec], exiting: u32) -> Arc<Self> {
         let vmspace = Alloc::new("the process' address space");
         let w = Arc::new(World {
-            p_lock: Mutex::new(()),
+            // x86 release: a plain store, the weaker of the two locks this
+            // mutex stands for. PROC_UNLOCK (`mtx_unlock`, a sleep mutex) is
+            // `atomic_(f)cmpset_rel_ptr`, locked; PROC_SUNLOCK
+            // (`mtx_unlock_spin`) is `_mtx_release_lock_quick`, an
+            // `atomic_store_rel_ptr`, a plain `mov` on amd64 (sys/sys/mutex.h,
+            // sys/amd64/include/atomic.h).
+            p_lock: Mutex::with_unlock((), Unlock::PlainStore),
             p_singlecv: Condvar::new(),
             p_numthreads: UnsafeCell::new(exiting + 1),
             p_exitthreads: AtomicU32::new(0),
             pm_active: tds.iter().map(|s| vmspace.cell(!s.stashed)).collect(),
             vmspace,
             tdd_zombies: AtomicUsize::new(0),
-            zombie_thread_lock: Mutex::new(()),
+            // x86 release: a locked instruction, in the 2002 kernel this lock
+            // belongs to. `mtx_unlock_spin` is `_rel_spin_lock` ->
+            // `_release_lock_quick` -> `atomic_store_rel_ptr`, which the
+            // i386 atomic.h of the time (src/sys/i386/include/atomic.h
+            // v1.29, 2002/10/14) implements as `xchgl` ("The XCHG
+            // instruction asserts LOCK automagically").
+            zombie_thread_lock: Mutex::with_unlock((), Unlock::Locked),
             zombie_threads: AtomicUsize::new(0),
             tds: tds
                 .iter()

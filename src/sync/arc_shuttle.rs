@@ -16,6 +16,9 @@ pub struct Arc<T: ?Sized> {
 impl<T> Arc<T> {
     /// A new `Arc` holding `value`.
     pub fn new(value: T) -> Self {
+        // Under a DPOR check's tso: no buffered store may outlive the move
+        // of the atomic it names.
+        super::dpor::before_move();
         Self {
             inner: std::sync::Arc::new(value),
         }

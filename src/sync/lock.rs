@@ -12,8 +12,42 @@ use super::{imp, Site};
 
 /// A mutex (the kernels' `kmutex_t`: adaptive or spin, it does not matter to
 /// the models). Acquire is an acquire, release a release.
+///
+/// On x86 an acquisition is always a locked instruction (`lock cmpxchg`,
+/// `xchg`), which drains the store buffer under the DPOR explorer's `tso`.
+/// A release is a locked instruction in some kernels and a plain store in
+/// others; each lock says which with its [`Unlock`] (default:
+/// [`Unlock::PlainStore`], the weaker one, which cannot hide a bug).
 pub struct Mutex<T> {
-    inner: imp::Mutex<T>,
+    /// Boxed so that its address is stable: under `tso` a plain-store
+    /// release holds the backend's guard in the store buffer until it
+    /// flushes, and the facade mutex may be moved meanwhile (a model's
+    /// setup moving its structures into an `Arc`).
+    inner: Box<imp::Mutex<T>>,
+    unlock: Unlock,
+}
+
+/// What a mutex's release is on x86, which decides what it orders under
+/// the DPOR explorer's `tso` (no effect elsewhere: under C11 and `sc` a
+/// release is a release either way).
+///
+/// Set at each lock of a model, with the kernel source it reads from
+/// (`docs/dpor.md` has the table).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unlock {
+    /// A plain store to the lock word (`mov`, or a `cmpxchg` without the
+    /// `lock` prefix): it enters the store buffer behind the critical
+    /// section's stores, so a load after the unlock can pass them (store
+    /// buffering across the unlock). illumos `mutex_exit` and
+    /// `lock_clear`, NetBSD `mutex_exit` and `mutex_spin_exit` on x86,
+    /// FreeBSD `mtx_unlock_spin` on amd64. The default: a weaker release
+    /// shows more executions, so it cannot hide a bug.
+    #[default]
+    PlainStore,
+    /// A locked instruction (`lock cmpxchg`, `xchg`): it drains the store
+    /// buffer, a full barrier. FreeBSD `mtx_unlock` (`atomic_fcmpset_rel`),
+    /// `rw_wunlock`, `rw_runlock`.
+    Locked,
 }
 
 /// Proof that a [`Mutex`] is held; releasing it (by [`MutexGuard::unlock`]
@@ -24,15 +58,35 @@ pub struct MutexGuard<'a, T> {
 }
 
 impl<T> Mutex<T> {
-    /// A new, unlocked mutex holding `value`.
+    /// A new, unlocked mutex holding `value`, released by a plain store
+    /// ([`Unlock::PlainStore`]).
     pub fn new(value: T) -> Self {
+        Self::with_unlock(value, Unlock::PlainStore)
+    }
+
+    /// A new, unlocked mutex holding `value`, whose release is `unlock` on
+    /// x86.
+    pub fn with_unlock(value: T, unlock: Unlock) -> Self {
         Self {
-            inner: imp::Mutex::new(value),
+            inner: Box::new(imp::Mutex::new(value)),
+            unlock,
         }
+    }
+
+    /// What this mutex's release is on x86.
+    pub fn unlock_kind(&self) -> Unlock {
+        self.unlock
     }
 
     fn addr(&self) -> usize {
         self as *const Self as usize
+    }
+
+    /// The mutex as the DPOR recorder knows it: the backend mutex's
+    /// address, which does not change when the facade mutex moves.
+    #[cfg(shuttle)]
+    fn id(&self) -> usize {
+        &*self.inner as *const imp::Mutex<T> as usize
     }
 
     /// `mutex_enter`: block until the mutex is held.
@@ -42,10 +96,10 @@ impl<T> Mutex<T> {
         #[cfg(shuttle)]
         super::graph::unsupported("Mutex::lock");
         #[cfg(shuttle)]
-        super::dpor::lock_before(self.addr());
+        super::dpor::lock_before(self.id());
         let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         #[cfg(shuttle)]
-        super::dpor::locked(self.addr());
+        super::dpor::locked(self.id());
         event(Some(site), Op::Lock, self.addr());
         MutexGuard {
             inner: Some(g),
@@ -60,14 +114,14 @@ impl<T> Mutex<T> {
         #[cfg(shuttle)]
         super::graph::unsupported("Mutex::try_lock");
         #[cfg(shuttle)]
-        super::dpor::try_lock_before(self.addr());
+        super::dpor::try_lock_before(self.id());
         let g = match self.inner.try_lock() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => None,
         };
         #[cfg(shuttle)]
-        super::dpor::try_lock_after(self.addr(), g.is_some());
+        super::dpor::try_lock_after(self.id(), g.is_some());
         event(Some(site), Op::TryLock(g.is_some()), self.addr());
         g.map(|g| MutexGuard {
             inner: Some(g),
@@ -86,7 +140,7 @@ impl<T> Mutex<T> {
 #[cfg(shuttle)]
 impl<T> Drop for Mutex<T> {
     fn drop(&mut self) {
-        super::dpor::forget_mutex(self.addr());
+        super::dpor::forget_mutex(self.id());
     }
 }
 
@@ -108,9 +162,9 @@ impl<'a, T> MutexGuard<'a, T> {
     pub fn unlock(mut self) {
         let site = Site::caller();
         event(Some(site), Op::Unlock, self.mutex.addr());
-        #[cfg(shuttle)]
-        super::dpor::unlock_before(self.mutex.addr());
-        drop(self.inner.take());
+        if let Some(g) = self.inner.take() {
+            release(self.mutex, g);
+        }
     }
 
     /// The mutex this guard holds.
@@ -130,9 +184,27 @@ impl<T> Drop for MutexGuard<'_, T> {
             // Recorded before the release, so the trace never shows another
             // thread taking the mutex before this one let it go.
             event(None, Op::Unlock, self.mutex.addr());
-            #[cfg(shuttle)]
-            super::dpor::unlock_before(self.mutex.addr());
+            if let Some(g) = self.inner.take() {
+                release(self.mutex, g);
+            }
         }
+    }
+}
+
+/// Release `mutex` by dropping the backend's guard `g`: under a DPOR
+/// check, through the recorder, which buffers a plain-store release under
+/// `tso` (the guard is dropped when it flushes).
+fn release<'a, T>(mutex: &'a Mutex<T>, g: imp::MutexGuard<'a, T>) {
+    #[cfg(shuttle)]
+    super::dpor::unlock(
+        mutex.id(),
+        mutex.unlock == Unlock::Locked,
+        Box::new(move || drop(g)),
+    );
+    #[cfg(not(shuttle))]
+    {
+        let _ = mutex;
+        drop(g);
     }
 }
 
@@ -188,7 +260,7 @@ impl Condvar {
         #[cfg(shuttle)]
         super::graph::unsupported("Condvar::wait");
         #[cfg(shuttle)]
-        super::dpor::wait_before(self.addr(), guard.mutex.addr());
+        super::dpor::wait_before(self.addr(), guard.mutex.id());
         let g = guard
             .inner
             .take()
@@ -196,7 +268,7 @@ impl Condvar {
         let mutex = guard.mutex;
         let g = self.inner.wait(g).unwrap_or_else(PoisonError::into_inner);
         #[cfg(shuttle)]
-        super::dpor::locked(mutex.addr());
+        super::dpor::locked(mutex.id());
         event(Some(site), Op::Woken, self.addr());
         MutexGuard {
             inner: Some(g),

@@ -54,7 +54,7 @@ pub(crate) mod graph;
 
 pub use atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 pub use cell::UnsafeCell;
-pub use lock::{Condvar, Mutex, MutexGuard};
+pub use lock::{Condvar, Mutex, MutexGuard, Unlock};
 pub use mem::Alloc;
 pub use ordering::{MemoryModel, Plan, Profile};
 pub use std::sync::atomic::Ordering;

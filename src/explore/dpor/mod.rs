@@ -67,7 +67,8 @@
 //! read-like. Read-like: an atomic load, a compare-exchange that failed, a
 //! `try_lock` that failed, a cell read. Everything else writes: a store
 //! reaching memory (under `tso`, its flush; the buffered store itself is
-//! local to the task), a read-modify-write that stored, lock, unlock, a
+//! local to the task), a read-modify-write that stored, lock, unlock
+//! (under `tso`, a plain-store unlock's flush), a
 //! successful `try_lock`, condition-variable wait, wakeup and notify (all
 //! writes of the condition variable), a cell write. Spawn, join, fences,
 //! choices, forwarded loads and a thread's start touch no shared object
@@ -92,20 +93,28 @@
 //!
 //! Under `tso` each task has a FIFO store buffer in the facade: a store
 //! enters it, a load reads the newest buffered store to its location if
-//! there is one (forwarding), else memory. Read-modify-writes, `lock`,
-//! `unlock`, `try_lock`, `fence(SeqCst)` (mfence), condition-variable
-//! operations, spawn, join, thread exit and cell writes drain the buffer
-//! first. Each flush of one store is a step of its own (a write of the
-//! location). Before each load, a task with a non-empty buffer asks a data
-//! choice "flush my oldest store now?" until it answers no, so a flush can
-//! be placed at any point between the task's own operations, and between
-//! any two steps of other tasks. The same facade runs under the plain DFS,
-//! which is how the differential test checks DPOR under `tso`.
-//! `fence(Acquire)`, `fence(Release)` (the kernels' `membar_consumer`,
-//! `membar_producer`, `membar_exit`) compile to nothing on x86 and do
-//! nothing here; `membar_enter` is `fence(SeqCst)`, an mfence. Cells are
-//! written straight to memory (after a drain, so that they are not reordered
-//! with earlier atomic stores, as x86 keeps stores in order).
+//! there is one (forwarding), else memory. What x86 runs as a locked
+//! instruction drains the buffer first: read-modify-writes (failed or
+//! not), SeqCst stores (`XCHG`), `lock` and `try_lock`, the `unlock` of a
+//! mutex whose release is a locked instruction, `fence(SeqCst)` (mfence);
+//! so do condition-variable operations, spawn, join, thread exit,
+//! `yield_now`, `Arc` clone/drop and `Arc::new` (modelling choices, see
+//! `sync::dpor`). The
+//! `unlock` of a mutex released by a plain store (the default,
+//! `sync::Unlock`) enters the buffer like a store and releases the mutex
+//! when it flushes. A cell write does not drain and is performed where it
+//! is issued (its flush cannot be observed by a race-free access: see
+//! `sync::dpor::cell_access`). Each flush of one entry is a step of its
+//! own (a write of the location, or the release of the mutex). Before
+//! each load, a task with a non-empty buffer asks a data choice "flush my
+//! oldest entry now?" until it answers no, so a flush can be placed at any
+//! point between the task's own operations, and between any two steps of
+//! other tasks. The same facade runs under the plain DFS, which is how the
+//! differential test checks DPOR under `tso`. `fence(Acquire)`,
+//! `fence(Release)` (the kernels' `membar_consumer`, `membar_producer`,
+//! `membar_exit`) compile to nothing on x86 and do nothing here;
+//! `membar_enter` is `fence(SeqCst)`, an mfence. `compare_exchange_weak`
+//! never fails spuriously under `tso`.
 //!
 //! # Data races
 //!
