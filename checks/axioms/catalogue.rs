@@ -2,27 +2,13 @@
 //! under the four models: the oracle, with dependencies seen (as the
 //! published verdicts assume), must give each file's expected verdict.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use lwpcheck::explore::program::expect::{expected, MODELS};
+use lwpcheck::explore::program::expect::{expected, litmus_files, MODELS};
 use lwpcheck::explore::program::parse::parse;
 use lwpcheck::explore::program::{Program, Verdict};
 
 use crate::oracle::{self, Broken, Model, Options};
-
-fn litmus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            litmus_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "litmus") {
-            out.push(p);
-        }
-    }
-}
 
 /// Every litmus file with its program and expected verdicts.
 fn catalogue() -> Vec<(
@@ -31,10 +17,7 @@ fn catalogue() -> Vec<(
     std::collections::BTreeMap<&'static str, Verdict>,
 )> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    litmus_files(&root.join("litmus"), &mut files);
-    files.sort();
-    files
+    litmus_files(&root.join("litmus"))
         .iter()
         .map(|f| {
             let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();

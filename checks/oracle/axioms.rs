@@ -366,7 +366,7 @@ fn arm(b: &Base<'_>, o: &Options) -> bool {
     let fre = b.fr.inter(&b.ext);
     let obs = rfe.union(&fre).union(&coe);
     // A: LDAR / LDAXR; L: STLR / STLXR (plain accesses are LDR / STR).
-    let a = g.set(|e| e.is_read() && is_acq(e.order));
+    let a = g.set(|e| e.is_read() && e.arm_acquire);
     let l = g.set(|e| e.is_write() && is_rel(e.order));
     let fence = |want: fn(Fence) -> bool| {
         g.set(|e| match e.kind {

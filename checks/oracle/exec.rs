@@ -49,6 +49,11 @@ pub struct Event {
     /// Part of a read-modify-write instruction (both halves, and the lone
     /// read of a failed compare-exchange): a locked instruction on x86.
     pub rmw_insn: bool,
+    /// ARMv8: the read's load instruction is LDAR/LDAXR. For a
+    /// compare-exchange it is LDAXR when either of its orderings acquires,
+    /// whichever way the comparison goes: one instruction sequence serves
+    /// both outcomes (the exclusive load runs before the comparison).
+    pub arm_acquire: bool,
 }
 
 impl Event {
@@ -404,13 +409,14 @@ fn step(
     mut path: Path,
     out: &mut Vec<Path>,
 ) {
-    let ev = |kind, loc, value, order, rmw_insn| Event {
+    let ev = |kind, loc, value, order: Order, rmw_insn| Event {
         thread: Some(t),
         kind,
         loc,
         value,
         order,
         rmw_insn,
+        arm_acquire: kind == Kind::Read && acquires(order),
     };
     while let Some(s) = todo.pop() {
         match s {
@@ -505,13 +511,9 @@ fn step(
                     for (write, result) in outcomes {
                         let (mut path, mut regs) = (path.clone(), regs.clone());
                         let r_order = if write.is_some() { ro } else { fail_order };
-                        let r = push(
-                            t,
-                            &mut path,
-                            &regs,
-                            ev(Kind::Read, *loc, old, r_order, true),
-                            0,
-                        );
+                        let mut read = ev(Kind::Read, *loc, old, r_order, true);
+                        read.arm_acquire = acquires(ro) || (is_cas && acquires(fail_order));
+                        let r = push(t, &mut path, &regs, read, 0);
                         if let Some((v, taint)) = write {
                             let w = push(
                                 t,
@@ -598,6 +600,7 @@ fn combine(p: &Program, chosen: &[&Path], f: &mut impl FnMut(&Graph)) {
             value: x.init,
             order: Order::Plain,
             rmw_insn: false,
+            arm_acquire: false,
         })
         .collect();
     let n: usize = nloc + chosen.iter().map(|c| c.events.len()).sum::<usize>();
@@ -787,4 +790,9 @@ fn for_each_choice(options: &[Vec<usize>], mut f: impl FnMut(&[usize])) {
             k += 1;
         }
     }
+}
+
+/// Whether a read with this order acquires (Acquire, AcqRel, SeqCst).
+fn acquires(o: Order) -> bool {
+    matches!(o, Order::Acquire | Order::AcqRel | Order::SeqCst)
 }

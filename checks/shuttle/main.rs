@@ -6,7 +6,9 @@
 mod dpor;
 mod dpor_view;
 mod graph;
+mod graph_oracle;
 mod litmus;
+mod litmus_files;
 mod runner;
 
 // The axiomatic oracle (test code, independent of the explorer and the

@@ -295,7 +295,10 @@ fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
         .union(&through(&ld).restrict(&r.reads, &r.mem))
         .union(&po.restrict(&acq, &r.mem))
         .union(&through(&st).restrict(&r.writes, &r.writes))
-        .union(&po.restrict(&r.mem, &rel));
+        .union(&po.restrict(&r.mem, &rel))
+        // po; [L]; coi: a write coherence-after a release store of the
+        // same thread is ordered after what precedes the release.
+        .union(&po.restrict(&r.mem, &rel).seq(&r.co.minus(&r.ext)));
     obs.union(&aob).union(&bob).acyclic()
 }
 

@@ -116,6 +116,28 @@ pub fn expected_file(
     expected(&file, &src)
 }
 
+/// Every `*.litmus` file below `dir`, sorted (the repository's catalogue
+/// and findings live under `litmus/`).
+pub fn litmus_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "litmus") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
 /// Every top-level `(* ... *)` comment: its byte offset and text (nested
 /// comments included in their parent's text).
 fn comments(src: &str) -> Vec<(usize, &str)> {
