@@ -6,6 +6,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
 
+use crate::explore::program::KernelBarrier;
+
 /// An event's index in [`Graph::events`] (its place in the addition order).
 pub(crate) type EvId = usize;
 
@@ -42,41 +44,13 @@ impl Mo {
     }
 }
 
-/// A fence: the C11 fence the facade runs, and the barrier it stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Barrier {
-    /// `std::sync::atomic::fence`.
-    C11,
-    /// `membar_producer`.
-    Producer,
-    /// `membar_consumer`.
-    Consumer,
-    /// `membar_exit`.
-    Exit,
-    /// `membar_enter`.
-    Enter,
-    /// `membar_sync`.
-    Sync,
-    /// `membar_release`.
-    Release,
-    /// `membar_acquire`.
-    Acquire,
-}
-
-impl Barrier {
-    /// The barrier a facade fence name stands for.
-    pub(crate) fn named(name: &str) -> Barrier {
-        match name {
-            "membar_producer" => Barrier::Producer,
-            "membar_consumer" => Barrier::Consumer,
-            "membar_exit" => Barrier::Exit,
-            "membar_enter" => Barrier::Enter,
-            "membar_sync" => Barrier::Sync,
-            "membar_release" => Barrier::Release,
-            "membar_acquire" => Barrier::Acquire,
-            _ => Barrier::C11,
-        }
-    }
+/// The kernel barrier a facade fence stands for (by the name the facade
+/// records), or `None` for a plain C11 `fence`.
+pub(crate) fn barrier_named(name: &str) -> Option<KernelBarrier> {
+    KernelBarrier::ALL
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|&(b, _)| b)
 }
 
 /// What an event is.
@@ -98,7 +72,10 @@ pub(crate) enum Kind {
     /// whose read is the thread's previous event).
     Write { mo: Mo, value: u64, rmw: bool },
     /// A fence, with its C11 order and the barrier it stands for.
-    Fence { mo: Mo, barrier: Barrier },
+    Fence {
+        mo: Mo,
+        barrier: Option<KernelBarrier>,
+    },
     /// The thread spawned thread `child`.
     Spawn { child: usize },
     /// The thread joined thread `child`.

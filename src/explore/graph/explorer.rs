@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
-use super::exec_graph::{Barrier, EvId, Event, Graph, Kind, Mo, RmwRead};
+use super::exec_graph::{barrier_named, EvId, Event, Graph, Kind, Mo, RmwRead};
 use super::models;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
@@ -284,7 +284,7 @@ impl State {
         let kind = match p.op {
             Op::Fence(o, name) => Kind::Fence {
                 mo: Mo::of(o),
-                barrier: Barrier::named(name),
+                barrier: barrier_named(name),
             },
             Op::Spawn => Kind::Spawn { child: usize::MAX },
             Op::Join(child) => Kind::Join { child },

@@ -2,9 +2,10 @@
 //! graph, written as the papers and herdtools7's cat files state them (the
 //! module docs of [`super`] give the sources and the mapping).
 
-use super::exec_graph::{Barrier, Graph, Kind, Mo, INIT};
+use super::exec_graph::{Graph, Kind, Mo, INIT};
 use super::rel::{Rel, Set};
 use super::Mutation;
+use crate::explore::program::KernelBarrier as KB;
 use crate::sync::MemoryModel;
 
 /// The base relations of a graph.
@@ -230,23 +231,34 @@ fn full_fence(g: &Graph, i: usize, model: MemoryModel) -> bool {
         Kind::Spawn { .. } | Kind::Join { .. } => true,
         Kind::Fence { mo, barrier } => match model {
             MemoryModel::Tso => {
-                matches!(barrier, Barrier::Enter | Barrier::Sync)
-                    || (barrier == Barrier::C11 && mo == Mo::Sc)
+                matches!(barrier, Some(KB::Enter | KB::Sync)) || (barrier.is_none() && mo == Mo::Sc)
             }
             _ => match barrier {
-                Barrier::C11 => matches!(mo, Mo::Rel | Mo::AcqRel | Mo::Sc),
-                Barrier::Exit | Barrier::Release | Barrier::Enter | Barrier::Sync => true,
-                Barrier::Producer | Barrier::Consumer | Barrier::Acquire => false,
+                None => matches!(mo, Mo::Rel | Mo::AcqRel | Mo::Sc),
+                Some(KB::Exit | KB::Release | KB::Enter | KB::Sync) => true,
+                Some(KB::Producer | KB::Consumer | KB::Acquire) => false,
             },
         },
         _ => false,
     }
 }
 
-/// ARMv8 (aarch64.cat; Pulte et al. POPL 2018): internal (checked by the
-/// caller), external = acyclic(ob), ob = (obs ∪ dob ∪ aob ∪ bob)+, with dob
-/// empty (the facade sees no dependencies).
-fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
+/// The event sets ARMv8's barrier-ordered-before is built from.
+struct ArmSets {
+    /// Reads whose load is LDAR/LDAXR (a compare-exchange's load is LDAXR
+    /// if either ordering acquires: one instruction serves both outcomes).
+    acq: Set,
+    /// Writes whose store is STLR/STLXR.
+    rel: Set,
+    /// `DMB ISH` (and spawn/join).
+    full: Set,
+    /// `DMB ISHLD`.
+    ld: Set,
+    /// `DMB ISHST`.
+    st: Set,
+}
+
+fn arm_sets(g: &Graph, r: &Rels) -> ArmSets {
     let acq = r.set(|i| match &g.events[i].kind {
         // LDAR, LDAXR: an acquire half (a compare-exchange's load is
         // LDAXR if either ordering acquires).
@@ -263,10 +275,10 @@ fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
         matches!(
             g.events[i].kind,
             Kind::Fence {
-                barrier: Barrier::Consumer | Barrier::Acquire,
+                barrier: Some(KB::Consumer | KB::Acquire),
                 ..
             } | Kind::Fence {
-                barrier: Barrier::C11,
+                barrier: None,
                 mo: Mo::Acq
             }
         )
@@ -275,11 +287,31 @@ fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
         matches!(
             g.events[i].kind,
             Kind::Fence {
-                barrier: Barrier::Producer,
+                barrier: Some(KB::Producer),
                 ..
             }
         )
     });
+    ArmSets {
+        acq,
+        rel,
+        full,
+        ld,
+        st,
+    }
+}
+
+/// ARMv8 (aarch64.cat; Pulte et al. POPL 2018): internal (checked by the
+/// caller), external = acyclic(ob), ob = (obs ∪ dob ∪ aob ∪ bob)+, with dob
+/// empty (the facade sees no dependencies).
+fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
+    let ArmSets {
+        acq,
+        rel,
+        full,
+        ld,
+        st,
+    } = arm_sets(g, r);
     let po = &r.po;
     let obs =
         r.rf.inter(&r.ext)
@@ -399,24 +431,9 @@ pub(crate) fn lb_shape(g: &Graph) -> bool {
 /// The thread-local part of ARM's ob (bob ∪ aob)+: what orders two events
 /// of one thread whatever the other threads do.
 fn ordered_before(g: &Graph, r: &Rels) -> Rel {
-    let acq = r.set(|i| match &g.events[i].kind {
-        Kind::Read { mo, rmw, .. } => mo.acquires() || rmw.is_some_and(|x| x.failure.acquires()),
-        _ => false,
-    });
-    let rel = r.set(|i| matches!(&g.events[i].kind, Kind::Write { mo, .. } if mo.releases()));
-    let full = r.set(|i| full_fence(g, i, MemoryModel::Arm));
-    let ld = r.set(|i| {
-        matches!(
-            g.events[i].kind,
-            Kind::Fence {
-                barrier: Barrier::Consumer | Barrier::Acquire,
-                ..
-            } | Kind::Fence {
-                barrier: Barrier::C11,
-                mo: Mo::Acq
-            }
-        )
-    });
+    let ArmSets {
+        acq, rel, full, ld, ..
+    } = arm_sets(g, r);
     let po = &r.po;
     let through = |f: &Set| po.seq(&Rel::id(f)).seq(po);
     r.rmw
