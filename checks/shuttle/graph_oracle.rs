@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use lwpcheck::explore::graph::{run_program_with, GraphCheck, Mutation};
-use lwpcheck::explore::program::Program;
+use lwpcheck::explore::program::{Program, ProgramRun};
 use lwpcheck::sync::MemoryModel;
 
 use crate::oracle::{self, gen, Model, Options};
@@ -51,9 +51,9 @@ const RESTRICTED: Options = Options {
     broken: None,
 };
 
-/// One program under one model: `None` if explorer and oracle agree, else
-/// what differs.
-fn differs(p: &Program, model: MemoryModel, mutation: Mutation) -> Option<String> {
+/// One program under one model: the explorer's run if it agrees with the
+/// oracle, else what differs.
+fn compare(p: &Program, model: MemoryModel, mutation: Mutation) -> Result<ProgramRun, String> {
     let o = oracle::run(p, oracle_model(model), &RESTRICTED);
     let e = run_program_with(
         p,
@@ -87,7 +87,11 @@ fn differs(p: &Program, model: MemoryModel, mutation: Mutation) -> Option<String
     if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && e.racy != o.racy {
         why.push(format!("data race: explorer {}, oracle {}", e.racy, o.racy));
     }
-    (!why.is_empty()).then(|| why.join("; "))
+    if why.is_empty() {
+        Ok(e)
+    } else {
+        Err(why.join("; "))
+    }
 }
 
 fn differential(model: MemoryModel) {
@@ -96,11 +100,13 @@ fn differential(model: MemoryModel) {
     let mut failures = Vec::new();
     for seed in 0..n {
         let p = gen::generate(seed);
-        if let Some(why) = differs(&p, model, Mutation::None) {
-            failures.push(format!("seed {seed}: {why}\n{p}"));
-            continue;
-        }
-        let e = lwpcheck::explore::graph::run_program(&p, model, BUDGET);
+        let e = match compare(&p, model, Mutation::None) {
+            Ok(e) => e,
+            Err(why) => {
+                failures.push(format!("seed {seed}: {why}\n{p}"));
+                continue;
+            }
+        };
         executions += e.executions;
         graphs += e.graphs;
         if model == MemoryModel::Arm {
@@ -110,9 +116,13 @@ fn differential(model: MemoryModel) {
             }
         }
     }
+    let lb = if model == MemoryModel::Arm {
+        format!("; programs whose arm outcomes need load buffering (not explored): {hidden_lb}")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{model}: {n} programs, {executions} executions / {graphs} consistent graphs = {:.3}; \
-         programs whose arm outcomes need load buffering (not explored): {hidden_lb}",
+        "{model}: {n} programs, {executions} executions / {graphs} consistent graphs = {:.3}{lb}",
         executions as f64 / graphs.max(1) as f64
     );
     assert!(
@@ -146,7 +156,7 @@ fn differential_arm_graph_equals_oracle() {
 /// The first seed below 200 on which the mutated explorer differs from the
 /// oracle, if any.
 fn first_caught(model: MemoryModel, mutation: Mutation) -> Option<u64> {
-    (0..200).find(|&seed| differs(&gen::generate(seed), model, mutation).is_some())
+    (0..200).find(|&seed| compare(&gen::generate(seed), model, mutation).is_err())
 }
 
 /// A broken axiom (`fr` dropped from each model's main acyclicity check)
