@@ -60,7 +60,8 @@ impl Rng {
         self.next() % n
     }
 
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+    /// One of `xs`, uniformly.
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
         xs[self.below(xs.len() as u64) as usize]
     }
 }

@@ -46,28 +46,9 @@ fn set(items: &[&[u64]]) -> Outcomes {
 
 // --- the random program generator ------------------------------------------
 
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+// The random programs draw from the oracle's generator (the same
+// xorshift64*, so each seed gives the program it always gave).
+use crate::oracle::gen::Rng;
 
 #[derive(Clone, Copy, Debug)]
 enum Op {

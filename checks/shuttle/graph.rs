@@ -217,6 +217,22 @@ fn mp_message_passing() {
     );
 }
 
+/// LB with the same kernel barrier between each thread's load and store:
+/// `r0 = x; barrier; y = 1 || r1 = y; barrier; x = 1`.
+fn lb_with(name: &str, barrier: KernelBarrier) -> Program {
+    let side = |load: usize, store: usize| {
+        (
+            1,
+            vec![
+                ld(0, load, Order::Relaxed),
+                membar(barrier),
+                st(store, 1, Order::Relaxed),
+            ],
+        )
+    };
+    program(name, 2, vec![side(0, 1), side(1, 0)])
+}
+
 #[test]
 fn lb_load_buffering_is_not_produced_under_arm() {
     // LB: r0 = x; y = 1 || r1 = y; x = 1. The weak outcome (1, 1) is
@@ -239,53 +255,11 @@ fn lb_load_buffering_is_not_produced_under_arm() {
     assert!(arm.lb_shapes > 0, "the LB shape is detected under arm");
     assert_eq!(run(&p, Tso).lb_shapes, 0, "counted under arm only");
     // LB+dmb.ld on both sides orders the load before the store: no shape.
-    let p = program(
-        "LB+dmb.lds",
-        2,
-        vec![
-            (
-                1,
-                vec![
-                    ld(0, 0, Order::Relaxed),
-                    membar(KernelBarrier::Consumer),
-                    st(1, 1, Order::Relaxed),
-                ],
-            ),
-            (
-                1,
-                vec![
-                    ld(0, 1, Order::Relaxed),
-                    membar(KernelBarrier::Consumer),
-                    st(0, 1, Order::Relaxed),
-                ],
-            ),
-        ],
-    );
+    let p = lb_with("LB+dmb.lds", KernelBarrier::Consumer);
     assert_eq!(run(&p, Arm).lb_shapes, 0);
     // LB+dmb.st (membar_producer): DMB ISHST does not order a load before
     // a store, so the shape is there (and ARMv8 allows the outcome).
-    let p = program(
-        "LB+dmb.sts",
-        2,
-        vec![
-            (
-                1,
-                vec![
-                    ld(0, 0, Order::Relaxed),
-                    membar(KernelBarrier::Producer),
-                    st(1, 1, Order::Relaxed),
-                ],
-            ),
-            (
-                1,
-                vec![
-                    ld(0, 1, Order::Relaxed),
-                    membar(KernelBarrier::Producer),
-                    st(0, 1, Order::Relaxed),
-                ],
-            ),
-        ],
-    );
+    let p = lb_with("LB+dmb.sts", KernelBarrier::Producer);
     assert!(run(&p, Arm).lb_shapes > 0);
 }
 
