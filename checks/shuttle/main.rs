@@ -7,6 +7,7 @@ mod dpor;
 mod dpor_view;
 mod graph;
 mod graph_oracle;
+mod graph_sync;
 mod litmus;
 mod litmus_files;
 mod runner;
