@@ -26,7 +26,10 @@
 //!   a use after free.
 //!
 //! **What the check costs.** Nothing in executions: the shadow read is
-//! part of the field's access, not an event of its own. Under loom a cell
+//! part of the field's access, not an event of its own (under the
+//! execution-graph explorer it is one, a read of the shadow before the
+//! field's access, so that its reads-from is chosen and raced like any
+//! other). Under loom a cell
 //! access is no scheduling point anyway (only its causality is checked);
 //! under shuttle the field access's own scheduling point comes first and
 //! the shadow is read after it, with no second one; the DPOR explorer

@@ -840,19 +840,6 @@ impl Scheduler for GraphSched {
                     ));
                     return None;
                 }
-                if std::env::var("GDEBUG").is_ok() {
-                    let first_spawn =
-                        s.g.events
-                            .iter()
-                            .position(|e| matches!(e.kind, Kind::Spawn { .. }))
-                            .unwrap_or(0);
-                    eprintln!(
-                        "events {} before first spawn {} threads {:?}",
-                        s.g.events.len(),
-                        first_spawn,
-                        s.g.threads.iter().map(|t| t.len()).collect::<Vec<_>>()
-                    );
-                }
                 let g = std::mem::take(&mut s.g);
                 if let Some(f) = s.on_complete.as_mut() {
                     f(&g);

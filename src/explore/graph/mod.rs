@@ -51,12 +51,15 @@
 //!   and executions equal distinct graphs under all four models (the
 //!   litmus tests too). Dropping the condition explores 3W+2R's 60 graphs
 //!   in 1454 executions.
-//! - **Atomicity** is checked on complete graphs: a read-modify-write may
-//!   read a write another one already read, and a write may go between a
-//!   read-modify-write's read and write; such a graph is extended (a later
-//!   write's revisit can delete the early read-modify-write and give a
-//!   consistent graph, as GenMC allows) and abandoned at its end
-//!   ([`Stats::blocked`]).
+//! - **Atomicity**: a read-modify-write may read a write another one
+//!   already read, and a write may go between a read-modify-write's read
+//!   and write; the backward revisits of such a placement are computed
+//!   (that is how a later read-modify-write comes to be read by the earlier
+//!   one), but the graph itself is not extended: every revisit of its
+//!   continuation would delete or keep a non-maximal event, so it gives
+//!   nothing (measured: the differential stays exact), and extending it
+//!   would run the program in a state no execution has (two threads past
+//!   the same lock).
 //! - **Stateless**: a graph still to explore is kept as a graph (on a
 //!   stack, one per open branch: memory grows with the number of open
 //!   branches, where TruSt recomputes them and stays polynomial); exploring
@@ -125,9 +128,47 @@
 //!   Porf-acyclicity is what the revisit rule (a read not porf-before the
 //!   write) relies on; HMC's treatment of po ∪ rf cycles is not done.
 //! - Mixed-size accesses (every location is one 64-bit value).
-//! - Mutexes, condition variables and `yield_now` panic with a clear
-//!   message under this explorer (next step); cells of other types than
-//!   `u64`/`usize` too.
+//! - Cells of other types than `u64`/`usize` are **opaque**: their values
+//!   are not the explorer's to set, so a read reads the coherence-latest
+//!   write and a write goes coherence-last (`crate::sync::graph::cell`):
+//!   exact for accesses ordered by happens-before, which is what the
+//!   models' lock-protected fields are; a racy access to one is reported
+//!   as a race in a gate cell, and its stale values are not explored.
+//! - Condition variables: `notify_one` wakes the lowest-numbered waiter
+//!   (the models broadcast).
+//!
+//! # Blocking, spinning, deadlock
+//!
+//! - A **mutex** is a ghost lock word at the facade mutex's address:
+//!   `lock` a compare-exchange 0 → 1, Acquire, that blocks the thread if
+//!   it reads 1; `try_lock` the same without blocking; an unlock a Release
+//!   store of 0, or a swap where the kernel's unlock is a locked
+//!   instruction (`Unlock::Locked`). The lock order is thus explored as
+//!   reads-from choices, both ways, by the revisits.
+//! - A **condition variable** is a ghost waiter set (a bit per thread):
+//!   a wait joins it (an AcqRel read-modify-write), releases the mutex,
+//!   then reads the set (Acquire) and stays blocked while its bit is set;
+//!   a notify clears bits (AcqRel). The wake-up may instead be spurious
+//!   (at most once per thread and execution, counted with spurious
+//!   compare-exchange failures), as the DPOR explorer's gate cells run.
+//! - A read that blocks reads only the coherence-latest write when it
+//!   would block: blocked on an older one, only a revisit could wake it,
+//!   and maximality refuses it (the read was not the latest).
+//! - **`yield_now`**: the thread does not run again until another thread
+//!   writes (the DPOR explorer's rule), unless every thread is held back;
+//!   then a spinning thread whose last turn differs from the one before
+//!   (a retried compare-exchange with the value its failure read) runs
+//!   again.
+//! - When every thread left is held back: a **deadlock** (a failure) if
+//!   each blocked read reads the coherence-latest write and each spinning
+//!   thread's last turn repeats the one before reading only the latest
+//!   writes; otherwise some thread read an old value, a revisit gives it
+//!   the new one, and the execution is abandoned ([`Stats::blocked`]).
+//! - The **cost** of consistency: each addition checks the whole graph
+//!   (bit-matrix relations, closures and sequences cubic in the events in
+//!   the worst case; program order in one pass), so a model's execution of
+//!   several hundred events costs tens of milliseconds. Incremental checks
+//!   (GenMC's) are not done.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -20,6 +20,11 @@ pub(crate) struct Rels {
     pub(crate) fr: Rel,
     /// A read-modify-write's read to its write.
     rmw: Rel,
+    /// Program order's immediate edges between thread events (each goes
+    /// forward in the addition order), for closures.
+    po_succ: Vec<Vec<usize>>,
+    /// The initial writes (before every other event, after none).
+    inits: Vec<usize>,
     same_loc: Rel,
     /// Different threads (an initial write is external to every thread).
     ext: Rel,
@@ -58,6 +63,7 @@ impl Rels {
             }
         }
         let mut po = Rel::closure_of_forward(n, &succ);
+        let po_succ = succ;
         // An initial write (added when its location is first seen, so
         // anywhere in the addition order) is before every other event, and
         // nothing is before it.
@@ -121,6 +127,8 @@ impl Rels {
         let mem: Set = (0..n).map(|i| reads[i] || writes[i]).collect();
         Rels {
             n,
+            po_succ,
+            inits,
             po,
             rf,
             co,
@@ -134,6 +142,32 @@ impl Rels {
             mem,
             mo,
         }
+    }
+
+    /// `(po ∪ extra)+`, where `extra` goes forward in the addition order
+    /// between thread events (a synchronization edge goes from a release
+    /// to a later acquire): closed in one backward pass over program
+    /// order's immediate edges and `extra`'s, instead of a closure over
+    /// the (dense) program order.
+    fn po_closure_with(&self, extra: &Rel) -> Rel {
+        let is_init: Set = self.set(|i| self.inits.contains(&i));
+        let forward = extra
+            .pairs()
+            .all(|(a, b)| a < b && !is_init[a] && !is_init[b]);
+        if !forward {
+            return self.po.union(extra).plus();
+        }
+        let mut succ = self.po_succ.clone();
+        for (a, b) in extra.pairs() {
+            succ[a].push(b);
+        }
+        let mut r = Rel::closure_of_forward(self.n, &succ);
+        for &i in &self.inits {
+            for (k, _) in is_init.iter().enumerate().filter(|(_, &x)| !x) {
+                r.add(i, k);
+            }
+        }
+        r
     }
 
     fn set(&self, f: impl Fn(usize) -> bool) -> Set {
@@ -212,7 +246,7 @@ fn tso(g: &Graph, r: &Rels, fr: &Rel) -> bool {
             .minus(&r.po.restrict(&r.writes, &r.reads));
     let wr =
         r.po.opt()
-            .seq(&Rel::id(&lf))
+            .cols(&lf)
             .seq(&r.po.opt())
             .restrict(&r.writes, &r.reads)
             .inter(&r.po);
@@ -316,7 +350,7 @@ fn arm(g: &Graph, r: &Rels, fr: &Rel) -> bool {
     let range_rmw = r.set(|i| (0..r.n).any(|a| r.rmw.has(a, i)));
     let rfi = r.rf.minus(&r.ext);
     let aob = r.rmw.union(&rfi.restrict(&range_rmw, &acq));
-    let through = |f: &Set| po.seq(&Rel::id(f)).seq(po);
+    let through = |f: &Set| po.cols(f).seq(po);
     let bob = through(&full)
         .restrict(&r.mem, &r.mem)
         .union(&po.restrict(&rel, &acq))
@@ -345,14 +379,16 @@ pub(crate) fn hb(g: &Graph, r: &Rels) -> Rel {
         .restrict(&r.writes, &atomic_w)
         .seq(&r.rf.seq(&r.rmw).star());
     // sw = [E⊒rel] ; ([F] ; po)? ; rs ; rf ; [R⊒rlx] ; (po ; [F])? ; [E⊒acq]
-    let sw = Rel::id(&e_rel)
-        .seq(&f.seq(&r.po).opt())
+    let sw = f
+        .seq(&r.po)
+        .opt()
+        .restrict(&e_rel, &vec![true; r.n])
         .seq(&rs)
         .seq(&r.rf)
-        .seq(&Rel::id(&atomic_r))
-        .seq(&r.po.seq(&f).opt())
-        .seq(&Rel::id(&e_acq));
-    r.po.union(&sw).plus()
+        .cols(&atomic_r)
+        .seq(&r.po.cols(&r.fences).opt())
+        .cols(&e_acq);
+    r.po_closure_with(&sw)
 }
 
 /// RC11 (Lahav et al. PLDI 2017, rc11.cat): coherence, atomicity (checked
@@ -431,7 +467,7 @@ fn ordered_before(g: &Graph, r: &Rels) -> Rel {
         acq, rel, full, ld, ..
     } = arm_sets(g, r);
     let po = &r.po;
-    let through = |f: &Set| po.seq(&Rel::id(f)).seq(po);
+    let through = |f: &Set| po.cols(f).seq(po);
     r.rmw
         .union(&through(&full))
         .union(&po.restrict(&rel, &acq))

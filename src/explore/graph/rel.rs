@@ -151,17 +151,33 @@ impl Rel {
         r
     }
 
-    /// `[dom] ; self ; [range]`.
+    /// `[dom] ; self ; [range]` (row by row, the range as a mask).
     pub(crate) fn restrict(&self, dom: &Set, range: &Set) -> Rel {
         let mut r = Rel::new(self.n);
+        let mask = self.mask(range);
+        let w = self.words;
         for (a, _) in dom.iter().enumerate().filter(|(_, &d)| d) {
-            for (b, _) in range.iter().enumerate().filter(|(_, &x)| x) {
-                if self.has(a, b) {
-                    r.add(a, b);
-                }
+            let src = &self.rows[a * w..(a + 1) * w];
+            for ((dst, x), m) in r.rows[a * w..(a + 1) * w].iter_mut().zip(src).zip(&mask) {
+                *dst = x & m;
             }
         }
         r
+    }
+
+    /// `self ; [s]`.
+    pub(crate) fn cols(&self, s: &Set) -> Rel {
+        let all = vec![true; self.n];
+        self.restrict(&all, s)
+    }
+
+    /// The set `s` as a row of bits.
+    fn mask(&self, s: &Set) -> Vec<u64> {
+        let mut m = vec![0u64; self.words];
+        for (b, _) in s.iter().enumerate().filter(|(_, &x)| x) {
+            m[b / 64] |= 1 << (b % 64);
+        }
+        m
     }
 
     /// `[s]` (the identity on `s`).
