@@ -25,6 +25,8 @@ impl GraphCheck {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        // Keep expected failures quiet, as the DPOR and shuttle runners do.
+        crate::explore::dpor::install_shuttle_hook_first();
         let start = Instant::now();
         let (stats, failure, recorded) =
             self.explore_recorded(f, Box::new(|_| {}), crate::sync::trace::DEFAULT_CAP);
