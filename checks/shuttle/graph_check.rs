@@ -168,3 +168,114 @@ fn a_budget_that_runs_out_is_timed_out() {
         "{f}"
     );
 }
+
+/// A two-variant model of the message pass, to run `model::graph_cell`
+/// end to end: the cell's run, expectation (the memory-model table),
+/// counters and report record.
+mod toy {
+    use super::*;
+    use lwpcheck::explore::{Bounds, Schedule, SpawnOrders};
+    use lwpcheck::model::{fail, pass, Expectation, Model, Scenario, Variant};
+    use lwpcheck::sync::Profile;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum V {
+        Faithful,
+        RelaxedFlag,
+    }
+
+    impl Variant for V {
+        const ALL: &'static [V] = &[V::Faithful, V::RelaxedFlag];
+        fn name(self) -> &'static str {
+            match self {
+                V::Faithful => "faithful",
+                V::RelaxedFlag => "relaxed-flag",
+            }
+        }
+        fn about(self) -> &'static str {
+            "the flag is stored and loaded relaxed"
+        }
+    }
+
+    pub struct Toy;
+
+    fn run(v: V) {
+        match v {
+            V::Faithful => message_pass(Release, Acquire),
+            V::RelaxedFlag => message_pass(Relaxed, Relaxed),
+        }
+    }
+
+    fn by_model(v: V, m: MemoryModel) -> Expectation {
+        match (v, m) {
+            (V::Faithful, _) => pass("release/acquire orders the data before the flag"),
+            (V::RelaxedFlag, Sc | Tso) => pass("stores stay in order, loads stay in order"),
+            (V::RelaxedFlag, Rc11 | Arm) => fail(
+                FailKind::Assertion,
+                "nothing orders the data store before the flag store, nor the two loads",
+            ),
+        }
+    }
+
+    fn unused_loom(_: V, _: Profile) -> Expectation {
+        pass("not run: this model is only for graph_cell")
+    }
+
+    fn unused_shuttle(_: V) -> Expectation {
+        pass("not run: this model is only for graph_cell")
+    }
+
+    impl Model for Toy {
+        const NAME: &'static str = "toy";
+        type V = V;
+        fn scenarios() -> Vec<Scenario<V>> {
+            vec![Scenario {
+                name: "message_pass",
+                about:
+                    "a writer sets data then the flag; a reader that sees the flag asserts the data",
+                run,
+                loom_bounds: Bounds::default(),
+                bound_reason: "",
+                loom_orders: SpawnOrders::Every,
+                shuttle: Schedule::Dfs {
+                    max_iterations: None,
+                },
+                expect_loom: unused_loom,
+                expect_shuttle: unused_shuttle,
+                expect_dpor: by_model,
+            }]
+        }
+    }
+}
+
+#[test]
+fn a_graph_cell_runs_the_scenario_under_its_memory_model_expectation() {
+    use lwpcheck::model::{graph_cell, Model, Run};
+    use lwpcheck::tool::report::Record;
+    let sc = toy::Toy::scenarios().remove(0);
+    for (v, model, verdict) in [
+        (toy::V::Faithful, Arm, "pass"),
+        (toy::V::RelaxedFlag, Arm, "fail assertion"),
+        (toy::V::RelaxedFlag, Rc11, "fail assertion"),
+    ] {
+        let cell = graph_cell::<toy::Toy>(&sc, v, check(model));
+        assert_eq!(cell.run, Run::Graph(model));
+        assert_eq!(cell.surprise(), None, "{model} {v:?}");
+        let rec = Record::of(&cell);
+        assert_eq!(
+            (rec.run.as_str(), rec.verdict_text().as_str()),
+            (Run::Graph(model).to_string().as_str(), verdict)
+        );
+        let g = rec.graph.expect("a graph cell has the explorer's counters");
+        assert_eq!(g.graphs, rec.executions, "{model} {v:?}: optimal");
+        assert!(rec.schedule.is_none());
+        assert!(
+            rec.reproduce.ends_with(&format!(
+                "--variant {} --explorer graph --memory {model}",
+                rec.variant
+            )),
+            "{}",
+            rec.reproduce
+        );
+    }
+}
