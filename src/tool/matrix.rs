@@ -287,12 +287,18 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
         );
         let rec = check_cell(entry, req, opts)?;
         eprintln!(
-            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s{}){}",
+            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s{}{}){}",
             i + 1,
             started.elapsed().as_secs_f64(),
             rec.verdict_text(),
             rec.executions,
             rec.secs,
+            rec.graph
+                .map(|g| format!(
+                    "; {} graphs, {} blocked, {} with a load-buffering shape",
+                    g.graphs, g.blocked, g.lb_shapes
+                ))
+                .unwrap_or_default(),
             if rec.orders.len() > 1 {
                 format!(
                     "; {} spawn orders: {}",
