@@ -626,6 +626,19 @@ fn run_cell(a: RunArgs) -> Result<ExitCode, String> {
         return show_weakened(&a, &cell);
     }
     println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
+    if let Some(g) = cell.graph {
+        println!(
+            "graph explorer: {} distinct graphs, {} blocked executions, {} with a load-buffering shape{}",
+            g.graphs,
+            g.blocked,
+            g.lb_shapes,
+            if g.lb_shapes > 0 {
+                " (not explored: docs/arm.md)"
+            } else {
+                ""
+            }
+        );
+    }
     println!(
         "expected: {} ({})",
         cell.expectation.expected, cell.expectation.reason
