@@ -546,6 +546,7 @@ fn mutations_change_outcomes() {
                 model: m,
                 budget: BUDGET,
                 mutation,
+                races_fail: false,
             },
         )
     };
@@ -603,6 +604,7 @@ fn mutations_change_outcomes() {
                     model: m,
                     budget: BUDGET,
                     mutation: Mutation::NoMaximality,
+                    races_fail: false,
                 },
             );
             println!(
@@ -755,6 +757,7 @@ fn random_programs_agree_with_the_dpor_explorer_under_sc_and_tso() {
                     model: Sc,
                     budget: BUDGET,
                     mutation,
+                    races_fail: false,
                 };
                 run_program_with(&p, check).states != dpor_states(&p, Sc)
             })

@@ -61,6 +61,7 @@ fn compare(p: &Program, model: MemoryModel, mutation: Mutation) -> Result<Progra
             model,
             budget: BUDGET,
             mutation,
+            races_fail: false,
         },
     );
     assert!(!e.timed_out, "{model}: timed out on\n{p}");

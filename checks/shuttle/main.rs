@@ -8,6 +8,7 @@ mod dpor_view;
 mod graph;
 mod graph_check;
 mod graph_oracle;
+mod graph_sync;
 mod litmus;
 mod litmus_files;
 mod runner;

@@ -59,6 +59,19 @@ impl<T> UnsafeCell<T> {
         }
     }
 
+    /// Under the execution-graph explorer, a read of this cell as an event
+    /// of its own, with no trace line (the shadow read of a field's
+    /// access, so that the explorer orders it with the free and `sc` and
+    /// `rc11` judge it for a race).
+    #[cfg(shuttle)]
+    pub(crate) fn graph_read(&self) {
+        if let Some(h) = super::graph::active() {
+            let p = self.inner.get();
+            // SAFETY: `p` is this live cell's contents for the whole call.
+            unsafe { super::graph::cell(&h, self.addr(), false, p, || ()) }
+        }
+    }
+
     /// A read made inside another access (the shadow check of a field):
     /// under loom checked for causality like any read, but no event, no
     /// trace line and no scheduling point of its own.

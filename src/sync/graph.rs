@@ -34,10 +34,31 @@ pub enum Op {
         /// `compare_exchange_weak`.
         weak: bool,
     },
-    /// A read of a lock-protected (plain) cell.
-    CellRead,
+    /// A read of a lock-protected (plain) cell; `opaque`: a cell whose
+    /// value the explorer cannot set (any type but `u64`/`usize`).
+    CellRead {
+        /// The explorer cannot set the value.
+        opaque: bool,
+    },
     /// A write of a lock-protected (plain) cell.
-    CellWrite,
+    CellWrite {
+        /// The explorer cannot see the value.
+        opaque: bool,
+    },
+    /// A mutex acquisition: a compare-exchange of the lock word (the
+    /// mutex's ghost location) from 0 to 1, Acquire. `blocking` (`lock`):
+    /// a held mutex blocks the thread; otherwise (`try_lock`) it fails.
+    Lock {
+        /// `lock`, not `try_lock`.
+        blocking: bool,
+    },
+    /// A condition-variable waiter's wake-up: an Acquire load of the
+    /// waiter set (the condition variable's ghost location), blocked while
+    /// `bit` (the waiter's) is set, unless it wakes spuriously.
+    Wake {
+        /// The waiter's bit in the waiter set.
+        bit: u64,
+    },
     /// A fence, with the name it was called by (`fence`, `membar_producer`).
     Fence(Ordering, &'static str),
     /// The thread spawns another.
@@ -79,6 +100,17 @@ pub trait Hooks {
     /// hooks are then off, and the thread waits at a scheduling point for
     /// shuttle to end the execution.
     fn live(&self) -> bool;
+    /// The current thread is blocked by the read it just made (a held
+    /// mutex, a wake-up not yet notified): it never runs again in this
+    /// execution, unless every thread is blocked for good ([`Hooks::hung`]).
+    fn block(&self);
+    /// The current thread yields in a spin loop: it does not run again
+    /// until another thread has written, unless every thread is blocked
+    /// for good.
+    fn spin(&self);
+    /// Set when every thread left is blocked for good (a deadlock): the
+    /// message the thread the scheduler then runs panics with.
+    fn hung(&self) -> Option<String>;
 }
 
 thread_local! {
@@ -151,8 +183,16 @@ fn cell_bits<T>() -> bool {
 }
 
 /// A plain (cell) access under the explorer: as [`atomic`], on the cell's
-/// memory. Only `u64`/`usize` cells: the explorer chooses the value a plain
-/// read returns, so it must be able to write it.
+/// memory. For a `u64`/`usize` cell the explorer chooses the value a plain
+/// read returns and writes it into the cell. Any other cell is **opaque**:
+/// the explorer sees its accesses but not its values, so it lets a read
+/// read the coherence-latest write and puts each write coherence-last (the
+/// value in memory is then the one the graph says). That is exact for
+/// accesses ordered by happens-before (a lock-protected cell: every write
+/// is then ordered with every other access, and coherence follows
+/// happens-before); an unordered access to an opaque cell is a data race,
+/// which `sc` and `rc11` report, and whose stale values `tso` and `arm`
+/// do not explore.
 ///
 /// # Safety
 ///
@@ -164,27 +204,84 @@ pub(crate) unsafe fn cell<T, R>(
     p: *mut T,
     f: impl FnOnce() -> R,
 ) -> R {
-    assert!(
-        cell_bits::<T>(),
-        "the execution-graph explorer runs cells of u64 or usize only, not {}",
-        std::any::type_name::<T>()
-    );
+    let opaque = !cell_bits::<T>();
     let p = p as *mut u64;
-    let op = if write { Op::CellWrite } else { Op::CellRead };
-    // SAFETY: the caller's contract; `T` is a 64-bit integer (checked).
-    h.declare(addr, op, unsafe { *p });
+    let op = if write {
+        Op::CellWrite { opaque }
+    } else {
+        Op::CellRead { opaque }
+    };
+    let current = if opaque {
+        0
+    } else {
+        // SAFETY: the caller's contract; `T` is a 64-bit integer (not
+        // opaque), as in the accesses below, made only when `!opaque`.
+        unsafe { *p }
+    };
+    h.declare(addr, op, current);
     shuttle_engine::runtime::thread::switch();
     let d = h.directive();
-    if let Some(v) = d.value {
+    settle(h);
+    if let (Some(v), false) = (d.value, opaque) {
         // SAFETY: as above.
         unsafe { *p = v };
     }
     let r = f();
     // SAFETY: as above.
-    let w = write.then(|| unsafe { *p });
+    let w = write.then(|| if opaque { 0 } else { unsafe { *p } });
     h.done(w);
     settle(h);
     r
+}
+
+/// An operation on a ghost location the explorer keeps by itself (a
+/// mutex's lock word, a condition variable's waiter set; initially 0):
+/// declare it, let the explorer choose the value it reads, run `inside`
+/// with that value with no scheduling point (the backend's own operation,
+/// whose own scheduling points are fused), then write what `write`
+/// computes from it (`None`: a read only). Returns `inside`'s result.
+pub(crate) fn ghost<R>(
+    h: &Rc<dyn Hooks>,
+    addr: usize,
+    op: Op,
+    write: impl FnOnce(u64) -> Option<u64>,
+    inside: impl FnOnce(u64, Directive) -> R,
+) -> R {
+    h.declare(addr, op, 0);
+    shuttle_engine::runtime::thread::switch();
+    let d = h.directive();
+    settle(h);
+    // A store reads nothing (0 for `write` and `inside`).
+    let old = d.value.unwrap_or(0);
+    let new = write(old);
+    h.fuse(true);
+    let r = inside(old, d);
+    h.fuse(false);
+    h.done(new);
+    settle(h);
+    r
+}
+
+/// The current thread is blocked for good in this execution (see
+/// [`Hooks::block`]): it waits at scheduling points, and panics with the
+/// deadlock message if the scheduler runs it because every thread is.
+pub(crate) fn block(h: &Rc<dyn Hooks>) -> ! {
+    h.block();
+    loop {
+        shuttle_engine::runtime::thread::switch();
+        if let Some(m) = h.hung() {
+            panic!("{m}");
+        }
+    }
+}
+
+/// A spin loop's pause (see [`Hooks::spin`]).
+pub(crate) fn spin(h: &Rc<dyn Hooks>) {
+    h.spin();
+    shuttle_engine::runtime::thread::switch();
+    if let Some(m) = h.hung() {
+        panic!("{m}");
+    }
 }
 
 /// An event with no object and no scheduling point (fence, spawn, join).
@@ -208,16 +305,5 @@ pub(crate) fn spawned(child: usize) {
 pub(crate) fn forget(addr: usize) {
     if let Some(h) = HOOKS.with(|x| x.borrow().clone()) {
         h.forget(addr);
-    }
-}
-
-/// An operation the explorer does not run yet: a clear panic under it
-/// (nothing otherwise).
-#[track_caller]
-pub(crate) fn unsupported(what: &str) {
-    if active().is_some() {
-        panic!(
-            "the execution-graph explorer does not run {what} yet (it runs atomics, fences, u64/usize cells, spawn and join)"
-        );
     }
 }

@@ -94,7 +94,13 @@ impl<T> Mutex<T> {
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let site = Site::caller();
         #[cfg(shuttle)]
-        super::graph::unsupported("Mutex::lock");
+        if let Some(h) = super::graph::active() {
+            let g = self
+                .graph_acquire(&h, true)
+                .unwrap_or_else(|| super::graph::block(&h));
+            event(Some(site), Op::Lock, self.addr());
+            return g;
+        }
         #[cfg(shuttle)]
         super::dpor::lock_before(self.id());
         let g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -112,7 +118,11 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let site = Site::caller();
         #[cfg(shuttle)]
-        super::graph::unsupported("Mutex::try_lock");
+        if let Some(h) = super::graph::active() {
+            let g = self.graph_acquire(&h, false);
+            event(Some(site), Op::TryLock(g.is_some()), self.addr());
+            return g;
+        }
         #[cfg(shuttle)]
         super::dpor::try_lock_before(self.id());
         let g = match self.inner.try_lock() {
@@ -124,6 +134,39 @@ impl<T> Mutex<T> {
         super::dpor::try_lock_after(self.id(), g.is_some());
         event(Some(site), Op::TryLock(g.is_some()), self.addr());
         g.map(|g| MutexGuard {
+            inner: Some(g),
+            mutex: self,
+        })
+    }
+
+    /// Under the execution-graph explorer: the acquisition as a
+    /// compare-exchange of the lock word (a ghost location at the mutex's
+    /// [`Mutex::id`], 0 free, 1 held), Acquire; the guard if it read 0.
+    /// The explorer chose the unlock it reads, so the backend's mutex is
+    /// free then (its `try_lock` is the proof: a held one is an explorer
+    /// bug).
+    #[cfg(shuttle)]
+    fn graph_acquire(
+        &self,
+        h: &std::rc::Rc<dyn super::graph::Hooks>,
+        blocking: bool,
+    ) -> Option<MutexGuard<'_, T>> {
+        let got = super::graph::ghost(
+            h,
+            self.id(),
+            super::graph::Op::Lock { blocking },
+            |word| (word == 0).then_some(1),
+            |word, _| {
+                (word == 0).then(|| match self.inner.try_lock() {
+                    Ok(g) => g,
+                    Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                    Err(std::sync::TryLockError::WouldBlock) => panic!(
+                        "execution-graph explorer: a thread took a mutex the backend holds (an explorer bug)"
+                    ),
+                })
+            },
+        );
+        got.map(|g| MutexGuard {
             inner: Some(g),
             mutex: self,
         })
@@ -141,6 +184,7 @@ impl<T> Mutex<T> {
 impl<T> Drop for Mutex<T> {
     fn drop(&mut self) {
         super::dpor::forget_mutex(self.id());
+        super::graph::forget(self.id());
     }
 }
 
@@ -195,6 +239,25 @@ impl<T> Drop for MutexGuard<'_, T> {
 /// check, through the recorder, which buffers a plain-store release under
 /// `tso` (the guard is dropped when it flushes).
 fn release<'a, T>(mutex: &'a Mutex<T>, g: imp::MutexGuard<'a, T>) {
+    // Under the execution-graph explorer: a Release store of 0 to the lock
+    // word, or a swap (a locked instruction on x86, an exclusive pair with
+    // a release store on ARM: FreeBSD's `atomic_fcmpset_rel`), the
+    // backend's mutex released inside it (no scheduling point between).
+    #[cfg(shuttle)]
+    if let Some(h) = super::graph::active() {
+        use std::sync::atomic::Ordering::{Relaxed, Release};
+        let op = match mutex.unlock {
+            Unlock::PlainStore => super::graph::Op::Store(Release),
+            Unlock::Locked => super::graph::Op::Rmw {
+                success: Release,
+                failure: Relaxed,
+                expected: None,
+                weak: false,
+            },
+        };
+        super::graph::ghost(&h, mutex.id(), op, |_| Some(0), |_, _| drop(g));
+        return;
+    }
     #[cfg(shuttle)]
     super::dpor::unlock(
         mutex.id(),
@@ -228,6 +291,11 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 /// A condition variable (the kernels' `kcondvar_t`).
 pub struct Condvar {
     inner: imp::Condvar,
+    /// A stable address for the execution-graph explorer's ghost location
+    /// (the waiter set), which does not change when the condition variable
+    /// moves.
+    #[cfg(shuttle)]
+    ghost: Box<u8>,
 }
 
 impl Condvar {
@@ -235,7 +303,83 @@ impl Condvar {
     pub fn new() -> Self {
         Self {
             inner: imp::Condvar::new(),
+            #[cfg(shuttle)]
+            ghost: Box::new(0),
         }
+    }
+
+    /// The waiter set's ghost location (execution-graph explorer).
+    #[cfg(shuttle)]
+    fn ghost_addr(&self) -> usize {
+        &*self.ghost as *const u8 as usize
+    }
+
+    /// `cv_wait` under the execution-graph explorer. The waiter set is a
+    /// ghost location, a bit per waiting thread: joining it and notifying
+    /// are read-modify-writes (AcqRel, as the sleep queue's lock orders
+    /// them), so the explorer orders a wait and a notify both ways. The
+    /// wake-up is an Acquire read that blocks while the waiter's bit is
+    /// set, or wakes spuriously (the explorer's choice, at most once per
+    /// thread and execution, as the DPOR explorer's gate runs), leaving
+    /// the set.
+    #[cfg(shuttle)]
+    fn graph_wait<'a, T>(
+        &self,
+        h: &std::rc::Rc<dyn super::graph::Hooks>,
+        mut guard: MutexGuard<'a, T>,
+        site: Site,
+    ) -> MutexGuard<'a, T> {
+        use super::graph::{ghost, Op as G};
+        use std::sync::atomic::Ordering::{AcqRel, Relaxed};
+        let rmw = G::Rmw {
+            success: AcqRel,
+            failure: Relaxed,
+            expected: None,
+            weak: false,
+        };
+        let me = usize::from(imp::thread::current().id());
+        assert!(
+            me < 64,
+            "the execution-graph explorer's condition variables take threads 0..64"
+        );
+        let bit = 1u64 << me;
+        let cv = self.ghost_addr();
+        ghost(h, cv, rmw, |set| Some(set | bit), |_, _| ());
+        let mutex = guard.mutex;
+        if let Some(g) = guard.inner.take() {
+            release(mutex, g);
+        }
+        let (notified, spurious) = ghost(
+            h,
+            cv,
+            G::Wake { bit },
+            |_| None,
+            |set, d| (set & bit == 0, d.spurious),
+        );
+        if !notified {
+            if !spurious {
+                super::graph::block(h);
+            }
+            ghost(h, cv, rmw, |set| Some(set & !bit), |_, _| ());
+        }
+        let g = mutex.lock();
+        event(Some(site), Op::Woken, self.addr());
+        g
+    }
+
+    /// `cv_signal` / `cv_broadcast` under the execution-graph explorer:
+    /// clear the lowest waiter's bit, or every bit.
+    #[cfg(shuttle)]
+    fn graph_notify(&self, h: &std::rc::Rc<dyn super::graph::Hooks>, all: bool) {
+        use std::sync::atomic::Ordering::{AcqRel, Relaxed};
+        let rmw = super::graph::Op::Rmw {
+            success: AcqRel,
+            failure: Relaxed,
+            expected: None,
+            weak: false,
+        };
+        let clear = move |set: u64| Some(if all { 0 } else { set & set.wrapping_sub(1) });
+        super::graph::ghost(h, self.ghost_addr(), rmw, clear, |_, _| ());
     }
 
     fn addr(&self) -> usize {
@@ -258,7 +402,9 @@ impl Condvar {
             return g;
         }
         #[cfg(shuttle)]
-        super::graph::unsupported("Condvar::wait");
+        if let Some(h) = super::graph::active() {
+            return self.graph_wait(&h, guard, site);
+        }
         #[cfg(shuttle)]
         super::dpor::wait_before(self.addr(), guard.mutex.id());
         let g = guard
@@ -281,6 +427,10 @@ impl Condvar {
     pub fn notify_one(&self) {
         event(Some(Site::caller()), Op::Notify("cv_signal"), self.addr());
         #[cfg(shuttle)]
+        if let Some(h) = super::graph::active() {
+            return self.graph_notify(&h, false);
+        }
+        #[cfg(shuttle)]
         super::dpor::notify_before(self.addr());
         self.inner.notify_one();
     }
@@ -293,6 +443,10 @@ impl Condvar {
             Op::Notify("cv_broadcast"),
             self.addr(),
         );
+        #[cfg(shuttle)]
+        if let Some(h) = super::graph::active() {
+            return self.graph_notify(&h, true);
+        }
         #[cfg(shuttle)]
         super::dpor::notify_before(self.addr());
         self.inner.notify_all();

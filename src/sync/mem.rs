@@ -99,6 +99,9 @@ impl Shadow {
     /// the memory is poisoned.
     #[track_caller]
     pub(crate) fn check(&self, field: usize, write: bool, site: Site) {
+        // The execution-graph explorer sees the shadow read as an event.
+        #[cfg(shuttle)]
+        self.state.graph_read();
         if self.state.read_in_access() == State::Freed {
             let access = if write { "write" } else { "read" };
             fault(format_args!(

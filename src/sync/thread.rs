@@ -249,7 +249,9 @@ impl<T> JoinHandle<T> {
 /// Give other threads a chance to run (a spin loop's pause).
 pub fn yield_now() {
     #[cfg(shuttle)]
-    super::graph::unsupported("thread::yield_now");
+    if let Some(h) = super::graph::active() {
+        return super::graph::spin(&h);
+    }
     #[cfg(shuttle)]
     super::dpor::yield_now();
     imp::thread::yield_now();

@@ -67,6 +67,9 @@ pub(crate) enum Kind {
         /// Its reads-from was set by a backward revisit (it was then moved
         /// after the write it reads): not "maximally added".
         revisited: bool,
+        /// `Some` for a read that can block its thread (a mutex
+        /// acquisition, a condition-variable wake-up).
+        block: Option<Block>,
     },
     /// A write (a store, a cell write, or the write of a read-modify-write,
     /// whose read is the thread's previous event).
@@ -80,6 +83,29 @@ pub(crate) enum Kind {
     Spawn { child: usize },
     /// The thread joined thread `child`.
     Join { child: usize },
+}
+
+/// What makes a read block its thread: the thread goes on only if the
+/// value read lets it (a blocked thread stays blocked in this graph; a
+/// later write's backward revisit gives it another value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Block {
+    /// A mutex acquisition (`lock`): blocked while the lock word it reads
+    /// is not 0.
+    Lock,
+    /// A condition-variable waiter's wake-up: blocked while its `bit` is
+    /// set in the waiter set it reads, unless it woke `spurious`ly.
+    Wake { bit: u64, spurious: bool },
+}
+
+impl Block {
+    /// Whether reading `value` leaves the thread blocked.
+    pub(crate) fn blocks(self, value: u64) -> bool {
+        match self {
+            Block::Lock => value != 0,
+            Block::Wake { bit, spurious } => !spurious && value & bit != 0,
+        }
+    }
 }
 
 /// The read of a read-modify-write.
@@ -120,6 +146,10 @@ pub(crate) struct Graph {
     pub(crate) spawner: Vec<Option<EvId>>,
     /// Per location, the coherence order (the initial write first).
     pub(crate) co: Vec<Vec<EvId>>,
+    /// Per location: an opaque cell (one whose value the explorer cannot
+    /// set): its writes go coherence-last and its reads read the
+    /// coherence-latest write when added (see `explorer.rs`).
+    pub(crate) opaque: Vec<bool>,
 }
 
 impl Graph {
@@ -142,9 +172,10 @@ impl Graph {
         id
     }
 
-    /// A new location with its initial value.
-    pub(crate) fn new_loc(&mut self, value: u64) -> usize {
+    /// A new location with its initial value, opaque or not.
+    pub(crate) fn new_loc(&mut self, value: u64, opaque: bool) -> usize {
         let loc = self.co.len();
+        self.opaque.push(opaque);
         let id = self.push(Event {
             thread: INIT,
             loc: Some(loc),
@@ -280,7 +311,13 @@ impl Graph {
                 .map(|s| s.and_then(|s| map[s]))
                 .collect(),
             co: vec![Vec::new(); nl],
+            opaque: vec![false; nl],
         };
+        for (l, &o) in self.opaque.iter().enumerate() {
+            if let Some(nl) = locmap[l] {
+                g.opaque[nl] = o;
+            }
+        }
         for &i in &order {
             let mut e = self.events[i].clone();
             e.loc = e.loc.map(|l| locmap[l].expect("used location"));
@@ -322,8 +359,10 @@ impl Graph {
                 let ev = &self.events[e];
                 ev.loc.map(|l| self.loc_key(l)).hash(&mut h);
                 match &ev.kind {
-                    Kind::Read { mo, rf, rmw, .. } => {
-                        (0u8, mo, rmw, name(*rf)).hash(&mut h);
+                    Kind::Read {
+                        mo, rf, rmw, block, ..
+                    } => {
+                        (0u8, mo, rmw, block, name(*rf)).hash(&mut h);
                     }
                     Kind::Write { mo, value, rmw } => {
                         (1u8, mo, value, rmw, self.co_pos(e)).hash(&mut h);

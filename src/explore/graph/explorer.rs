@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
-use super::exec_graph::{barrier_named, EvId, Event, Graph, Kind, Mo, RmwRead};
+use super::exec_graph::{barrier_named, Block, EvId, Event, Graph, Kind, Mo, RmwRead};
 use super::models;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
@@ -26,6 +26,17 @@ struct Pend {
     /// write follows it).
     read: Option<EvId>,
     loc: usize,
+}
+
+/// Why a thread does not run on (in the execution being explored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Blocked {
+    /// Blocked for good by the read it made (its last event): a held
+    /// mutex, a wake-up not notified.
+    Read(EvId),
+    /// Yielded in a spin loop when `mark` writes of other threads had
+    /// been made; the reads of its last turn are its events from `turn`.
+    Spin { mark: usize, turn: usize },
 }
 
 /// What runs after each complete consistent execution.
@@ -51,6 +62,20 @@ pub(crate) struct State {
     /// The execution is abandoned (inconsistent or blocked).
     stop: bool,
     hashes: HashSet<u64>,
+    /// Per task: why it does not run on, if it does not.
+    blocked: Vec<Option<Blocked>>,
+    /// Per task: its events when it last yielded (where its spin loop's
+    /// current turn starts).
+    turn: Vec<usize>,
+    /// Per task: the writes it made in this execution; and all of them.
+    writes_by: Vec<usize>,
+    writes: usize,
+    /// Every thread left is blocked for good: the deadlock message.
+    hung: Option<String>,
+    /// A data race makes the exploration fail (`sc`, `rc11`; gate cells).
+    pub(crate) races_fail: bool,
+    /// The racy execution's message, when `races_fail`.
+    pub(crate) race: Option<String>,
     pub(crate) stats: Stats,
     /// Called with each complete consistent graph.
     pub(crate) on_complete: Option<OnComplete>,
@@ -77,10 +102,40 @@ impl Explorer {
             directive: Directive::default(),
             stop: false,
             hashes: HashSet::new(),
+            blocked: Vec::new(),
+            turn: Vec::new(),
+            writes_by: Vec::new(),
+            writes: 0,
+            hung: None,
+            races_fail: false,
+            race: None,
             stats: Stats::default(),
             on_complete: None,
         })))
     }
+}
+
+/// Whether the operation touches an opaque cell.
+fn opaque(op: Op) -> bool {
+    matches!(
+        op,
+        Op::CellRead { opaque: true } | Op::CellWrite { opaque: true }
+    )
+}
+
+/// A read that failed (a weak compare-exchange) or woke (a wait)
+/// spuriously.
+fn spurious(k: &Kind) -> bool {
+    matches!(
+        k,
+        Kind::Read {
+            rmw: Some(RmwRead { spurious: true, .. }),
+            ..
+        } | Kind::Read {
+            block: Some(Block::Wake { spurious: true, .. }),
+            ..
+        }
+    )
 }
 
 /// A panic for a replay that does not match its graph: the program is not
@@ -95,6 +150,84 @@ impl State {
             self.next.resize(t + 1, 0);
         }
         &mut self.next[t]
+    }
+
+    /// Task `t` made a write (replayed or new).
+    fn count_write(&mut self, t: usize) {
+        if self.writes_by.len() <= t {
+            self.writes_by.resize(t + 1, 0);
+        }
+        self.writes_by[t] += 1;
+        self.writes += 1;
+    }
+
+    fn blocked_of(&mut self, t: usize) -> &mut Option<Blocked> {
+        if self.blocked.len() <= t {
+            self.blocked.resize(t + 1, None);
+        }
+        &mut self.blocked[t]
+    }
+
+    /// Whether task `t` may not run now: blocked for good, or yielded and
+    /// no other task has written since (and it has no graph event left to
+    /// replay: a replay runs what the graph says).
+    fn held_back(&mut self, t: usize) -> bool {
+        match *self.blocked_of(t) {
+            None => false,
+            Some(Blocked::Read(_)) => true,
+            Some(Blocked::Spin { mark, .. }) => {
+                let others = self.writes - self.writes_by.get(t).copied().unwrap_or(0);
+                if others > mark || self.replay_event(t).is_some() {
+                    self.blocked[t] = None;
+                    false
+                } else {
+                    true
+                }
+            }
+        }
+    }
+
+    /// Every task that could run is held back: a deadlock if each is
+    /// blocked for good on what it read last (the coherence-latest write:
+    /// nothing will change it), a spinning one included (every read of
+    /// its last turn reads the coherence-latest write); otherwise a thread
+    /// read an old value, a revisit gives it the new one, and this
+    /// execution ends here (blocked). The message, if a deadlock.
+    fn deadlock(&self, tasks: &[usize]) -> Option<String> {
+        let latest = |e: EvId| {
+            let Kind::Read { rf, .. } = self.g.events[e].kind else {
+                return true;
+            };
+            let l = self.g.events[e].loc.expect("a read has a location");
+            self.g.co[l].last() == Some(&rf)
+        };
+        let mut what = Vec::new();
+        for &t in tasks {
+            match self.blocked.get(t).copied().flatten() {
+                Some(Blocked::Read(e)) if latest(e) => {
+                    let on = match self.g.events[e].kind {
+                        Kind::Read {
+                            block: Some(Block::Lock),
+                            ..
+                        } => "a mutex that is never released",
+                        _ => "a condition variable never notified",
+                    };
+                    what.push(format!("thread {t} waits for {on}"));
+                }
+                Some(Blocked::Spin { turn, .. }) => {
+                    let th = &self.g.threads[t];
+                    if !th[turn.min(th.len())..].iter().all(|&e| latest(e)) {
+                        return None;
+                    }
+                    what.push(format!("thread {t} spins on values no thread will change"));
+                }
+                _ => return None,
+            }
+        }
+        Some(format!(
+            "deadlock (execution-graph explorer): {}",
+            what.join("; ")
+        ))
     }
 
     fn pend(&mut self, t: usize) -> &mut Option<Pend> {
@@ -112,7 +245,13 @@ impl State {
 
     /// The location of `addr` for an event: the graph's (replay) or a new
     /// one with the object's bits as initial value.
-    fn loc_for(&mut self, addr: usize, replayed: Option<EvId>, current: u64) -> usize {
+    fn loc_for(
+        &mut self,
+        addr: usize,
+        replayed: Option<EvId>,
+        current: u64,
+        opaque: bool,
+    ) -> usize {
         if let Some(e) = replayed {
             let l = self.g.events[e]
                 .loc
@@ -126,7 +265,7 @@ impl State {
         if let Some(&l) = self.addr_loc.get(&addr) {
             return l;
         }
-        let l = self.g.new_loc(current);
+        let l = self.g.new_loc(current, opaque);
         self.addr_loc.insert(addr, l);
         l
     }
@@ -145,19 +284,21 @@ impl State {
         models::consistent(g, self.model, self.mutation, false)
     }
 
+    /// A weak compare-exchange of thread `t` may fail spuriously: under
+    /// `rc11` and `arm` (an exclusive pair), if the thread has had no
+    /// spurious failure or wake-up in this graph (the DPOR explorer's
+    /// bound: one per thread per execution).
     fn spurious_allowed(&self, g: &Graph, t: usize) -> bool {
-        matches!(self.model, MemoryModel::Rc11 | MemoryModel::Arm)
-            && !g.threads.get(t).is_some_and(|th| {
-                th.iter().any(|&e| {
-                    matches!(
-                        g.events[e].kind,
-                        Kind::Read {
-                            rmw: Some(RmwRead { spurious: true, .. }),
-                            ..
-                        }
-                    )
-                })
-            })
+        matches!(self.model, MemoryModel::Rc11 | MemoryModel::Arm) && self.wake_allowed(g, t)
+    }
+
+    /// A condition-variable wait of thread `t` may wake spuriously (under
+    /// every model: the kernels' `cv_wait` may return with no wake-up), if
+    /// the thread has had no spurious failure or wake-up in this graph.
+    fn wake_allowed(&self, g: &Graph, t: usize) -> bool {
+        !g.threads
+            .get(t)
+            .is_some_and(|th| th.iter().any(|&e| spurious(&g.events[e].kind)))
     }
 
     /// Continue with the first graph, push the others; false if none.
@@ -183,16 +324,20 @@ impl State {
         p.decided = true;
         let replayed = self.replay_event(t);
         let ok = match p.op {
-            Op::Load(_) | Op::CellRead | Op::Rmw { .. } => {
-                p.loc = self.loc_for(p.addr, replayed, p.current);
+            Op::Load(_)
+            | Op::CellRead { .. }
+            | Op::Rmw { .. }
+            | Op::Lock { .. }
+            | Op::Wake { .. } => {
+                p.loc = self.loc_for(p.addr, replayed, p.current, opaque(p.op));
                 match replayed {
                     Some(e) => {
-                        let Kind::Read { rf, rmw, .. } = self.g.events[e].kind else {
+                        let Kind::Read { rf, .. } = self.g.events[e].kind else {
                             diverged("a read replayed as another event")
                         };
                         self.directive = Directive {
                             value: Some(self.g.value(rf)),
-                            spurious: rmw.is_some_and(|x| x.spurious),
+                            spurious: spurious(&self.g.events[e].kind),
                         };
                         p.read = Some(e);
                         *self.next_of(t) += 1;
@@ -201,8 +346,8 @@ impl State {
                     None => self.add_read(t, &mut p),
                 }
             }
-            Op::Store(_) | Op::CellWrite => {
-                p.loc = self.loc_for(p.addr, replayed, p.current);
+            Op::Store(_) | Op::CellWrite { .. } => {
+                p.loc = self.loc_for(p.addr, replayed, p.current, opaque(p.op));
                 true
             }
             Op::Fence(..) | Op::Spawn | Op::Join(_) => self.add_plain(t, &p, replayed),
@@ -214,9 +359,15 @@ impl State {
     /// A new read: one branch per write it may read (and per spurious
     /// failure of a weak compare-exchange).
     fn add_read(&mut self, t: usize, p: &mut Pend) -> bool {
-        let (mo, rmw) = match p.op {
-            Op::Load(o) => (Mo::of(o), None),
-            Op::CellRead => (Mo::Plain, None),
+        let rmw_read = |failure, expected, weak| RmwRead {
+            failure,
+            expected,
+            weak,
+            spurious: false,
+        };
+        let (mo, rmw, block) = match p.op {
+            Op::Load(o) => (Mo::of(o), None, None),
+            Op::CellRead { .. } => (Mo::Plain, None, None),
             Op::Rmw {
                 success,
                 failure,
@@ -224,29 +375,69 @@ impl State {
                 weak,
             } => (
                 Mo::of(success),
-                Some(RmwRead {
-                    failure: Mo::of(failure),
-                    expected,
-                    weak,
+                Some(rmw_read(Mo::of(failure), expected, weak)),
+                None,
+            ),
+            Op::Lock { blocking } => (
+                Mo::Acq,
+                Some(rmw_read(Mo::Acq, Some(0), false)),
+                blocking.then_some(Block::Lock),
+            ),
+            Op::Wake { bit } => (
+                Mo::Acq,
+                None,
+                Some(Block::Wake {
+                    bit,
                     spurious: false,
                 }),
             ),
             _ => unreachable!("not a read"),
         };
         let mut graphs = Vec::new();
-        let writes: Vec<EvId> = self.g.co[p.loc].iter().rev().copied().collect();
+        let latest = *self.g.co[p.loc]
+            .last()
+            .expect("a location has its initial write");
+        // An opaque cell's read reads the coherence-latest write, the one
+        // in memory (see `crate::sync::graph::cell`).
+        let writes: Vec<EvId> = if self.g.opaque[p.loc] {
+            vec![latest]
+        } else {
+            self.g.co[p.loc].iter().rev().copied().collect()
+        };
         let spurious_ok = self.spurious_allowed(&self.g, t);
         for w in writes {
-            let mut variants = vec![rmw];
+            let value = self.g.value(w);
+            // A read that blocks its thread reads the coherence-latest
+            // write: blocked on an older one, the thread could only be
+            // woken by a revisit, which maximality refuses (it did not
+            // read the latest), so the execution could only end blocked.
+            if block.is_some_and(|b| b.blocks(value)) && w != latest {
+                continue;
+            }
+            let mut variants = vec![(rmw, block)];
             if let Some(x) = rmw {
-                if x.weak && spurious_ok && x.expected == Some(self.g.value(w)) {
-                    variants.push(Some(RmwRead {
-                        spurious: true,
-                        ..x
-                    }));
+                if x.weak && spurious_ok && x.expected == Some(value) {
+                    variants.push((
+                        Some(RmwRead {
+                            spurious: true,
+                            ..x
+                        }),
+                        block,
+                    ));
                 }
             }
-            for v in variants {
+            if let Some(Block::Wake { bit, .. }) = block {
+                if self.wake_allowed(&self.g, t) && value & bit != 0 && w == latest {
+                    variants.push((
+                        rmw,
+                        Some(Block::Wake {
+                            bit,
+                            spurious: true,
+                        }),
+                    ));
+                }
+            }
+            for (v, b) in variants {
                 let mut g = self.g.clone();
                 g.push(Event {
                     thread: t,
@@ -256,6 +447,7 @@ impl State {
                         rf: w,
                         rmw: v,
                         revisited: false,
+                        block: b,
                     },
                 });
                 if self.consistent_but_atomicity(&g) {
@@ -267,12 +459,12 @@ impl State {
             return false;
         }
         let e = *self.g.threads[t].last().expect("just added");
-        let Kind::Read { rf, rmw, .. } = self.g.events[e].kind else {
+        let Kind::Read { rf, .. } = self.g.events[e].kind else {
             unreachable!()
         };
         self.directive = Directive {
             value: Some(self.g.value(rf)),
-            spurious: rmw.is_some_and(|x| x.spurious),
+            spurious: spurious(&self.g.events[e].kind),
         };
         p.read = Some(e);
         *self.next_of(t) += 1;
@@ -313,6 +505,7 @@ impl State {
     /// The operation wrote `value` (a store, a cell write, or the write of
     /// a read-modify-write whose read is `p.read`).
     fn wrote(&mut self, t: usize, p: &Pend, value: u64) -> bool {
+        self.count_write(t);
         if let Some(e) = self.replay_event(t) {
             match self.g.events[e].kind {
                 Kind::Write { value: v, .. } if v == value => {
@@ -324,8 +517,9 @@ impl State {
         }
         let (mo, rmw) = match p.op {
             Op::Store(o) => (Mo::of(o), false),
-            Op::CellWrite => (Mo::Plain, false),
+            Op::CellWrite { .. } => (Mo::Plain, false),
             Op::Rmw { success, .. } => (Mo::of(success), true),
+            Op::Lock { .. } => (Mo::Acq, true),
             _ => unreachable!("not a write"),
         };
         let ev = Event {
@@ -337,6 +531,9 @@ impl State {
             let r = p.read.expect("a read-modify-write has its read");
             let src = self.g.rf(r).expect("a read");
             vec![self.g.co_pos(src) + 1]
+        } else if self.g.opaque[p.loc] {
+            // An opaque cell's write goes coherence-last (memory holds it).
+            vec![self.g.co[p.loc].len()]
         } else {
             (1..=self.g.co[p.loc].len()).rev().collect()
         };
@@ -356,7 +553,7 @@ impl State {
             // repairs it, but a later write's backward revisit can (by
             // deleting the read-modify-write that reads too early); it is
             // abandoned at its end (`blocked`).
-            if self.consistent_but_atomicity(&g) {
+            if self.consistent(&g) {
                 forward.push(g);
             }
         }
@@ -386,9 +583,9 @@ impl State {
             let Kind::Read { rmw, .. } = ev.kind else {
                 continue;
             };
-            // A read a revisit already moved is not revisited again: the
-            // graph it would give is made from the read's forward branch.
-            if ev.loc != loc || prefix[r] || rmw.is_some_and(|x| x.spurious) {
+            // A read that failed or woke spuriously is not revisited: what
+            // it reads does not matter to its thread.
+            if ev.loc != loc || prefix[r] || spurious(&ev.kind) {
                 continue;
             }
             let keep: Vec<bool> = (0..g.events.len())
@@ -430,15 +627,13 @@ fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool 
             continue;
         }
         match ev.kind {
-            Kind::Read {
-                rf, rmw, revisited, ..
-            } => {
+            Kind::Read { rf, revisited, .. } => {
                 // It reads the coherence-latest write among those added
                 // before it and those porf-before `a` (`a` excluded); a
                 // read a revisit moved counts only if what it reads is
                 // porf-before `a`.
                 let prev = |x: EvId| x != a && (x <= e || prefix[x]);
-                if (revisited && !prefix[rf]) || rmw.is_some_and(|x| x.spurious) || !prev(rf) {
+                if (revisited && !prefix[rf]) || spurious(&ev.kind) || !prev(rf) {
                     return false;
                 }
                 let l = ev.loc.expect("loc");
@@ -452,9 +647,11 @@ fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool 
                 // porf-before `a`, and `a`: of the pre-graphs that differ
                 // only in where a kept write sits relative to this deleted
                 // one, the one with the deleted one last.
+                // An opaque cell's writes have one coherence place only
+                // (last when added): no other pre-graph differs in it.
                 let l = ev.loc.expect("loc");
                 let later = &g.co[l][g.co_pos(e) + 1..];
-                if later.iter().any(|&w| w < e || keep[w]) {
+                if !g.opaque[l] && later.iter().any(|&w| w < e || keep[w]) {
                     return false;
                 }
             }
@@ -524,6 +721,31 @@ impl Hooks for Explorer {
         self.0.try_borrow().map_or(true, |s| !s.stop)
     }
 
+    fn block(&self) {
+        let mut s = self.0.borrow_mut();
+        let t = s.current;
+        let e = *s.g.threads[t].last().expect("blocked by its last read");
+        *s.blocked_of(t) = Some(Blocked::Read(e));
+    }
+
+    fn spin(&self) {
+        let mut s = self.0.borrow_mut();
+        let t = s.current;
+        let others = s.writes - s.writes_by.get(t).copied().unwrap_or(0);
+        // The events it has run in this execution (a replayed graph has
+        // more).
+        let len = *s.next_of(t);
+        if s.turn.len() <= t {
+            s.turn.resize(t + 1, 0);
+        }
+        let turn = std::mem::replace(&mut s.turn[t], len);
+        *s.blocked_of(t) = Some(Blocked::Spin { mark: others, turn });
+    }
+
+    fn hung(&self) -> Option<String> {
+        self.0.borrow().hung.clone()
+    }
+
     fn forget(&self, addr: usize) {
         if let Ok(mut s) = self.0.try_borrow_mut() {
             s.addr_loc.remove(&addr);
@@ -545,6 +767,13 @@ impl Scheduler for GraphSched {
                 let h = s.g.canonical_hash();
                 if s.hashes.insert(h) {
                     s.stats.graphs += 1;
+                }
+                if s.races_fail && models::racy(&s.g) {
+                    s.race = Some(format!(
+                        "data race (execution-graph explorer, {}): two accesses to a location, one a write and one plain, in different threads, not ordered by happens-before",
+                        s.model
+                    ));
+                    return None;
                 }
                 let g = std::mem::take(&mut s.g);
                 if let Some(f) = s.on_complete.as_mut() {
@@ -568,6 +797,11 @@ impl Scheduler for GraphSched {
         s.fused = false;
         s.stop = false;
         s.directive = Directive::default();
+        s.blocked.clear();
+        s.turn.clear();
+        s.writes_by.clear();
+        s.writes = 0;
+        s.hung = None;
         Some(Schedule::new(0))
     }
 
@@ -581,9 +815,26 @@ impl Scheduler for GraphSched {
         if s.stop {
             return None;
         }
-        let ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
-        if s.fused && ids.contains(&s.current) {
+        let all: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
+        if s.fused && all.contains(&s.current) {
             return Some(TaskId::from(s.current));
+        }
+        if s.hung.is_some() {
+            // The blocked thread that reports the deadlock.
+            return all.first().map(|&t| TaskId::from(t));
+        }
+        let ids: Vec<usize> = all.iter().copied().filter(|&t| !s.held_back(t)).collect();
+        if ids.is_empty() {
+            match s.deadlock(&all) {
+                Some(m) => {
+                    s.hung = Some(m);
+                    return all.first().map(|&t| TaskId::from(t));
+                }
+                None => {
+                    s.stop = true;
+                    return None;
+                }
+            }
         }
         // A task between two declared operations runs on to its next one.
         if let Some(&t) = ids.iter().find(|&&t| s.pend(t).is_none()) {

@@ -31,6 +31,7 @@ pub fn run_program(p: &Program, model: MemoryModel, budget: Duration) -> Program
             model,
             budget,
             mutation: Mutation::None,
+            races_fail: false,
         },
     )
 }

@@ -192,6 +192,13 @@ pub struct GraphCheck {
     pub budget: Duration,
     /// A deliberately broken explorer (tests only).
     pub mutation: Mutation,
+    /// A C11 data race on a plain access fails the exploration, under
+    /// every model, judged by happens-before with the orderings as written
+    /// (a gate cell: as the DPOR explorer judges races, a race is the
+    /// program's, and a compiler may exploit it on any machine). Off (a
+    /// litmus test, whose outcomes are all wanted, as herd7 gives them),
+    /// races are counted under `sc` and `rc11` ([`Stats::racy`]).
+    pub races_fail: bool,
 }
 
 impl GraphCheck {
@@ -201,7 +208,19 @@ impl GraphCheck {
             model,
             budget: Duration::from_secs(60),
             mutation: Mutation::None,
+            races_fail: false,
         }
+    }
+
+    /// Explore every consistent graph of `f` (a closure over the facade,
+    /// as a scenario is): the counts, and the failure if one execution
+    /// failed (a panic, a deadlock; a data race when
+    /// [`GraphCheck::races_fail`]).
+    pub fn check<F>(&self, f: F) -> (Stats, Option<Failure>)
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.explore(f, Box::new(|_| {}))
     }
 
     /// Explore every consistent graph of `f`; `on_complete` runs after each
@@ -234,6 +253,7 @@ impl GraphCheck {
         F: Fn() + Send + Sync + 'static,
     {
         let ex = explorer::Explorer::new(self.model, self.mutation, Instant::now() + self.budget);
+        ex.0.borrow_mut().races_fail = self.races_fail;
         let model = self.model;
         let mut user = on_complete;
         let stats_cell: Rc<RefCell<(u64, u64)>> = Rc::new(RefCell::new((0, 0)));
@@ -262,6 +282,12 @@ impl GraphCheck {
             });
         });
         crate::sync::graph::install(None);
+        let race = ex.0.borrow_mut().race.take();
+        let failure = failure.or_else(|| {
+            race.map(|m| {
+                crate::explore::classify(Some(crate::explore::FailKind::DataRace), m, None)
+            })
+        });
         let mut stats = ex.0.borrow().stats;
         let c = *stats_cell.borrow();
         stats.lb_shapes = c.0;
