@@ -95,8 +95,9 @@ fn a_relaxed_message_pass_fails_under_arm_and_release_acquire_passes() {
 }
 
 /// Two increments by read-modify-write: every model's atomicity keeps both,
-/// so the cell passes, though the explorer extends graphs in which both
-/// read the initial value before abandoning them (`Stats::blocked`).
+/// so the cell passes. (Before 67cb5a6 the explorer ran on a graph in
+/// which both read the initial value, abandoning it only at its end, and
+/// the program's own assertion failed in it under all four models.)
 #[test]
 fn two_fetch_adds_are_never_a_lost_update() {
     fn two_increments() {
@@ -150,6 +151,50 @@ fn load_buffering_shapes_are_counted_under_arm() {
     assert!(arm.lb_shapes > 0, "{arm:?}");
     let (_, sc) = check(Sc).run(lb);
     assert_eq!(sc.lb_shapes, 0, "{sc:?}");
+}
+
+/// A cell handed over through a flag, stored and loaded with `order`.
+fn cell_handoff(store: Ordering, load: Ordering) {
+    let c = Arc::new(sync::UnsafeCell::new(0usize));
+    let flag = Arc::new(AtomicUsize::new(0));
+    let (c2, f2) = (c.clone(), flag.clone());
+    let w = thread::spawn_named("writer", move || {
+        // SAFETY: the reader reads the cell only after seeing the flag.
+        unsafe { c2.write(42) };
+        f2.store(1, store);
+    });
+    let r = thread::spawn_named("reader", move || {
+        if flag.load(load) == 1 {
+            // SAFETY: the flag says the writer is done with the cell.
+            let v = unsafe { c.read() };
+            lwpcheck::prop!(v == 42, "read {v}");
+        }
+    });
+    w.join().unwrap();
+    if let Err(p) = r.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// The gate's graph check (`registry::graph_check`) fails a C11 data race
+/// on a cell under `rc11` and `arm` alike, as the DPOR cells judge races
+/// (the program's, with the orderings as written); release/acquire orders
+/// the hand-off.
+#[test]
+fn the_gate_check_fails_a_relaxed_cell_handoff_as_a_data_race() {
+    for model in [Rc11, Arm] {
+        let check = lwpcheck::tool::registry::graph_check(model).unwrap();
+        assert!(check.races_fail);
+        let (out, _) = check.run(|| cell_handoff(Relaxed, Relaxed));
+        assert_eq!(
+            out.verdict.kind(),
+            Some(FailKind::DataRace),
+            "{model}: {}",
+            out.verdict
+        );
+        let (out, _) = check.run(|| cell_handoff(Release, Acquire));
+        assert_eq!(out.verdict, Verdict::Pass, "{model}: {}", out.verdict);
+    }
 }
 
 /// A budget that runs out is `timed-out`, never a pass.

@@ -404,13 +404,15 @@ fn graph_settings(
 
 /// The execution-graph check a gate cell runs under memory model `model`:
 /// exhaustive (no preemption bound exists for it), the environment's
-/// budget.
+/// budget, a C11 data race on a cell a failure under every model (as the
+/// DPOR cells judge races: the program's, with the orderings as written).
 #[cfg(shuttle)]
 pub fn graph_check(
     model: crate::sync::MemoryModel,
 ) -> Result<crate::explore::graph::GraphCheck, crate::explore::env::ConfigError> {
     let mut check = crate::explore::graph::GraphCheck::new(model);
     check.budget = crate::explore::env::budget(crate::explore::env::process_env)?;
+    check.races_fail = true;
     Ok(check)
 }
 
