@@ -236,10 +236,11 @@ pub(crate) unsafe fn cell<T, R>(
 
 /// An operation on a ghost location the explorer keeps by itself (a
 /// mutex's lock word, a condition variable's waiter set; initially 0):
-/// declare it, let the explorer choose the value it reads, run `inside`
-/// with that value with no scheduling point (the backend's own operation,
-/// whose own scheduling points are fused), then write what `write`
-/// computes from it (`None`: a read only). Returns `inside`'s result.
+/// declare it, let the explorer choose the value it reads, write what
+/// `write` computes from it (`None`: a read only), then run `inside` with
+/// that value with no scheduling point between (the backend's own
+/// operation, whose own scheduling points are fused). Returns `inside`'s
+/// result.
 pub(crate) fn ghost<R>(
     h: &Rc<dyn Hooks>,
     addr: usize,
@@ -253,12 +254,14 @@ pub(crate) fn ghost<R>(
     settle(h);
     // A store reads nothing (0 for `write` and `inside`).
     let old = d.value.unwrap_or(0);
-    let new = write(old);
+    // The write is placed before `inside` runs: a placement that breaks
+    // atomicity (an acquisition that read an old unlock) ends the
+    // execution here, before the backend is asked to agree.
+    h.done(write(old));
+    settle(h);
     h.fuse(true);
     let r = inside(old, d);
     h.fuse(false);
-    h.done(new);
-    settle(h);
     r
 }
 

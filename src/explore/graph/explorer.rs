@@ -35,8 +35,13 @@ enum Blocked {
     /// mutex, a wake-up not notified.
     Read(EvId),
     /// Yielded in a spin loop when `mark` writes of other threads had
-    /// been made; the reads of its last turn are its events from `turn`.
-    Spin { mark: usize, turn: usize },
+    /// been made; its last turn is its events from `turn` (and the one
+    /// before, from `prev`, if it had one).
+    Spin {
+        mark: usize,
+        turn: usize,
+        prev: Option<usize>,
+    },
 }
 
 /// What runs after each complete consistent execution.
@@ -65,8 +70,8 @@ pub(crate) struct State {
     /// Per task: why it does not run on, if it does not.
     blocked: Vec<Option<Blocked>>,
     /// Per task: its events when it last yielded (where its spin loop's
-    /// current turn starts).
-    turn: Vec<usize>,
+    /// current turn starts), and when it yielded before that.
+    turn: Vec<(Option<usize>, usize)>,
     /// Per task: the writes it made in this execution; and all of them.
     writes_by: Vec<usize>,
     writes: usize,
@@ -214,9 +219,14 @@ impl State {
                     };
                     what.push(format!("thread {t} waits for {on}"));
                 }
-                Some(Blocked::Spin { turn, .. }) => {
+                Some(Blocked::Spin { turn, prev, .. }) => {
                     let th = &self.g.threads[t];
                     if !th[turn.min(th.len())..].iter().all(|&e| latest(e)) {
+                        return None;
+                    }
+                    // Spinning for good: its last turn repeats the one
+                    // before (`spinner_to_run` let it run until it did).
+                    if !prev.is_some_and(|p| self.turn_repeats(t, p, turn)) {
                         return None;
                     }
                     what.push(format!("thread {t} spins on values no thread will change"));
@@ -228,6 +238,43 @@ impl State {
             "deadlock (execution-graph explorer): {}",
             what.join("; ")
         ))
+    }
+
+    /// Whether thread `t`'s turn from `turn` (to its last event) is the
+    /// turn from `prev` (to `turn`) again: the same accesses to the same
+    /// locations, reading and writing the same values. Only then does
+    /// another turn with nothing new written behave as this one: a loop
+    /// whose turn changes its own state (a compare-exchange retried with
+    /// the value its failure read) does not spin for good after one turn.
+    fn turn_repeats(&self, t: usize, prev: usize, turn: usize) -> bool {
+        let th = &self.g.threads[t];
+        let sig = |e: EvId| {
+            let ev = &self.g.events[e];
+            let what = match ev.kind {
+                Kind::Read { mo, rf, rmw, .. } => {
+                    (0, mo, self.g.value(rf), rmw.and_then(|x| x.expected))
+                }
+                Kind::Write { mo, value, .. } => (1, mo, value, None),
+                _ => (2, Mo::Plain, 0, None),
+            };
+            (ev.loc, what)
+        };
+        let (a, b) = (&th[prev..turn.min(th.len())], &th[turn.min(th.len())..]);
+        a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| sig(x) == sig(y))
+    }
+
+    /// When every thread is held back: a spinning thread whose last turn
+    /// did not repeat the one before (its next turn may differ), which
+    /// runs again, as the DPOR explorer runs a spinning task when nothing
+    /// else can.
+    fn spinner_to_run(&self, tasks: &[usize]) -> Option<usize> {
+        tasks.iter().copied().find(|&t| {
+            matches!(
+                self.blocked.get(t).copied().flatten(),
+                Some(Blocked::Spin { turn, prev, .. })
+                    if !prev.is_some_and(|p| self.turn_repeats(t, p, turn))
+            )
+        })
     }
 
     fn pend(&mut self, t: usize) -> &mut Option<Pend> {
@@ -258,7 +305,15 @@ impl State {
                 .unwrap_or_else(|| diverged("an access replayed as a non-access"));
             match self.addr_loc.insert(addr, l) {
                 Some(old) if old != l => diverged("an object replayed at another location"),
-                _ => {}
+                Some(_) => {}
+                None => {
+                    // First seen in this execution: its initial value is
+                    // this execution's (an address may differ).
+                    if !self.g.opaque[l] {
+                        let init = self.g.co[l][0];
+                        self.g.events[init].kind = Kind::Init { value: current };
+                    }
+                }
             }
             return l;
         }
@@ -507,12 +562,17 @@ impl State {
     fn wrote(&mut self, t: usize, p: &Pend, value: u64) -> bool {
         self.count_write(t);
         if let Some(e) = self.replay_event(t) {
-            match self.g.events[e].kind {
-                Kind::Write { value: v, .. } if v == value => {
+            match &mut self.g.events[e].kind {
+                // The value this execution wrote: the same as the graph's,
+                // but for addresses (an allocation's address differs from
+                // one execution to the next), which the reads after it in
+                // this execution must get.
+                Kind::Write { value: v, .. } => {
+                    *v = value;
                     *self.next_of(t) += 1;
                     return true;
                 }
-                ref k => diverged(format!("a write of {value} replayed as {k:?}")),
+                k => diverged(format!("a write of {value} replayed as {k:?}")),
             }
         }
         let (mo, rmw) = match p.op {
@@ -736,10 +796,15 @@ impl Hooks for Explorer {
         // more).
         let len = *s.next_of(t);
         if s.turn.len() <= t {
-            s.turn.resize(t + 1, 0);
+            s.turn.resize(t + 1, (None, 0));
         }
-        let turn = std::mem::replace(&mut s.turn[t], len);
-        *s.blocked_of(t) = Some(Blocked::Spin { mark: others, turn });
+        let (prev, turn) = s.turn[t];
+        s.turn[t] = (Some(turn), len);
+        *s.blocked_of(t) = Some(Blocked::Spin {
+            mark: others,
+            turn,
+            prev,
+        });
     }
 
     fn hung(&self) -> Option<String> {
@@ -774,6 +839,19 @@ impl Scheduler for GraphSched {
                         s.model
                     ));
                     return None;
+                }
+                if std::env::var("GDEBUG").is_ok() {
+                    let first_spawn =
+                        s.g.events
+                            .iter()
+                            .position(|e| matches!(e.kind, Kind::Spawn { .. }))
+                            .unwrap_or(0);
+                    eprintln!(
+                        "events {} before first spawn {} threads {:?}",
+                        s.g.events.len(),
+                        first_spawn,
+                        s.g.threads.iter().map(|t| t.len()).collect::<Vec<_>>()
+                    );
                 }
                 let g = std::mem::take(&mut s.g);
                 if let Some(f) = s.on_complete.as_mut() {
@@ -825,6 +903,11 @@ impl Scheduler for GraphSched {
         }
         let ids: Vec<usize> = all.iter().copied().filter(|&t| !s.held_back(t)).collect();
         if ids.is_empty() {
+            if let Some(t) = s.spinner_to_run(&all) {
+                s.blocked[t] = None;
+                s.current = t;
+                return Some(TaskId::from(t));
+            }
             match s.deadlock(&all) {
                 Some(m) => {
                     s.hung = Some(m);

@@ -35,36 +35,40 @@ pub(crate) struct Rels {
 impl Rels {
     pub(crate) fn new(g: &Graph) -> Rels {
         let n = g.events.len();
-        let mut po = Rel::new(n);
+        // Program order's immediate edges (thread order, spawn to the
+        // child's first event, the child's last event to the join), closed backwards
+        // along the addition order, which extends program order: each
+        // event's row is its successors' rows with them.
+        let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
         for th in &g.threads {
-            for (i, &a) in th.iter().enumerate() {
-                for &b in &th[i + 1..] {
-                    po.add(a, b);
-                }
+            for w in th.windows(2) {
+                succ[w[0]].push(w[1]);
             }
         }
         for (t, s) in g.spawner.iter().enumerate() {
-            if let Some(s) = *s {
-                for &e in &g.threads[t] {
-                    po.add(s, e);
-                }
+            if let (Some(s), Some(&f)) = (*s, g.threads[t].first()) {
+                succ[s].push(f);
             }
         }
         for (j, e) in g.events.iter().enumerate() {
             if let Kind::Join { child } = e.kind {
-                for &c in g.threads.get(child).map_or(&[][..], |v| &v[..]) {
-                    po.add(c, j);
-                }
-            }
-            if e.thread == INIT {
-                for (k, f) in g.events.iter().enumerate() {
-                    if f.thread != INIT {
-                        po.add(j, k);
-                    }
+                if let Some(&c) = g.threads.get(child).and_then(|v| v.last()) {
+                    succ[c].push(j);
                 }
             }
         }
-        let po = po.plus();
+        let mut po = Rel::closure_of_forward(n, &succ);
+        // An initial write (added when its location is first seen, so
+        // anywhere in the addition order) is before every other event, and
+        // nothing is before it.
+        let inits: Vec<usize> = (0..n).filter(|&i| g.events[i].thread == INIT).collect();
+        for &i in &inits {
+            for k in 0..n {
+                if g.events[k].thread != INIT {
+                    po.add(i, k);
+                }
+            }
+        }
         let mut rf = Rel::new(n);
         let mut rmw = Rel::new(n);
         let mut mo = vec![Mo::Plain; n];
@@ -110,18 +114,10 @@ impl Rels {
             }
         }
         let fr = rf.inverse().seq(&co);
-        let mut same_loc = Rel::new(n);
-        let mut ext = Rel::new(n);
-        for (a, x) in g.events.iter().enumerate() {
-            for (b, y) in g.events.iter().enumerate() {
-                if x.loc.is_some() && x.loc == y.loc {
-                    same_loc.add(a, b);
-                }
-                if x.thread != y.thread || x.thread == INIT {
-                    ext.add(a, b);
-                }
-            }
-        }
+        let same_loc = Rel::same_class(n, |a| g.events[a].loc);
+        // External: different threads, an initial write external to all.
+        let thread = Rel::same_class(n, |a| Some(g.events[a].thread).filter(|&t| t != INIT));
+        let ext = Rel::full(n).minus(&thread);
         let mem: Set = (0..n).map(|i| reads[i] || writes[i]).collect();
         Rels {
             n,

@@ -36,13 +36,68 @@ impl Rel {
         &self.rows[a * self.words..(a + 1) * self.words]
     }
 
+    /// The `b` with `(a, b)`, in order (word by word, set bits only).
+    fn succs(&self, a: usize) -> impl Iterator<Item = usize> + '_ {
+        self.row(a).iter().enumerate().flat_map(|(k, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let b = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    k * 64 + b
+                })
+            })
+        })
+    }
+
     /// The pairs, in order.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        (0..self.n).flat_map(move |a| {
-            (0..self.n)
-                .filter(move |&b| self.has(a, b))
-                .map(move |b| (a, b))
-        })
+        (0..self.n).flat_map(move |a| self.succs(a).map(move |b| (a, b)))
+    }
+
+    /// Every pair.
+    pub(crate) fn full(n: usize) -> Rel {
+        Rel::same_class(n, |_| Some(0))
+    }
+
+    /// `(a, b)` when `class(a)` and `class(b)` are the same `Some`.
+    pub(crate) fn same_class(n: usize, class: impl Fn(usize) -> Option<usize>) -> Rel {
+        let mut r = Rel::new(n);
+        let mut members: std::collections::HashMap<usize, Vec<u64>> = Default::default();
+        for a in 0..n {
+            if let Some(c) = class(a) {
+                let m = members.entry(c).or_insert_with(|| vec![0; r.words]);
+                m[a / 64] |= 1 << (a % 64);
+            }
+        }
+        for a in 0..n {
+            if let Some(m) = class(a).and_then(|c| members.get(&c)) {
+                r.rows[a * r.words..(a + 1) * r.words].copy_from_slice(m);
+            }
+        }
+        r
+    }
+
+    /// The transitive closure of the edges `succ` (from each event), all
+    /// of which go forward (`a < b`): each row is computed from the rows
+    /// after it, in one backward pass.
+    pub(crate) fn closure_of_forward(n: usize, succ: &[Vec<usize>]) -> Rel {
+        let mut r = Rel::new(n);
+        let w = r.words;
+        for a in (0..n).rev() {
+            for &b in &succ[a] {
+                assert!(
+                    b > a,
+                    "closure_of_forward: an edge {a} -> {b} goes backward"
+                );
+                r.add(a, b);
+                let (head, tail) = r.rows.split_at_mut(b * w);
+                for k in 0..w {
+                    head[a * w + k] |= tail[k];
+                }
+            }
+        }
+        r
     }
 
     /// `self ∪ other`.
@@ -75,14 +130,12 @@ impl Rel {
     /// `self ; other`.
     pub(crate) fn seq(&self, other: &Rel) -> Rel {
         let mut r = Rel::new(self.n);
+        let w = self.words;
         for a in 0..self.n {
-            for b in 0..self.n {
-                if self.has(a, b) {
-                    let w = self.words;
-                    let (dst, src) = (a * w, b * w);
-                    for k in 0..w {
-                        r.rows[dst + k] |= other.rows[src + k];
-                    }
+            for b in self.succs(a) {
+                let (dst, src) = (a * w, b * w);
+                for k in 0..w {
+                    r.rows[dst + k] |= other.rows[src + k];
                 }
             }
         }
@@ -158,9 +211,43 @@ impl Rel {
         (0..self.n).all(|a| !self.has(a, a))
     }
 
-    /// No cycle.
+    /// No cycle: a depth-first search over the rows' set bits (no closure
+    /// is built, nothing is allocated per event).
     pub(crate) fn acyclic(&self) -> bool {
-        self.plus().irreflexive()
+        // 0 unvisited, 1 on the stack, 2 done.
+        let mut state = vec![0u8; self.n];
+        // (event, index of the word being scanned, its bits not yet seen)
+        let mut stack: Vec<(usize, usize, u64)> = Vec::new();
+        for root in 0..self.n {
+            if state[root] != 0 {
+                continue;
+            }
+            state[root] = 1;
+            stack.push((root, 0, self.rows[root * self.words]));
+            while let Some(top) = stack.last_mut() {
+                let (a, k, bits) = *top;
+                if bits == 0 {
+                    if k + 1 < self.words {
+                        *top = (a, k + 1, self.rows[a * self.words + k + 1]);
+                    } else {
+                        state[a] = 2;
+                        stack.pop();
+                    }
+                    continue;
+                }
+                top.2 = bits & (bits - 1);
+                let b = k * 64 + bits.trailing_zeros() as usize;
+                match state[b] {
+                    1 => return false,
+                    0 => {
+                        state[b] = 1;
+                        stack.push((b, 0, self.rows[b * self.words]));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        true
     }
 
     /// No pair.
