@@ -182,17 +182,20 @@ struct RunArgs {
     /// Variant name.
     #[arg(long, default_value = "faithful")]
     variant: String,
-    /// Explorer: loom, shuttle, or dpor (the project's exhaustive
-    /// explorer, shuttle build).
+    /// Explorer: loom, shuttle, dpor (the project's DPOR explorer) or
+    /// graph (its execution-graph explorer); dpor and graph run in the
+    /// shuttle build.
     #[arg(long, default_value = "loom")]
     explorer: String,
     /// loom profile: arm or x86.
     #[arg(long, default_value = "arm")]
     profile: String,
-    /// dpor memory model: sc, or tso (x86-TSO).
-    #[arg(long, default_value = "tso")]
-    memory: String,
-    /// loom preemption bound instead of the scenario's (`none`: unbounded).
+    /// Memory model: for dpor sc or tso (x86-TSO; default tso), for graph
+    /// rc11 or arm (ARMv8; default arm).
+    #[arg(long)]
+    memory: Option<String>,
+    /// loom preemption bound instead of the scenario's (`none`: unbounded;
+    /// the graph explorer has none).
     #[arg(long)]
     preemptions: Option<String>,
     /// shuttle explorer instead of the scenario's (random:N[:SEED],
@@ -265,8 +268,13 @@ struct ReportArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Only the matrix tables, one per model.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "agreement")]
     tables: bool,
+    /// Only the loom/arm vs graph/arm agreement table: per (model,
+    /// scenario, variant), both verdicts, and for each pair that differs
+    /// both expectations' reasons.
+    #[arg(long)]
+    agreement: bool,
     /// Fail unless the reports hold every cell of the whole matrix
     /// exactly once (loom and shuttle).
     #[arg(long)]
@@ -506,6 +514,7 @@ fn report(a: ReportArgs) -> Result<ExitCode, String> {
     let ReportArgs {
         files,
         tables,
+        agreement,
         complete,
         out,
     } = a;
@@ -528,7 +537,16 @@ fn report(a: ReportArgs) -> Result<ExitCode, String> {
     if let Some(dir) = &out {
         lwpcheck::tool::report::write(dir, &r)?;
     }
-    if tables {
+    if agreement {
+        let table = r.agreement_markdown();
+        if table.is_empty() {
+            return Err(
+                "no (model, scenario, variant) in the report has both a loom/arm and a graph/arm cell"
+                    .into(),
+            );
+        }
+        print!("{table}");
+    } else if tables {
         print!("{}", r.tables());
     } else {
         print!("{}", r.markdown());
@@ -608,6 +626,19 @@ fn run_cell(a: RunArgs) -> Result<ExitCode, String> {
         return show_weakened(&a, &cell);
     }
     println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
+    if let Some(g) = cell.graph {
+        println!(
+            "graph explorer: {} distinct graphs, {} blocked executions, {} with a load-buffering shape{}",
+            g.graphs,
+            g.blocked,
+            g.lb_shapes,
+            if g.lb_shapes > 0 {
+                " (not explored: docs/arm.md)"
+            } else {
+                ""
+            }
+        );
+    }
     println!(
         "expected: {} ({})",
         cell.expectation.expected, cell.expectation.reason
@@ -635,19 +666,13 @@ fn run_cell(a: RunArgs) -> Result<ExitCode, String> {
 
 /// The explorer `run --explorer/--profile/--memory/--schedules` asks for.
 fn explorer_run(a: &RunArgs, scenario_schedule: Schedule) -> Result<Run, String> {
-    Ok(match a.explorer.as_str() {
-        "loom" => Run::Loom(registry::profile(&a.profile)?),
-        "shuttle" => Run::Shuttle(match &a.schedules {
-            Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
-            None => scenario_schedule,
-        }),
-        "dpor" => Run::Dpor(lwpcheck::sync::MemoryModel::parse_dpor(&a.memory)?),
-        other => {
-            return Err(format!(
-                "unknown explorer '{other}' (accepted: loom, shuttle, dpor)"
-            ))
-        }
-    })
+    registry::cli_run(
+        &a.explorer,
+        &a.profile,
+        a.memory.as_deref(),
+        a.schedules.as_deref(),
+        scenario_schedule,
+    )
 }
 
 /// `--preemptions`: a whole number or `none`, over the scenario's bounds.
@@ -847,6 +872,9 @@ fn finish(report: &lwpcheck::tool::report::Report, dir: &std::path::Path) -> Exi
     for l in report.spawn_order_lines() {
         eprintln!("{l}");
     }
+    for l in report.agreement_lines() {
+        eprintln!("{l}");
+    }
     for c in report.surprises() {
         eprintln!(
             "SURPRISE {} / {} / {} / {}: {}{}",
@@ -940,6 +968,12 @@ fn replay(
                 // A DPOR schedule names its memory model (`tso:0.1.c1.1`);
                 // the rest of it is checked when it is decoded.
                 let memory = sch.split([':', '+']).next().unwrap_or_default();
+                if let Ok(Run::Graph(m)) = Run::graph(memory) {
+                    return Err(format!(
+                        "bad schedule '{sch}': a graph/{m} cell records no schedule to replay; re-run it, which is deterministic: {} run --model {model} --scenario {scenario} --variant {variant} --explorer graph --memory {m}",
+                        registry::build_hint(Backend::Shuttle)
+                    ));
+                }
                 Run::Dpor(lwpcheck::sync::MemoryModel::parse_dpor(memory).map_err(|e| {
                     format!("bad DPOR schedule '{sch}': {e} (accepted: MODEL[+cas][+wakeups]:STEPS, e.g. tso:0.1.c1.1)")
                 })?)

@@ -6,6 +6,7 @@
 mod dpor;
 mod dpor_view;
 mod graph;
+mod graph_check;
 mod graph_oracle;
 mod graph_sync;
 mod litmus;

@@ -27,6 +27,7 @@ fn cells(m: &Entry) -> Vec<(String, &'static str, Run, Expectation)> {
         if m.no_shuttle.is_none() {
             runs.push(Run::Shuttle(sc.shuttle));
             runs.extend(MemoryModel::ALL.iter().map(|&mm| Run::Dpor(mm)));
+            runs.extend(Run::GRAPH_COLUMNS.iter().map(|&mm| Run::Graph(mm)));
         }
         for (v, _) in (m.variants)() {
             for &run in &runs {

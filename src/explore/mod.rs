@@ -330,6 +330,30 @@ pub enum Run {
     /// The project's DPOR explorer (shuttle build), exhaustive under a
     /// memory model: `sc`, or `tso` (the x86 verdict).
     Dpor(MemoryModel),
+    /// The execution-graph explorer (shuttle build), exhaustive under a
+    /// memory model, with no preemption bound: the gate's columns are
+    /// `rc11` (C11 as written) and `arm` (the ARMv8 verdict)
+    /// ([`Run::GRAPH_COLUMNS`]).
+    Graph(MemoryModel),
+}
+
+impl Run {
+    /// The memory models of the execution-graph explorer's gate columns,
+    /// in matrix order. (`sc` and `tso` are the DPOR explorer's columns.)
+    pub const GRAPH_COLUMNS: [MemoryModel; 2] = [MemoryModel::Rc11, MemoryModel::Arm];
+
+    /// `Run::Graph` under the memory model named `memory` (`rc11`, `arm`),
+    /// or a one-line error naming it and the accepted ones.
+    pub fn graph(memory: &str) -> Result<Run, String> {
+        let m: MemoryModel = memory.parse()?;
+        if Run::GRAPH_COLUMNS.contains(&m) {
+            Ok(Run::Graph(m))
+        } else {
+            Err(format!(
+                "memory model '{memory}' is not a column of the execution-graph explorer (accepted: rc11, arm; sc and tso cells are the DPOR explorer's: --explorer dpor)"
+            ))
+        }
+    }
 }
 
 impl fmt::Display for Run {
@@ -338,6 +362,27 @@ impl fmt::Display for Run {
             Run::Loom(p) => write!(f, "loom/{p}"),
             Run::Shuttle(e) => write!(f, "shuttle/{e}"),
             Run::Dpor(m) => write!(f, "dpor/{m}"),
+            Run::Graph(m) => write!(f, "graph/{m}"),
+        }
+    }
+}
+
+impl FromStr for Run {
+    type Err = String;
+
+    /// A run as reports name it ([`Run`]'s `Display`): `loom/arm`,
+    /// `shuttle/pct:2000:3:0`, `dpor/tso`, `graph/arm`. An unknown
+    /// explorer, profile, schedule or memory model is a one-line error
+    /// naming it and the accepted ones.
+    fn from_str(s: &str) -> Result<Run, String> {
+        match s.split_once('/') {
+            Some(("loom", p)) => p.parse::<Profile>().map(Run::Loom),
+            Some(("shuttle", e)) => e.parse::<Schedule>().map(Run::Shuttle).map_err(|e| e.0),
+            Some(("dpor", m)) => MemoryModel::parse_dpor(m).map(Run::Dpor),
+            Some(("graph", m)) => Run::graph(m),
+            _ => Err(format!(
+                "unknown run '{s}' (accepted: loom/PROFILE, shuttle/SCHEDULE, dpor/MODEL, graph/MODEL)"
+            )),
         }
     }
 }
@@ -646,6 +691,65 @@ mod tests {
         assert!(f.site.unwrap().starts_with("src/explore/mod.rs:"));
         let (ok, _) = capture(Profile::Arm, Plan::new(), 10, || {});
         assert_eq!(ok, None);
+    }
+
+    #[test]
+    fn runs_display_as_reports_name_them_and_parse_back() {
+        let runs = [
+            Run::Loom(Profile::Arm),
+            Run::Loom(Profile::X86),
+            Run::Shuttle(Schedule::Pct {
+                iterations: 2000,
+                depth: 3,
+                seed: 0,
+            }),
+            Run::Dpor(MemoryModel::Sc),
+            Run::Dpor(MemoryModel::Tso),
+            Run::Graph(MemoryModel::Rc11),
+            Run::Graph(MemoryModel::Arm),
+        ];
+        let names: Vec<String> = runs.iter().map(Run::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "loom/arm",
+                "loom/x86",
+                "shuttle/pct:2000:3:0",
+                "dpor/sc",
+                "dpor/tso",
+                "graph/rc11",
+                "graph/arm"
+            ]
+        );
+        for (r, n) in runs.iter().zip(&names) {
+            assert_eq!(n.parse::<Run>().as_ref(), Ok(r), "{n}");
+        }
+        assert_eq!(Run::graph("arm"), Ok(Run::Graph(MemoryModel::Arm)));
+        assert_eq!(Run::graph("rc11"), Ok(Run::Graph(MemoryModel::Rc11)));
+        assert_eq!(
+            Run::GRAPH_COLUMNS.map(|m| Run::Graph(m).to_string()),
+            ["graph/rc11", "graph/arm"]
+        );
+    }
+
+    #[test]
+    fn bad_runs_are_one_line_errors_naming_the_value_and_the_accepted_ones() {
+        let err = |s: &str| s.parse::<Run>().unwrap_err();
+        for (bad, says) in [
+            ("graph/tso", "memory model 'tso' is not a column of the execution-graph explorer (accepted: rc11, arm;"),
+            ("graph/sc", "memory model 'sc' is not a column"),
+            ("graph/power", "unknown memory model 'power' (accepted: sc, tso, rc11, arm)"),
+            ("dpor/arm", "memory model 'arm' is not run by the DPOR explorer"),
+            ("loom/power", "unknown profile 'power' (accepted: arm, x86)"),
+            ("shuttle/bfs", "unknown shuttle schedule 'bfs'"),
+            ("genmc/arm", "unknown run 'genmc/arm' (accepted: loom/PROFILE, shuttle/SCHEDULE, dpor/MODEL, graph/MODEL)"),
+            ("arm", "unknown run 'arm'"),
+        ] {
+            let e = err(bad);
+            assert!(e.starts_with(says), "{bad}: {e}");
+            assert!(!e.contains('\n'), "{bad}: {e}");
+        }
+        assert_eq!(Run::graph("tso").unwrap_err(), err("graph/tso"));
     }
 
     #[test]

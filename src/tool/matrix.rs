@@ -165,8 +165,12 @@ impl Selection {
                         }
                         None => vec![Run::Loom(Profile::Arm)],
                     },
+                    // shuttle, the DPOR explorer's sc and tso, the
+                    // execution-graph explorer's rc11 and arm (each once:
+                    // both are exhaustive, with no bound).
                     Backend::Shuttle => std::iter::once(Run::Shuttle(sc.shuttle))
                         .chain(MemoryModel::ALL.iter().map(|&mm| Run::Dpor(mm)))
+                        .chain(Run::GRAPH_COLUMNS.iter().map(|&mm| Run::Graph(mm)))
                         .collect(),
                     Backend::Std => return Err(no_explorer()),
                 };
@@ -283,12 +287,18 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
         );
         let rec = check_cell(entry, req, opts)?;
         eprintln!(
-            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s{}){}",
+            "[{tag}{:>3}/{total} {:>4.0}s] {name}: {} ({} executions, {:.2} s{}{}){}",
             i + 1,
             started.elapsed().as_secs_f64(),
             rec.verdict_text(),
             rec.executions,
             rec.secs,
+            rec.graph
+                .map(|g| format!(
+                    "; {} graphs, {} blocked, {} with a load-buffering shape",
+                    g.graphs, g.blocked, g.lb_shapes
+                ))
+                .unwrap_or_default(),
             if rec.orders.len() > 1 {
                 format!(
                     "; {} spawn orders: {}",
@@ -712,8 +722,19 @@ mod tests {
         let s = sel(None, Some("grow_vs_lookup"), None)
             .requests(Backend::Shuttle)
             .unwrap();
-        // shuttle, dpor/sc and dpor/tso for each tidhash variant.
-        assert_eq!(s.len(), 13 * 3);
+        // shuttle, dpor/sc, dpor/tso, graph/rc11 and graph/arm for each
+        // tidhash variant.
+        assert_eq!(s.len(), 13 * 5);
+        let runs: Vec<String> = s
+            .iter()
+            .filter(|(_, q)| q.variant == "faithful")
+            .map(|(_, q)| q.run.to_string())
+            .collect();
+        assert_eq!(
+            runs[1..],
+            ["dpor/sc", "dpor/tso", "graph/rc11", "graph/arm"],
+            "{runs:?}"
+        );
         let e = err(sel(None, Some("nope"), None), Backend::Loom);
         assert!(
             e.contains("unknown scenario 'nope'") && !e.contains('\n'),

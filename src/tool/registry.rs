@@ -193,7 +193,37 @@ fn expectation<M: Model>(scenario: &str, variant: &str, run: Run) -> Result<Expe
     Ok(match run {
         Run::Loom(p) => (sc.expect_loom)(v, p),
         Run::Shuttle(_) => (sc.expect_shuttle)(v),
-        Run::Dpor(m) => (sc.expect_dpor)(v, m),
+        Run::Dpor(m) | Run::Graph(m) => (sc.expect_dpor)(v, m),
+    })
+}
+
+/// The run `lwpcheck run --explorer E --profile P --memory M --schedules
+/// S` asks for: `loom` under `profile`; `shuttle` under `schedules` or
+/// the scenario's own schedule; `dpor` under `memory` (`sc`, `tso`,
+/// default `tso`); `graph` under `memory` (`rc11`, `arm`, default `arm`).
+/// A bad name is a one-line error naming it and the accepted ones.
+pub fn cli_run(
+    explorer: &str,
+    profile: &str,
+    memory: Option<&str>,
+    schedules: Option<&str>,
+    scenario_schedule: Schedule,
+) -> Result<Run, String> {
+    Ok(match explorer {
+        "loom" => Run::Loom(self::profile(profile)?),
+        "shuttle" => Run::Shuttle(match schedules {
+            Some(s) => s.parse::<Schedule>().map_err(|e| e.0)?,
+            None => scenario_schedule,
+        }),
+        "dpor" => Run::Dpor(crate::sync::MemoryModel::parse_dpor(
+            memory.unwrap_or("tso"),
+        )?),
+        "graph" => Run::graph(memory.unwrap_or("arm"))?,
+        other => {
+            return Err(format!(
+                "unknown explorer '{other}' (accepted: loom, shuttle, dpor, graph)"
+            ))
+        }
     })
 }
 
@@ -309,7 +339,81 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
                 ))
             }
         }
+        Run::Graph(_) if M::SHUTTLE.is_some() => Err(format!(
+            "model {} is not checked by the execution-graph explorer (it runs on shuttle): {}",
+            M::NAME,
+            M::SHUTTLE.unwrap_or_default()
+        )),
+        Run::Graph(model) => {
+            graph_settings(req, M::NAME, model)?;
+            #[cfg(shuttle)]
+            return (|| {
+                let mut check = graph_check(model)?;
+                if let Some(b) = req.budget {
+                    check.budget = b;
+                }
+                Ok(crate::model::graph_cell::<M>(&sc, v, check))
+            })()
+            .map_err(|e: crate::explore::env::ConfigError| e.0);
+            #[cfg(not(shuttle))]
+            {
+                let _ = (sc, v);
+                Err(format!(
+                    "this binary was built without shuttle, which the execution-graph explorer runs on; run it as: {} ...",
+                    build_hint(Backend::Shuttle)
+                ))
+            }
+        }
     }
+}
+
+/// `Ok` if `req` asks a graph cell for nothing it does not have (a
+/// preemption bound, a schedule or checkpoint to replay, a weakening
+/// plan), else the one-line error naming what it asked.
+fn graph_settings(
+    req: &Request,
+    name: &str,
+    model: crate::sync::MemoryModel,
+) -> Result<(), String> {
+    let rerun = format!(
+        "re-run the cell, which is deterministic: {} run --model {name} --scenario {} --variant {} --explorer graph --memory {model}",
+        build_hint(Backend::Shuttle),
+        req.scenario,
+        req.variant
+    );
+    if let Some(n) = req.bounds.and_then(|b| b.preemptions) {
+        return Err(format!(
+            "--preemptions {n}: the execution-graph explorer has no preemption bound (it explores every consistent graph)"
+        ));
+    }
+    if req.schedule.is_some() {
+        return Err(format!(
+            "a graph/{model} failure has no schedule to replay; {rerun}"
+        ));
+    }
+    if req.checkpoint.is_some() {
+        return Err(format!(
+            "checkpoint files are loom's: a graph/{model} failure has none; {rerun}"
+        ));
+    }
+    if !req.plan.is_empty() {
+        return Err("--weaken needs the loom explorer".into());
+    }
+    Ok(())
+}
+
+/// The execution-graph check a gate cell runs under memory model `model`:
+/// exhaustive (no preemption bound exists for it), the environment's
+/// budget, a C11 data race on a cell a failure under every model (as the
+/// DPOR cells judge races: the program's, with the orderings as written).
+#[cfg(shuttle)]
+pub fn graph_check(
+    model: crate::sync::MemoryModel,
+) -> Result<crate::explore::graph::GraphCheck, crate::explore::env::ConfigError> {
+    let mut check = crate::explore::graph::GraphCheck::new(model);
+    check.budget = crate::explore::env::budget(crate::explore::env::process_env)?;
+    check.races_fail = true;
+    Ok(check)
 }
 
 /// The DPOR check a gate cell runs under memory model `model`: exhaustive,
@@ -377,6 +481,72 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn the_run_commands_explorer_options_name_a_run() {
+        let dfs = Schedule::Dfs {
+            max_iterations: None,
+        };
+        let run = |e: &str, m: Option<&str>| cli_run(e, "arm", m, None, dfs);
+        use crate::sync::MemoryModel::{Arm, Rc11, Sc, Tso};
+        assert_eq!(run("graph", None), Ok(Run::Graph(Arm)));
+        assert_eq!(run("graph", Some("rc11")), Ok(Run::Graph(Rc11)));
+        assert_eq!(run("graph", Some("arm")), Ok(Run::Graph(Arm)));
+        assert_eq!(run("dpor", None), Ok(Run::Dpor(Tso)));
+        assert_eq!(run("dpor", Some("sc")), Ok(Run::Dpor(Sc)));
+        assert_eq!(run("loom", Some("rc11")), Ok(Run::Loom(Profile::Arm)));
+        assert_eq!(run("shuttle", None), Ok(Run::Shuttle(dfs)));
+        for (e, m, says) in [
+            ("graph", Some("tso"), "memory model 'tso' is not a column of the execution-graph explorer (accepted: rc11, arm;"),
+            ("graph", Some("x86"), "unknown memory model 'x86' (accepted: sc, tso, rc11, arm)"),
+            ("dpor", Some("arm"), "memory model 'arm' is not run by the DPOR explorer (accepted: sc, tso;"),
+            ("genmc", None, "unknown explorer 'genmc' (accepted: loom, shuttle, dpor, graph)"),
+        ] {
+            let err = run(e, m).unwrap_err();
+            assert!(err.starts_with(says) && !err.contains('\n'), "{e} {m:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_graph_cell_refuses_what_it_does_not_have() {
+        let m = find("lwplock").unwrap();
+        let scenario = (m.scenarios)()[0].name;
+        let graph = Run::Graph(crate::sync::MemoryModel::Arm);
+        let mut r = Request::new(scenario, "faithful", graph);
+        r.bounds = Some(Bounds {
+            preemptions: Some(2),
+            branches: None,
+        });
+        let e = (m.run)(&r).unwrap_err();
+        assert_eq!(
+            e,
+            "--preemptions 2: the execution-graph explorer has no preemption bound (it explores every consistent graph)"
+        );
+        let mut r = Request::new(scenario, "faithful", graph);
+        r.schedule = Some("arm:0.1".into());
+        let e = (m.run)(&r).unwrap_err();
+        assert!(
+            e.starts_with("a graph/arm failure has no schedule to replay; re-run the cell, which is deterministic: RUSTFLAGS=\"--cfg shuttle\" cargo run --release -- run --model lwplock --scenario ")
+                && e.ends_with(" --variant faithful --explorer graph --memory arm")
+                && !e.contains('\n'),
+            "{e}"
+        );
+        let mut r = Request::new(scenario, "faithful", graph);
+        r.checkpoint = Some(Checkpoint::Replay("x.json".into()));
+        let e = (m.run)(&r).unwrap_err();
+        assert!(
+            e.starts_with("checkpoint files are loom's: a graph/arm failure has none;"),
+            "{e}"
+        );
+        // A model shuttle does not check has no graph cell either.
+        let epoch = find("tidhash-epoch").unwrap();
+        let r = Request::new("grow_vs_lookup", "faithful", graph);
+        let e = (epoch.run)(&r).unwrap_err();
+        assert!(
+            e.starts_with("model tidhash-epoch is not checked by the execution-graph explorer"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::explore::{FailKind, Verdict};
-use crate::model::{Cell, Expected, OrderRun, Run};
-use crate::sync::Backend;
+use crate::model::{Cell, Expected, GraphCounts, OrderRun, Run};
+use crate::sync::{Backend, MemoryModel, Profile};
 use crate::tool::registry::build_hint;
 
 /// The report of one explorer's run (or of the merged gate).
@@ -110,6 +110,11 @@ pub struct Record {
     /// as every DPOR cell is).
     #[serde(default)]
     pub bound: Option<usize>,
+    /// The execution-graph explorer's counters (graph cells only):
+    /// distinct graphs, blocked executions, executions with a
+    /// load-buffering shape.
+    #[serde(default)]
+    pub graph: Option<GraphCounts>,
 }
 
 /// One finding of the gate: its page, its cells, its fix variants.
@@ -253,6 +258,7 @@ impl Record {
             orders: c.orders.clone(),
             order_dependent: crate::model::order_dependent(&c.orders),
             bound: None,
+            graph: c.graph,
         }
     }
 
@@ -341,6 +347,10 @@ pub fn reproduce(model: &str, scenario: &str, variant: &str, run: Run) -> String
             "{} run --model {model} --scenario {scenario} --variant {variant} --explorer dpor --memory {m}",
             build_hint(Backend::Shuttle)
         ),
+        Run::Graph(m) => format!(
+            "{} run --model {model} --scenario {scenario} --variant {variant} --explorer graph --memory {m}",
+            build_hint(Backend::Shuttle)
+        ),
     }
 }
 
@@ -379,7 +389,7 @@ impl Report {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order (scenarios: {}), {} spawn-order runs over {} loom cells ({} arm), {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order (scenarios: {}), {} spawn-order runs over {} loom cells ({} arm), {} of {} graph/arm cells with a load-buffering shape (not explored: docs/arm.md), {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
@@ -402,8 +412,118 @@ impl Report {
                 .filter(|c| c.run == "loom/arm")
                 .map(|c| c.orders.len())
                 .sum::<usize>(),
+            self.lb_cells(),
+            n(|c| c.run == graph_arm()),
             self.wall_secs
         )
+    }
+
+    /// The graph/arm cells in which some execution had a load-buffering
+    /// shape ([`GraphCounts::lb_shapes`]).
+    pub fn lb_cells(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| c.run == graph_arm() && c.graph.is_some_and(|g| g.lb_shapes > 0))
+            .count()
+    }
+
+    /// The loom/arm vs graph/arm agreement: one row per (model, scenario,
+    /// variant) that has both cells, in the order of the loom/arm cells.
+    pub fn agreement(&self) -> Vec<Agreement> {
+        let (loom, graph) = (loom_arm(), graph_arm());
+        self.cells
+            .iter()
+            .filter(|l| l.run == loom)
+            .filter_map(|l| {
+                let g = self.cells.iter().find(|g| {
+                    g.run == graph
+                        && (&g.model, &g.scenario, &g.variant)
+                            == (&l.model, &l.scenario, &l.variant)
+                })?;
+                Some(Agreement::of(l, g))
+            })
+            .collect()
+    }
+
+    /// The agreement in lines for the gate's output: the counts, then one
+    /// line per cell pair that differs, with both expectations' reasons.
+    /// Empty when no (model, scenario, variant) has both cells.
+    pub fn agreement_lines(&self) -> Vec<String> {
+        let rows = self.agreement();
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![agreement_counts(&rows)];
+        for r in rows.iter().filter(|r| r.status.differs()) {
+            out.push(format!(
+                "{} {} / {} / {}: loom/arm {} (expected {}: {}) vs graph/arm {} (expected {}: {})",
+                r.status,
+                r.model,
+                r.scenario,
+                r.variant,
+                r.loom,
+                r.loom_expected,
+                r.loom_reason,
+                r.graph,
+                r.graph_expected,
+                r.graph_reason
+            ));
+        }
+        out
+    }
+
+    /// The agreement as Markdown (`lwpcheck report FILE --agreement`, and
+    /// a section of `report.md`): the counts, each differing pair with
+    /// both expectations and their reasons, then every pair, folded.
+    /// Empty when no (model, scenario, variant) has both cells.
+    pub fn agreement_markdown(&self) -> String {
+        let rows = self.agreement();
+        if rows.is_empty() {
+            return String::new();
+        }
+        let mut out = format!(
+            "## loom/arm vs graph/arm\n\nThe ARMv8 verdict of each cell from loom (its Arm profile: C11 with loom's bounds) and from the execution-graph explorer (aarch64.cat, the kernels' barriers as AArch64 runs them, no load buffering: `docs/arm.md`). Agree: same verdict and failure kind.\n\n{}\n\n",
+            agreement_counts(&rows)
+        );
+        let differ: Vec<&Agreement> = rows.iter().filter(|r| r.status.differs()).collect();
+        if !differ.is_empty() {
+            let _ = writeln!(
+                out,
+                "| cell | loom/arm | graph/arm | differ | loom/arm expected, because | graph/arm expected, because |
+| --- | --- | --- | --- | --- | --- |"
+            );
+            for r in &differ {
+                let _ = writeln!(
+                    out,
+                    "| {} / {} / {} | {} | {} | {} | {}: {} | {}: {} |",
+                    r.model,
+                    r.scenario,
+                    r.variant,
+                    r.loom,
+                    r.graph,
+                    r.status,
+                    r.loom_expected,
+                    r.loom_reason,
+                    r.graph_expected,
+                    r.graph_reason
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "<details><summary>Every pair ({})</summary>\n\n| cell | loom/arm | graph/arm | |\n| --- | --- | --- | --- |",
+            rows.len()
+        );
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "| {} / {} / {} | {} | {} | {} |",
+                r.model, r.scenario, r.variant, r.loom, r.graph, r.status
+            );
+        }
+        out.push_str("\n</details>\n\n");
+        out
     }
 
     /// The recorded misses per explorer column, ` (loom/arm 12, shuttle 30)`,
@@ -775,6 +895,7 @@ impl Report {
             out.push('\n');
         }
         out.push_str(&self.spawn_orders_markdown());
+        out.push_str(&self.agreement_markdown());
         let mut slow: Vec<&Record> = self.cells.iter().collect();
         slow.sort_by(|a, b| b.secs.total_cmp(&a.secs));
         let total: f64 = self.cells.iter().map(|c| c.secs).sum();
@@ -804,7 +925,7 @@ impl Report {
 
     /// The matrix, one folded table per model, with a legend.
     pub fn tables(&self) -> String {
-        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N. `bounded-history`: a loom pass in which some atomic received more stores in one execution than loom keeps values. `skipped`: not run in this build.\n\n");
+        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N. `bounded-history`: a loom pass in which some atomic received more stores in one execution than loom keeps values. `lb-shapes N`: a graph cell in which N executions had a load-buffering shape, whose po ∪ rf cycles the explorer does not explore. `skipped`: not run in this build.\n\n");
         let mut models: Vec<&str> = Vec::new();
         for c in &self.cells {
             if !models.contains(&c.model.as_str()) {
@@ -823,6 +944,117 @@ impl Report {
         }
         out
     }
+}
+
+/// `loom/arm`, as reports name the run.
+fn loom_arm() -> String {
+    Run::Loom(Profile::Arm).to_string()
+}
+
+/// `graph/arm`, as reports name the run.
+fn graph_arm() -> String {
+    Run::Graph(MemoryModel::Arm).to_string()
+}
+
+/// How the loom/arm and graph/arm cells of one (model, scenario, variant)
+/// compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agree {
+    /// Both pass, or both fail with the same kind.
+    Agree,
+    /// Both fail, with different kinds.
+    KindDiffers,
+    /// One passes, the other fails.
+    VerdictDiffers,
+    /// One of them timed out or was skipped: no verdict to compare.
+    NotCompared,
+}
+
+impl Agree {
+    /// True for a pair that differs (in verdict or in failure kind).
+    pub fn differs(self) -> bool {
+        matches!(self, Agree::KindDiffers | Agree::VerdictDiffers)
+    }
+}
+
+impl std::fmt::Display for Agree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Agree::Agree => "agree",
+            Agree::KindDiffers => "DIFFER (kind)",
+            Agree::VerdictDiffers => "DIFFER (verdict)",
+            Agree::NotCompared => "not compared",
+        })
+    }
+}
+
+/// One row of the loom/arm vs graph/arm agreement table
+/// ([`Report::agreement`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Agreement {
+    /// Model name.
+    pub model: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant name.
+    pub variant: String,
+    /// loom/arm's verdict (`pass`, `fail data-race`, `fail timed-out`).
+    pub loom: String,
+    /// graph/arm's verdict.
+    pub graph: String,
+    /// How they compare.
+    pub status: Agree,
+    /// loom/arm's expected verdict.
+    pub loom_expected: String,
+    /// Why (the loom table's reason).
+    pub loom_reason: String,
+    /// graph/arm's expected verdict.
+    pub graph_expected: String,
+    /// Why (the memory-model table's reason for `arm`: where a
+    /// disagreement with loom is explained).
+    pub graph_reason: String,
+}
+
+impl Agreement {
+    /// The row of a loom/arm cell `l` and the graph/arm cell `g` of the
+    /// same model, scenario and variant.
+    pub fn of(l: &Record, g: &Record) -> Agreement {
+        let comparable = |c: &Record| !c.timed_out && c.skipped.is_none();
+        let status = if !comparable(l) || !comparable(g) {
+            Agree::NotCompared
+        } else if l.verdict != g.verdict {
+            Agree::VerdictDiffers
+        } else if l.kind != g.kind {
+            Agree::KindDiffers
+        } else {
+            Agree::Agree
+        };
+        Agreement {
+            model: l.model.clone(),
+            scenario: l.scenario.clone(),
+            variant: l.variant.clone(),
+            loom: l.verdict_text(),
+            graph: g.verdict_text(),
+            status,
+            loom_expected: l.expected.clone(),
+            loom_reason: l.reason.clone(),
+            graph_expected: g.expected.clone(),
+            graph_reason: g.reason.clone(),
+        }
+    }
+}
+
+/// `loom/arm vs graph/arm: N pairs, A agree, ...` for `rows`.
+fn agreement_counts(rows: &[Agreement]) -> String {
+    let n = |s: Agree| rows.iter().filter(|r| r.status == s).count();
+    format!(
+        "loom/arm vs graph/arm: {} cell pairs, {} agree, {} differ in verdict, {} differ in failure kind, {} not compared (a cell timed out or was skipped)",
+        rows.len(),
+        n(Agree::Agree),
+        n(Agree::VerdictDiffers),
+        n(Agree::KindDiffers),
+        n(Agree::NotCompared)
+    )
 }
 
 /// The column of a run: `loom/arm`, `loom/x86`, or `shuttle` (whose
@@ -881,6 +1113,9 @@ pub fn matrix_table(cells: &[&Record]) -> String {
                     }
                     if !c.history.is_empty() {
                         t.push_str(" bounded-history");
+                    }
+                    if let Some(g) = c.graph.filter(|g| g.lb_shapes > 0) {
+                        let _ = write!(t, " lb-shapes {}", g.lb_shapes);
                     }
                     if c.surprise.is_some() {
                         t = format!("**{t} SURPRISE**");
@@ -1095,6 +1330,137 @@ mod tests {
         }
         let old: Report = serde_json::from_value(v).unwrap();
         assert_eq!(old.cells[0].skipped, None);
+    }
+
+    /// The loom/arm vs graph/arm table on synthetic cells: an agreeing
+    /// pair is counted, a disagreement shows both expectations' reasons,
+    /// a timed-out cell is not compared, and a cell without its partner
+    /// is not a row.
+    #[test]
+    fn loom_arm_and_graph_arm_cells_are_compared_with_their_reasons() {
+        let pair = |variant: &str, loom: Option<&str>, graph: Option<&str>| {
+            let mut l = rec("m", "loom/arm", loom, None);
+            let mut g = rec("m", "graph/arm", graph, None);
+            l.variant = variant.into();
+            g.variant = variant.into();
+            l.reason = format!("loom reason {variant}");
+            g.reason = format!("graph reason {variant}");
+            g.expected = graph.map_or("pass".into(), |k| format!("fail {k}"));
+            l.expected = loom.map_or("pass".into(), |k| format!("fail {k}"));
+            g.graph = Some(GraphCounts {
+                graphs: 3,
+                blocked: 1,
+                lb_shapes: 0,
+            });
+            [l, g]
+        };
+        let mut cells = Vec::new();
+        cells.extend(pair("faithful", None, None));
+        cells.extend(pair("bug", Some("assertion"), Some("assertion")));
+        cells.extend(pair("no-barrier", None, Some("assertion")));
+        cells.extend(pair("racy", Some("data-race"), Some("assertion")));
+        let [l, mut g] = pair("slow", None, None);
+        g.timed_out = true;
+        g.kind = Some("timed-out".into());
+        g.verdict = "fail".into();
+        g.graph = Some(GraphCounts {
+            graphs: 9,
+            blocked: 0,
+            lb_shapes: 4,
+        });
+        cells.extend([l, g]);
+        // Only a loom/arm cell, and a dpor cell: no row.
+        cells.push(rec("m", "loom/arm", None, None));
+        cells.last_mut().unwrap().variant = "loom-only".into();
+        cells.push(rec("m", "dpor/sc", None, None));
+        let r = Report {
+            tool: tool(),
+            explorers: vec!["loom".into(), "shuttle".into()],
+            selection: vec![],
+            wall_secs: 1.0,
+            jobs: 1,
+            cells,
+        };
+        let rows = r.agreement();
+        let status: Vec<(&str, Agree)> = rows
+            .iter()
+            .map(|a| (a.variant.as_str(), a.status))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("faithful", Agree::Agree),
+                ("bug", Agree::Agree),
+                ("no-barrier", Agree::VerdictDiffers),
+                ("racy", Agree::KindDiffers),
+                ("slow", Agree::NotCompared),
+            ]
+        );
+        let lines = r.agreement_lines();
+        assert_eq!(
+            lines,
+            [
+                "loom/arm vs graph/arm: 5 cell pairs, 2 agree, 1 differ in verdict, 1 differ in failure kind, 1 not compared (a cell timed out or was skipped)",
+                "DIFFER (verdict) m / s / no-barrier: loom/arm pass (expected pass: loom reason no-barrier) vs graph/arm fail assertion (expected fail assertion: graph reason no-barrier)",
+                "DIFFER (kind) m / s / racy: loom/arm fail data-race (expected fail data-race: loom reason racy) vs graph/arm fail assertion (expected fail assertion: graph reason racy)",
+            ]
+        );
+        let md = r.agreement_markdown();
+        assert!(md.starts_with("## loom/arm vs graph/arm\n"), "{md}");
+        assert!(
+            md.contains("| m / s / no-barrier | pass | fail assertion | DIFFER (verdict) | pass: loom reason no-barrier | fail assertion: graph reason no-barrier |"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("| m / s / faithful | pass | pass | agree | pass:"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| m / s / faithful | pass | pass | agree |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| m / s / slow | pass | fail timed-out | not compared |"),
+            "{md}"
+        );
+        assert!(!md.contains("loom-only"), "{md}");
+        assert!(r.markdown().contains(&md), "report.md holds the table");
+        // The load-buffering count: one graph/arm cell of five.
+        assert_eq!(r.lb_cells(), 1);
+        assert!(
+            r.summary()
+                .contains("1 of 5 graph/arm cells with a load-buffering shape"),
+            "{}",
+            r.summary()
+        );
+        assert!(r
+            .tables()
+            .contains("fail timed-out (3, 0.50 s) lb-shapes 4"));
+        // The counters survive report.json; an older report without them
+        // still reads.
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Report>(&text).unwrap(), r);
+        let mut v = serde_json::to_value(&r).unwrap();
+        for c in v["cells"].as_array_mut().unwrap() {
+            c.as_object_mut().unwrap().remove("graph");
+        }
+        let old: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(old.cells[1].graph, None);
+        // No pair: no table, no lines.
+        let loom_only = Report {
+            cells: vec![rec("m", "loom/arm", None, None)],
+            ..r
+        };
+        assert!(loom_only.agreement_lines().is_empty());
+        assert!(loom_only.agreement_markdown().is_empty());
+    }
+
+    #[test]
+    fn graph_cells_reproduce_with_the_graph_explorer() {
+        assert_eq!(
+            reproduce("lwplock", "s", "faithful", Run::Graph(MemoryModel::Arm)),
+            "RUSTFLAGS=\"--cfg shuttle\" cargo run --release -- run --model lwplock --scenario s --variant faithful --explorer graph --memory arm"
+        );
     }
 
     #[test]

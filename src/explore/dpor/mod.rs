@@ -348,7 +348,7 @@ where
 /// first run; run one empty execution first so that the runner's hook is
 /// the outer one and keeps expected failures quiet (as the shuttle runner
 /// does).
-fn install_shuttle_hook_first() {
+pub(crate) fn install_shuttle_hook_first() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let mut config = Config::new();

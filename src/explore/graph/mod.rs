@@ -179,6 +179,7 @@ use shuttle::{Config, FailurePersistence, Runner};
 use crate::explore::{capture, Failure, Plan, Profile};
 use crate::sync::MemoryModel;
 
+mod check;
 mod exec_graph;
 mod explorer;
 mod interp;
@@ -275,6 +276,23 @@ impl GraphCheck {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        let (stats, failure, _) = self.explore_recorded(f, on_complete, 64);
+        (stats, failure)
+    }
+
+    /// [`GraphCheck::explore`], with what the trace recorder kept (up to
+    /// `trace_cap` events of the last execution, the failing one on a
+    /// failure, and the atomic sites touched): the gate cell's
+    /// counterexample (`check.rs`).
+    pub(crate) fn explore_recorded<F>(
+        &self,
+        f: F,
+        on_complete: Box<dyn FnMut(&exec_graph::Graph)>,
+        trace_cap: usize,
+    ) -> (Stats, Option<Failure>, crate::sync::trace::Recorded)
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
         let ex = explorer::Explorer::new(self.model, self.mutation, Instant::now() + self.budget);
         ex.0.borrow_mut().races_fail = self.races_fail;
         let model = self.model;
@@ -298,7 +316,7 @@ impl GraphCheck {
         config.silence_warnings = true;
         config.stack_size = 1 << 20;
         let sched = explorer::GraphSched(ex.clone());
-        let (failure, _) = capture(Profile::Arm, Plan::new(), 64, || {
+        let (failure, recorded) = capture(Profile::Arm, Plan::new(), trace_cap, || {
             Runner::new(sched, config).run(move || {
                 crate::sync::begin_execution();
                 f();
@@ -315,6 +333,6 @@ impl GraphCheck {
         let c = *stats_cell.borrow();
         stats.lb_shapes = c.0;
         stats.racy = c.1;
-        (stats, failure)
+        (stats, failure, recorded)
     }
 }
