@@ -212,6 +212,12 @@ pub trait Model {
     const NEEDS_CROSSBEAM_LOOM: bool = false;
     /// Its scenarios.
     fn scenarios() -> Vec<Scenario<Self::V>>;
+    /// The scenarios the gate does not run under the execution-graph
+    /// explorer (its `rc11` and `arm` columns), each with why: measured,
+    /// its exploration does not end within the cell's time, or it would
+    /// take the gate past its time. `lwpcheck run --explorer graph` still
+    /// runs them.
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[];
 }
 
 /// One checked cell of the verdict matrix.

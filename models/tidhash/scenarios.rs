@@ -16,6 +16,10 @@ pub struct Tidhash;
 impl Model for Tidhash {
     const NAME: &'static str = "tidhash";
     type V = Variant;
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
+        "two_growths",
+        "its faithful exploration did not end in 30 s under rc11 (45 executions of graphs of 640 events; the explorer checks consistency over the whole graph at each addition)",
+    )];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![

@@ -167,10 +167,16 @@ impl Selection {
                     },
                     // shuttle, the DPOR explorer's sc and tso, the
                     // execution-graph explorer's rc11 and arm (each once:
-                    // both are exhaustive, with no bound).
+                    // both are exhaustive, with no bound) unless the model
+                    // says why not for this scenario (Model::GRAPH_SKIP).
                     Backend::Shuttle => std::iter::once(Run::Shuttle(sc.shuttle))
                         .chain(MemoryModel::ALL.iter().map(|&mm| Run::Dpor(mm)))
-                        .chain(Run::GRAPH_COLUMNS.iter().map(|&mm| Run::Graph(mm)))
+                        .chain(
+                            Run::GRAPH_COLUMNS
+                                .iter()
+                                .filter(|_| sc.graph_skip.is_none())
+                                .map(|&mm| Run::Graph(mm)),
+                        )
                         .collect(),
                     Backend::Std => return Err(no_explorer()),
                 };

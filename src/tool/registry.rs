@@ -22,6 +22,9 @@ pub struct ScenarioInfo {
     pub loom_orders: crate::explore::SpawnOrders,
     /// Its shuttle explorer.
     pub shuttle: Schedule,
+    /// Why the gate does not run it under the execution-graph explorer
+    /// ([`Model::GRAPH_SKIP`]); `None`: it does.
+    pub graph_skip: Option<&'static str>,
 }
 
 /// One cell to run.
@@ -120,7 +123,7 @@ pub struct Entry {
     pub dpor: fn(&str, &str, &DporJob) -> Result<Outcome, String>,
 }
 
-fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
+fn info<M: Model>(s: crate::model::Scenario<M::V>) -> ScenarioInfo {
     ScenarioInfo {
         name: s.name,
         about: s.about,
@@ -128,6 +131,10 @@ fn info<V: Variant>(s: crate::model::Scenario<V>) -> ScenarioInfo {
         bound_reason: s.bound_reason,
         loom_orders: s.loom_orders,
         shuttle: s.shuttle,
+        graph_skip: M::GRAPH_SKIP
+            .iter()
+            .find(|(n, _)| *n == s.name)
+            .map(|&(_, why)| why),
     }
 }
 
@@ -135,10 +142,10 @@ fn entry<M: Model>() -> Entry {
     Entry {
         name: M::NAME,
         variants: || M::V::ALL.iter().map(|v| (v.name(), v.about())).collect(),
-        scenarios: || M::scenarios().into_iter().map(info).collect(),
+        scenarios: || M::scenarios().into_iter().map(info::<M>).collect(),
         no_shuttle: M::SHUTTLE,
         needs_crossbeam_loom: M::NEEDS_CROSSBEAM_LOOM,
-        scenario: |name| scenario_named::<M>(name).map(info),
+        scenario: |name| scenario_named::<M>(name).map(info::<M>),
         check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
         expectation: expectation::<M>,
         fixes: |name| {
