@@ -196,6 +196,7 @@ const SC: lwpcheck::tool::registry::ScenarioInfo = lwpcheck::tool::registry::Sce
     shuttle: lwpcheck::explore::Schedule::Dfs {
         max_iterations: None,
     },
+    graph_skip: None,
 };
 
 /// The wildcard arms that would let a later variant be expected to pass:
