@@ -593,6 +593,12 @@ fn list() {
                     println!("  {:<33} loom spawn orders: as declared only: {why}", "")
                 }
             }
+            if let Some(why) = s.graph_skip {
+                println!(
+                    "  {:<33} not a graph/rc11 or graph/arm gate cell: {why}",
+                    ""
+                );
+            }
         }
         for (v, about) in (m.variants)() {
             println!("  variant  {v:<28} {about}");
