@@ -445,6 +445,38 @@ impl Report {
             .collect()
     }
 
+    /// `loom/arm vs graph/arm: N pairs, A agree, ...` for `rows` (this
+    /// report's [`Report::agreement`]), with the loom/arm cells that have
+    /// no graph/arm cell to compare with (a scenario the graph explorer
+    /// does not run, `Model::GRAPH_SKIP`, or one not selected).
+    fn agreement_counts(&self, rows: &[Agreement]) -> String {
+        let n = |s: Agree| rows.iter().filter(|r| r.status == s).count();
+        let loom = loom_arm();
+        let mut alone: Vec<String> = Vec::new();
+        let mut cells = 0;
+        for c in self.cells.iter().filter(|c| c.run == loom) {
+            let paired = rows.iter().any(|r| {
+                (&r.model, &r.scenario, &r.variant) == (&c.model, &c.scenario, &c.variant)
+            });
+            if !paired {
+                cells += 1;
+                let name = format!("{} / {}", c.model, c.scenario);
+                if !alone.contains(&name) {
+                    alone.push(name);
+                }
+            }
+        }
+        format!(
+            "loom/arm vs graph/arm: {} cell pairs, {} agree, {} differ in verdict, {} differ in failure kind, {} not compared (a cell timed out or was skipped); {cells} loom/arm cells have no graph/arm cell (scenarios: {})",
+            rows.len(),
+            n(Agree::Agree),
+            n(Agree::VerdictDiffers),
+            n(Agree::KindDiffers),
+            n(Agree::NotCompared),
+            none_or(alone.join(", "))
+        )
+    }
+
     /// The agreement in lines for the gate's output: the counts, then one
     /// line per cell pair that differs, with both expectations' reasons.
     /// Empty when no (model, scenario, variant) has both cells.
@@ -453,7 +485,7 @@ impl Report {
         if rows.is_empty() {
             return Vec::new();
         }
-        let mut out = vec![agreement_counts(&rows)];
+        let mut out = vec![self.agreement_counts(&rows)];
         for r in rows.iter().filter(|r| r.status.differs()) {
             out.push(format!(
                 "{} {} / {} / {}: loom/arm {} (expected {}: {}) vs graph/arm {} (expected {}: {})",
@@ -483,7 +515,7 @@ impl Report {
         }
         let mut out = format!(
             "## loom/arm vs graph/arm\n\nThe ARMv8 verdict of each cell from loom (its Arm profile: C11 with loom's bounds) and from the execution-graph explorer (aarch64.cat, the kernels' barriers as AArch64 runs them, no load buffering: `docs/arm.md`). Agree: same verdict and failure kind.\n\n{}\n\n",
-            agreement_counts(&rows)
+            self.agreement_counts(&rows)
         );
         let differ: Vec<&Agreement> = rows.iter().filter(|r| r.status.differs()).collect();
         if !differ.is_empty() {
@@ -1044,19 +1076,6 @@ impl Agreement {
     }
 }
 
-/// `loom/arm vs graph/arm: N pairs, A agree, ...` for `rows`.
-fn agreement_counts(rows: &[Agreement]) -> String {
-    let n = |s: Agree| rows.iter().filter(|r| r.status == s).count();
-    format!(
-        "loom/arm vs graph/arm: {} cell pairs, {} agree, {} differ in verdict, {} differ in failure kind, {} not compared (a cell timed out or was skipped)",
-        rows.len(),
-        n(Agree::Agree),
-        n(Agree::VerdictDiffers),
-        n(Agree::KindDiffers),
-        n(Agree::NotCompared)
-    )
-}
-
 /// The column of a run: `loom/arm`, `loom/x86`, or `shuttle` (whose
 /// scheduler, which differs by scenario, gets a column of its own).
 fn column(run: &str) -> &str {
@@ -1400,7 +1419,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "loom/arm vs graph/arm: 5 cell pairs, 2 agree, 1 differ in verdict, 1 differ in failure kind, 1 not compared (a cell timed out or was skipped)",
+                "loom/arm vs graph/arm: 5 cell pairs, 2 agree, 1 differ in verdict, 1 differ in failure kind, 1 not compared (a cell timed out or was skipped); 1 loom/arm cells have no graph/arm cell (scenarios: m / s)",
                 "DIFFER (verdict) m / s / no-barrier: loom/arm pass (expected pass: loom reason no-barrier) vs graph/arm fail assertion (expected fail assertion: graph reason no-barrier)",
                 "DIFFER (kind) m / s / racy: loom/arm fail data-race (expected fail data-race: loom reason racy) vs graph/arm fail assertion (expected fail assertion: graph reason racy)",
             ]
