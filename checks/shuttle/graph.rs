@@ -261,6 +261,18 @@ fn lb_load_buffering_is_not_produced_under_arm() {
     // a store, so the shape is there (and ARMv8 allows the outcome).
     let p = lb_with("LB+dmb.sts", KernelBarrier::Producer);
     assert!(run(&p, Arm).lb_shapes > 0);
+    // A load of a location no other thread writes, before a store another
+    // thread reads: no po ∪ rf cycle can pass through the pair, not
+    // counted (r0 = z; y = 1 || r1 = y).
+    let p = program(
+        "load-of-own-location",
+        3,
+        vec![
+            (1, vec![ld(0, 2, Order::Relaxed), st(1, 1, Order::Relaxed)]),
+            (1, vec![ld(0, 1, Order::Relaxed)]),
+        ],
+    );
+    assert_eq!(run(&p, Arm).lb_shapes, 0);
 }
 
 #[test]

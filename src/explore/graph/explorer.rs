@@ -77,7 +77,8 @@ pub(crate) struct State {
     writes: usize,
     /// Every thread left is blocked for good: the deadlock message.
     hung: Option<String>,
-    /// A data race makes the exploration fail (`sc`, `rc11`; gate cells).
+    /// A C11 data race makes the exploration fail, under every model
+    /// (gate cells).
     pub(crate) races_fail: bool,
     /// The racy execution's message, when `races_fail`.
     pub(crate) race: Option<String>,

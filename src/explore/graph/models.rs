@@ -447,16 +447,33 @@ pub(crate) fn racy(g: &Graph) -> bool {
 }
 
 /// Under `arm`: a load program-order-before a store to another location
-/// with nothing ordering them (not in ob): the shape of load buffering,
+/// with nothing ordering them (not in ob), that a po ∪ rf cycle could
+/// pass through: another thread writes the load's location (the cycle
+/// enters the load by an external rf) and another thread reads the
+/// store's (it leaves the store by one). The shape of load buffering,
 /// whose weak outcome this explorer does not produce (po ∪ rf acyclic).
+/// A pair no other thread could close (a thread's load of a location only
+/// it writes) is not counted: it cannot be part of a cycle.
 pub(crate) fn lb_shape(g: &Graph) -> bool {
     let r = Rels::new(g);
     let pairs = r.po.restrict(&r.reads, &r.writes).minus(&r.same_loc);
     if pairs.is_empty() {
         return false;
     }
+    // Whether a thread other than `t` writes (or reads) location `l`.
+    let other = |l: Option<usize>, t: usize, writes: bool| {
+        g.events.iter().enumerate().any(|(i, e)| {
+            e.thread != t
+                && e.thread != INIT
+                && e.loc == l
+                && if writes { r.writes[i] } else { r.reads[i] }
+        })
+    };
     let ordered = ordered_before(g, &r);
-    let found = pairs.pairs().any(|(a, b)| !ordered.has(a, b));
+    let found = pairs.pairs().any(|(a, b)| {
+        let (ea, eb) = (&g.events[a], &g.events[b]);
+        !ordered.has(a, b) && other(ea.loc, ea.thread, true) && other(eb.loc, eb.thread, false)
+    });
     found
 }
 
