@@ -123,7 +123,8 @@
 //!   acyclic (as `rc11` by its own axiom). ARMv8 allows load buffering
 //!   (LB: the weak outcome is allowed), and this explorer does not produce
 //!   it; per execution it detects the shape (a load po-before a store to
-//!   another location that nothing in bob/aob orders) and counts it in
+//!   another location that nothing in bob/aob orders, the load's location
+//!   written by another thread and the store's read by another) and counts it in
 //!   [`Stats::lb_shapes`], and a canary test shows the missing outcome.
 //!   Porf-acyclicity is what the revisit rule (a read not porf-before the
 //!   write) relies on; HMC's treatment of po ∪ rf cycles is not done.
