@@ -282,6 +282,23 @@ pub struct Failure {
     pub site: Option<String>,
 }
 
+impl Failure {
+    /// An exhaustive explorer's `budget` ran out after `executions`
+    /// complete executions: not a pass (the DPOR and execution-graph
+    /// explorers, shuttle build).
+    #[cfg(shuttle)]
+    pub(crate) fn timed_out(budget: Duration, executions: u64) -> Failure {
+        Failure {
+            kind: FailKind::TimedOut,
+            message: format!(
+                "{TIMED_OUT}: {:.0} s after {executions} executions",
+                budget.as_secs_f64()
+            ),
+            site: None,
+        }
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind, self.message.trim_end())?;

@@ -135,7 +135,7 @@ use std::time::{Duration, Instant};
 use shuttle::{Config, FailurePersistence, Runner};
 
 use crate::explore::env::{self, ConfigError};
-use crate::explore::{capture, FailKind, Failure, Outcome, Plan, Profile, Verdict, TIMED_OUT};
+use crate::explore::{capture, Failure, Outcome, Plan, Profile, Verdict};
 use crate::sync::dpor as recorder;
 
 mod engine;
@@ -165,7 +165,7 @@ pub struct DporCheck {
     pub model: MemoryModel,
     /// DPOR (default) or plain DFS.
     pub search: Search,
-    /// Time budget; running out of it is [`FailKind::TimedOut`].
+    /// Time budget; running out of it is [`crate::explore::FailKind::TimedOut`].
     pub budget: Duration,
     /// At most this many preemptions per execution (incomplete); `None`:
     /// exhaustive.
@@ -270,15 +270,7 @@ impl DporCheck {
                 )
             }
             None if sh.timed_out => (
-                Verdict::Fail(Failure {
-                    kind: FailKind::TimedOut,
-                    message: format!(
-                        "{TIMED_OUT}: {:.0} s after {} executions",
-                        self.budget.as_secs_f64(),
-                        stats.executions
-                    ),
-                    site: None,
-                }),
+                Verdict::Fail(Failure::timed_out(self.budget, stats.executions)),
                 Default::default(),
                 None,
             ),

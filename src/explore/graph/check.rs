@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use super::{GraphCheck, Stats};
-use crate::explore::{FailKind, Failure, Outcome, Verdict, TIMED_OUT};
+use crate::explore::{Failure, Outcome, Verdict};
 
 impl GraphCheck {
     /// Explore every consistent graph of `f` and return the outcome: a
@@ -34,15 +34,7 @@ impl GraphCheck {
         let (verdict, trace) = match failure {
             Some(f) => (Verdict::Fail(f), recorded.trace),
             None if stats.timed_out => (
-                Verdict::Fail(Failure {
-                    kind: FailKind::TimedOut,
-                    message: format!(
-                        "{TIMED_OUT}: {:.0} s after {} executions",
-                        self.budget.as_secs_f64(),
-                        stats.executions
-                    ),
-                    site: None,
-                }),
+                Verdict::Fail(Failure::timed_out(self.budget, stats.executions)),
                 Default::default(),
             ),
             None => (Verdict::Pass, Default::default()),

@@ -167,6 +167,11 @@ impl State {
         self.writes += 1;
     }
 
+    /// The writes other tasks than `t` made in this execution.
+    fn writes_by_others(&self, t: usize) -> usize {
+        self.writes - self.writes_by.get(t).copied().unwrap_or(0)
+    }
+
     fn blocked_of(&mut self, t: usize) -> &mut Option<Blocked> {
         if self.blocked.len() <= t {
             self.blocked.resize(t + 1, None);
@@ -182,8 +187,7 @@ impl State {
             None => false,
             Some(Blocked::Read(_)) => true,
             Some(Blocked::Spin { mark, .. }) => {
-                let others = self.writes - self.writes_by.get(t).copied().unwrap_or(0);
-                if others > mark || self.replay_event(t).is_some() {
+                if self.writes_by_others(t) > mark || self.replay_event(t).is_some() {
                     self.blocked[t] = None;
                     false
                 } else {
@@ -792,7 +796,7 @@ impl Hooks for Explorer {
     fn spin(&self) {
         let mut s = self.0.borrow_mut();
         let t = s.current;
-        let others = s.writes - s.writes_by.get(t).copied().unwrap_or(0);
+        let others = s.writes_by_others(t);
         // The events it has run in this execution (a replayed graph has
         // more).
         let len = *s.next_of(t);

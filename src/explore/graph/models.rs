@@ -460,14 +460,26 @@ pub(crate) fn lb_shape(g: &Graph) -> bool {
     if pairs.is_empty() {
         return false;
     }
+    // Per location, the threads that write it and those that read it
+    // (computed once, not per pair).
+    let mut writers: Vec<Vec<usize>> = vec![Vec::new(); g.co.len()];
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); g.co.len()];
+    for (i, e) in g.events.iter().enumerate() {
+        if let (Some(l), true) = (e.loc, e.thread != INIT) {
+            let by = if r.writes[i] {
+                &mut writers[l]
+            } else {
+                &mut readers[l]
+            };
+            if !by.contains(&e.thread) {
+                by.push(e.thread);
+            }
+        }
+    }
     // Whether a thread other than `t` writes (or reads) location `l`.
     let other = |l: Option<usize>, t: usize, writes: bool| {
-        g.events.iter().enumerate().any(|(i, e)| {
-            e.thread != t
-                && e.thread != INIT
-                && e.loc == l
-                && if writes { r.writes[i] } else { r.reads[i] }
-        })
+        let by = if writes { &writers } else { &readers };
+        l.is_some_and(|l| by[l].iter().any(|&u| u != t))
     };
     let ordered = ordered_before(g, &r);
     let found = pairs.pairs().any(|(a, b)| {
