@@ -634,15 +634,8 @@ fn run_cell(a: RunArgs) -> Result<ExitCode, String> {
     println!("{}", lwpcheck::tool::report::Record::of(&cell).row());
     if let Some(g) = cell.graph {
         println!(
-            "graph explorer: {} distinct graphs, {} blocked executions, {} with a load-buffering shape{}",
-            g.graphs,
-            g.blocked,
-            g.lb_shapes,
-            if g.lb_shapes > 0 {
-                " (not explored: docs/arm.md)"
-            } else {
-                ""
-            }
+            "graph explorer: {} distinct graphs, {} blocked executions, {} with load buffering (a po ∪ rf cycle), {} uncertified",
+            g.graphs, g.blocked, g.lb_executions, g.uncertified
         );
     }
     println!(

@@ -256,11 +256,13 @@ pub struct GraphCounts {
     pub graphs: u64,
     /// Executions abandoned because no choice kept the graph consistent.
     pub blocked: u64,
-    /// Executions with a load-buffering shape (under `arm`: a load
-    /// po-before a store to another location with nothing ordering them).
-    /// The explorer does not explore po ∪ rf cycles, so in such a cell the
-    /// ARMv8 outcomes that need one were not seen (`docs/arm.md`).
-    pub lb_shapes: u64,
+    /// Executions with load buffering (under `arm`: a po ∪ rf cycle).
+    pub lb_executions: u64,
+    /// Executions abandoned because a load-buffering revisit's kept
+    /// events were not made again with the read's new value (they depended
+    /// on it).
+    #[serde(default)]
+    pub uncertified: u64,
 }
 
 /// One spawn order of a loom cell (also a field of the gate's
@@ -501,7 +503,8 @@ pub fn graph_cell<M: Model>(
         graph: Some(GraphCounts {
             graphs: stats.graphs,
             blocked: stats.blocked,
-            lb_shapes: stats.lb_shapes,
+            lb_executions: stats.lb_executions,
+            uncertified: stats.uncertified,
         }),
     }
 }

@@ -84,15 +84,20 @@ fn run(p: &Program, m: MemoryModel) -> ProgramRun {
         r.executions,
         r.graphs,
         r.blocked,
-        r.lb_shapes,
+        r.lb_executions,
         r.racy
     );
     assert!(!r.timed_out, "{} under {m} timed out", p.name);
-    assert_eq!(
-        r.executions, r.graphs,
-        "{} under {m}: each consistent graph explored once",
-        p.name
-    );
+    // Each consistent graph once; with load buffering (arm), a cycle's
+    // graph may be reached by more than one revisit (`docs/arm.md`).
+    if r.lb_executions == 0 {
+        assert_eq!(
+            r.executions, r.graphs,
+            "{} under {m}: each consistent graph explored once",
+            p.name
+        );
+    }
+    assert!(r.executions >= r.graphs);
     r
 }
 
@@ -234,13 +239,11 @@ fn lb_with(name: &str, barrier: KernelBarrier) -> Program {
 }
 
 #[test]
-fn lb_load_buffering_is_not_produced_under_arm() {
+fn lb_load_buffering_is_produced_under_arm_only() {
     // LB: r0 = x; y = 1 || r1 = y; x = 1. The weak outcome (1, 1) is
     // forbidden under SC, x86-TSO and RC11 (no-thin-air), and ALLOWED on
-    // ARMv8 (Pulte et al.; herd's LB is Allowed for AArch64). This explorer
-    // keeps po ∪ rf acyclic under arm (module docs): the weak outcome is
-    // not produced, and the shape is counted. A canary: when load
-    // buffering is explored, the `false` for arm becomes `true`.
+    // ARMv8 (Pulte et al.; herd's LB is Allowed for AArch64): the explorer
+    // produces it under arm (a po ∪ rf cycle), and only there.
     let p = program(
         "LB",
         2,
@@ -250,29 +253,79 @@ fn lb_load_buffering_is_not_produced_under_arm() {
         ],
     );
     let weak = [(0, 0, 1), (1, 0, 1)];
-    verdicts(&p, &weak, [false, false, false, false]);
+    verdicts(&p, &weak, [false, false, false, true]);
     let arm = run(&p, Arm);
-    assert!(arm.lb_shapes > 0, "the LB shape is detected under arm");
-    assert_eq!(run(&p, Tso).lb_shapes, 0, "counted under arm only");
-    // LB+dmb.ld on both sides orders the load before the store: no shape.
+    assert!(arm.lb_executions > 0, "a cycle under arm");
+    // Its graph is reached twice (the first read revisited, or the
+    // second): not optimal, counted (docs/arm.md).
+    assert_eq!((arm.executions, arm.graphs), (5, 4));
+    assert_eq!(run(&p, Rc11).lb_executions, 0, "no cycle under rc11");
+    // LB+dmb.ld on both sides orders each load before its store.
     let p = lb_with("LB+dmb.lds", KernelBarrier::Consumer);
-    assert_eq!(run(&p, Arm).lb_shapes, 0);
+    verdicts(&p, &weak, [false, false, false, false]);
+    assert_eq!(run(&p, Arm).lb_executions, 0);
     // LB+dmb.st (membar_producer): DMB ISHST does not order a load before
-    // a store, so the shape is there (and ARMv8 allows the outcome).
+    // a store, so ARMv8 allows the outcome; `fence(Release)`, which C11
+    // would make of it, forbids it under rc11 (as every porf cycle).
     let p = lb_with("LB+dmb.sts", KernelBarrier::Producer);
-    assert!(run(&p, Arm).lb_shapes > 0);
-    // A load of a location no other thread writes, before a store another
-    // thread reads: no po ∪ rf cycle can pass through the pair, not
-    // counted (r0 = z; y = 1 || r1 = y).
-    let p = program(
-        "load-of-own-location",
-        3,
+    verdicts(&p, &weak, [false, false, false, true]);
+}
+
+/// LB whose stores depend on the loads: no value comes out of thin air.
+/// `r0 = x; y = r0 || r1 = y; x = r1` (data dependencies): only 0 is
+/// ever read. With the second thread storing 1 whatever it read, and the
+/// first only if it read 1 (a control dependency), the first thread's
+/// store depends on its load, which the replay finds: (1, 1) needs
+/// `x = 1` before `r0 = x` reads it, and that needs `y = 1`, made only
+/// after `r0` read 1: never.
+#[test]
+fn lb_with_dependencies_is_not_produced() {
+    let data = |load: usize, store: usize| {
+        (
+            1,
+            vec![
+                ld(0, load, Order::Relaxed),
+                Stmt::Store {
+                    loc: store,
+                    value: Expr::Reg(0),
+                    order: Order::Relaxed,
+                },
+            ],
+        )
+    };
+    let p = program("LB+datas", 2, vec![data(0, 1), data(1, 0)]);
+    for m in ALL {
+        let r = run(&p, m);
+        assert!(
+            r.states
+                .iter()
+                .all(|s| s.registers.iter().all(|t| t[0] == 0)),
+            "{m}: a value out of thin air: {:?}",
+            r.states
+        );
+    }
+    let ctrl = (
+        1,
         vec![
-            (1, vec![ld(0, 2, Order::Relaxed), st(1, 1, Order::Relaxed)]),
-            (1, vec![ld(0, 1, Order::Relaxed)]),
+            ld(0, 0, Order::Relaxed),
+            Stmt::If {
+                cond: Expr::Reg(0),
+                then: vec![st(1, 1, Order::Relaxed)],
+                otherwise: vec![],
+            },
         ],
     );
-    assert_eq!(run(&p, Arm).lb_shapes, 0);
+    let p = program(
+        "LB+ctrl+po",
+        2,
+        vec![
+            ctrl,
+            (1, vec![ld(0, 1, Order::Relaxed), st(0, 1, Order::Relaxed)]),
+        ],
+    );
+    verdicts(&p, &[(0, 0, 1), (1, 0, 1)], [false, false, false, false]);
+    // The second side alone is unordered: (0 reads 1, 1 reads 0) is there.
+    assert!(seen(&run(&p, Arm), &[(0, 0, 1), (1, 0, 0)]));
 }
 
 #[test]
@@ -750,7 +803,9 @@ fn random_programs_agree_with_the_dpor_explorer_under_sc_and_tso() {
             if r.states != reference {
                 missed.push(seed);
             }
-            assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            if r.lb_executions == 0 {
+                assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            }
             execs += r.executions;
             graphs += r.graphs;
         }
@@ -795,7 +850,9 @@ fn random_programs_are_explored_optimally_under_rc11_and_arm() {
             assert!(!r.timed_out);
             counts[i].0 += r.executions;
             counts[i].1 += r.graphs;
-            assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            if r.lb_executions == 0 {
+                assert_eq!(r.executions, r.graphs, "{} under {m}: optimal", p.name);
+            }
             assert!(
                 sc.states.is_subset(&r.states),
                 "{} under {m}: weaker than sc",

@@ -180,11 +180,11 @@ pub fn report(
         "Explored {} executions, {} graphs",
         run.executions, run.graphs
     );
-    if run.lb_shapes > 0 {
+    if run.lb_executions > 0 {
         let _ = write!(
             o,
-            ", {} load-buffering shapes not explored (po ∪ rf acyclic only)",
-            run.lb_shapes
+            ", {} with load buffering (a po ∪ rf cycle)",
+            run.lb_executions
         );
     }
     let _ = writeln!(o);
@@ -288,15 +288,12 @@ mod tests {
         let p = parse("sb.litmus", SB).unwrap();
         let mut run = run_with(&[(0, 0)]);
         run.racy = true;
-        run.lb_shapes = 2;
+        run.lb_executions = 2;
         run.timed_out = true;
         let (text, ok) = report(&p, "arm", &run, Some(Verdict::Always));
         assert!(!ok, "a time-out is never ok");
         assert!(text.contains("\nFlag data-race\n"), "{text}");
-        assert!(
-            text.contains(", 2 load-buffering shapes not explored"),
-            "{text}"
-        );
+        assert!(text.contains(", 2 with load buffering"), "{text}");
         assert!(
             text.contains("\nTimed out: the states above are a subset\n"),
             "{text}"

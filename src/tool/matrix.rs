@@ -301,8 +301,8 @@ pub fn run(sel: &Selection, opts: &Options) -> Result<Report, String> {
             rec.secs,
             rec.graph
                 .map(|g| format!(
-                    "; {} graphs, {} blocked, {} with a load-buffering shape",
-                    g.graphs, g.blocked, g.lb_shapes
+                    "; {} graphs, {} blocked, {} with load buffering, {} uncertified",
+                    g.graphs, g.blocked, g.lb_executions, g.uncertified
                 ))
                 .unwrap_or_default(),
             if rec.orders.len() > 1 {

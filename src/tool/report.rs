@@ -111,8 +111,8 @@ pub struct Record {
     #[serde(default)]
     pub bound: Option<usize>,
     /// The execution-graph explorer's counters (graph cells only):
-    /// distinct graphs, blocked executions, executions with a
-    /// load-buffering shape.
+    /// distinct graphs, blocked executions, executions with load
+    /// buffering, uncertified executions.
     #[serde(default)]
     pub graph: Option<GraphCounts>,
 }
@@ -389,7 +389,7 @@ impl Report {
         let n = |f: fn(&Record) -> bool| self.cells.iter().filter(|c| f(c)).count();
         let findings = self.findings();
         format!(
-            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order (scenarios: {}), {} spawn-order runs over {} loom cells ({} arm), {} of {} graph/arm cells with a load-buffering shape (not explored: docs/arm.md), {:.1} s wall",
+            "{} cells ({}), {} surprises, {} timed out, {} recorded misses{}, {} cells under a preemption bound, {} kernel findings ({} cells, {} with every fix passing), {} skipped, {} loom passes with bounded history ({} arm), {} loom cells whose verdict depends on the spawn order (scenarios: {}), {} spawn-order runs over {} loom cells ({} arm), {} of {} graph/arm cells with load buffering, {:.1} s wall",
             self.cells.len(),
             self.explorers.join(" + "),
             n(|c| c.surprise.is_some()),
@@ -418,12 +418,12 @@ impl Report {
         )
     }
 
-    /// The graph/arm cells in which some execution had a load-buffering
-    /// shape ([`GraphCounts::lb_shapes`]).
+    /// The graph/arm cells in which some execution had load buffering
+    /// ([`GraphCounts::lb_executions`]).
     pub fn lb_cells(&self) -> usize {
         self.cells
             .iter()
-            .filter(|c| c.run == graph_arm() && c.graph.is_some_and(|g| g.lb_shapes > 0))
+            .filter(|c| c.run == graph_arm() && c.graph.is_some_and(|g| g.lb_executions > 0))
             .count()
     }
 
@@ -957,7 +957,7 @@ impl Report {
 
     /// The matrix, one folded table per model, with a legend.
     pub fn tables(&self) -> String {
-        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N. `bounded-history`: a loom pass in which some atomic received more stores in one execution than loom keeps values. `lb-shapes N`: a graph cell in which N executions had a load-buffering shape, whose po ∪ rf cycles the explorer does not explore. `skipped`: not run in this build.\n\n");
+        let mut out = String::from("Each cell: the verdict, then (executions or schedules, seconds). `miss`: a recorded explorer miss (the reason is in the model's table). `shortest@N`: loom's counterexample found at preemption bound N. `bounded-history`: a loom pass in which some atomic received more stores in one execution than loom keeps values. `lb N`: a graph cell in which N executions had load buffering (a po ∪ rf cycle). `skipped`: not run in this build.\n\n");
         let mut models: Vec<&str> = Vec::new();
         for c in &self.cells {
             if !models.contains(&c.model.as_str()) {
@@ -1133,8 +1133,8 @@ pub fn matrix_table(cells: &[&Record]) -> String {
                     if !c.history.is_empty() {
                         t.push_str(" bounded-history");
                     }
-                    if let Some(g) = c.graph.filter(|g| g.lb_shapes > 0) {
-                        let _ = write!(t, " lb-shapes {}", g.lb_shapes);
+                    if let Some(g) = c.graph.filter(|g| g.lb_executions > 0) {
+                        let _ = write!(t, " lb {}", g.lb_executions);
                     }
                     if c.surprise.is_some() {
                         t = format!("**{t} SURPRISE**");
@@ -1369,7 +1369,8 @@ mod tests {
             g.graph = Some(GraphCounts {
                 graphs: 3,
                 blocked: 1,
-                lb_shapes: 0,
+                lb_executions: 0,
+                uncertified: 0,
             });
             [l, g]
         };
@@ -1385,7 +1386,8 @@ mod tests {
         g.graph = Some(GraphCounts {
             graphs: 9,
             blocked: 0,
-            lb_shapes: 4,
+            lb_executions: 4,
+            uncertified: 0,
         });
         cells.extend([l, g]);
         // Only a loom/arm cell, and a dpor cell: no row.
@@ -1448,13 +1450,11 @@ mod tests {
         assert_eq!(r.lb_cells(), 1);
         assert!(
             r.summary()
-                .contains("1 of 5 graph/arm cells with a load-buffering shape"),
+                .contains("1 of 5 graph/arm cells with load buffering"),
             "{}",
             r.summary()
         );
-        assert!(r
-            .tables()
-            .contains("fail timed-out (3, 0.50 s) lb-shapes 4"));
+        assert!(r.tables().contains("fail timed-out (3, 0.50 s) lb 4"));
         // The counters survive report.json; an older report without them
         // still reads.
         let text = serde_json::to_string(&r).unwrap();

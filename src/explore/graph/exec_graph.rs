@@ -150,6 +150,14 @@ pub(crate) struct Graph {
     /// set): its writes go coherence-last and its reads read the
     /// coherence-latest write when added (see `explorer.rs`).
     pub(crate) opaque: Vec<bool>,
+    /// A backward revisit closed a po ∪ rf cycle (load buffering, under
+    /// `arm`): a read now reads a write that depends, through po ∪ rf, on
+    /// events po-after the read, which were made when the read read
+    /// another value. The replay re-makes them with the new value; if the
+    /// thread then does something else, they depended on the read, and the
+    /// graph is abandoned (uncertified) instead of reported as a
+    /// nondeterministic program.
+    pub(crate) speculative: bool,
 }
 
 impl Graph {
@@ -217,6 +225,23 @@ impl Graph {
         }
     }
 
+    /// Move write `w` in its location's coherence order to just after `after`.
+    pub(crate) fn co_move_after(&mut self, w: EvId, after: EvId) {
+        let l = self.events[w].loc.expect("a write has a location");
+        self.co[l].retain(|&x| x != w);
+        let i = self.co_pos(after);
+        self.co[l].insert(i + 1, w);
+    }
+
+    /// Whether program order and reads-from have a cycle (load buffering).
+    pub(crate) fn porf_cyclic(&self) -> bool {
+        // A cycle passes through a read reading a write it is porf-before.
+        self.events.iter().enumerate().any(|(r, ev)| match ev.kind {
+            Kind::Read { rf, .. } => self.events[rf].thread != INIT && self.porf_prefix(rf)[r],
+            _ => false,
+        })
+    }
+
     /// Position of `w` in its location's coherence order.
     pub(crate) fn co_pos(&self, w: EvId) -> usize {
         let l = self.events[w].loc.expect("a write has a location");
@@ -235,6 +260,33 @@ impl Graph {
             }
         }
         seen
+    }
+
+    /// The events porf-after `e` (`e` excluded).
+    pub(crate) fn porf_suffix(&self, e: EvId) -> Vec<bool> {
+        (0..self.events.len())
+            .map(|x| x != e && self.porf_prefix(x)[e])
+            .collect()
+    }
+
+    /// Extend `keep` with everything porf-before a kept event. A no-op
+    /// unless the graph is speculative: otherwise every read was added
+    /// after the write it reads (or moved after it by its revisit), and the
+    /// events added up to any point are porf-closed. A load-buffering
+    /// revisit leaves its read where it was, before the write it reads.
+    pub(crate) fn porf_close(&self, keep: &mut [bool]) {
+        if !self.speculative {
+            return;
+        }
+        let mut stack: Vec<EvId> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        while let Some(x) = stack.pop() {
+            for p in self.preds(x) {
+                if !keep[p] {
+                    keep[p] = true;
+                    stack.push(p);
+                }
+            }
+        }
     }
 
     /// Immediate po and rf predecessors.
@@ -312,6 +364,7 @@ impl Graph {
                 .collect(),
             co: vec![Vec::new(); nl],
             opaque: vec![false; nl],
+            speculative: self.speculative,
         };
         for (l, &o) in self.opaque.iter().enumerate() {
             if let Some(nl) = locmap[l] {

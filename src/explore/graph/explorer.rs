@@ -66,6 +66,10 @@ pub(crate) struct State {
     directive: Directive,
     /// The execution is abandoned (inconsistent or blocked).
     stop: bool,
+    /// The execution is abandoned because a speculative graph's replay
+    /// did not re-make the events a load-buffering revisit kept
+    /// ([`Graph::speculative`]).
+    uncertified: bool,
     hashes: HashSet<u64>,
     /// Per task: why it does not run on, if it does not.
     blocked: Vec<Option<Blocked>>,
@@ -107,6 +111,7 @@ impl Explorer {
             fused: false,
             directive: Directive::default(),
             stop: false,
+            uncertified: false,
             hashes: HashSet::new(),
             blocked: Vec::new(),
             turn: Vec::new(),
@@ -144,6 +149,67 @@ fn spurious(k: &Kind) -> bool {
     )
 }
 
+/// The read event an operation makes: its order, its read-modify-write
+/// part and what blocks its thread.
+fn read_shape(op: Op) -> (Mo, Option<RmwRead>, Option<Block>) {
+    let rmw_read = |failure, expected, weak| RmwRead {
+        failure,
+        expected,
+        weak,
+        spurious: false,
+    };
+    match op {
+        Op::Load(o) => (Mo::of(o), None, None),
+        Op::CellRead { .. } => (Mo::Plain, None, None),
+        Op::Rmw {
+            success,
+            failure,
+            expected,
+            weak,
+        } => (
+            Mo::of(success),
+            Some(rmw_read(Mo::of(failure), expected, weak)),
+            None,
+        ),
+        Op::Lock { blocking } => (
+            Mo::Acq,
+            Some(rmw_read(Mo::Acq, Some(0), false)),
+            blocking.then_some(Block::Lock),
+        ),
+        Op::Wake { bit } => (
+            Mo::Acq,
+            None,
+            Some(Block::Wake {
+                bit,
+                spurious: false,
+            }),
+        ),
+        _ => unreachable!("not a read"),
+    }
+}
+
+/// Whether a graph's read event is the one `op` makes (its spurious
+/// failure or wake-up aside).
+fn same_read(k: &Kind, op: Op) -> bool {
+    let Kind::Read { mo, rmw, block, .. } = *k else {
+        return false;
+    };
+    let (m, x, b) = read_shape(op);
+    let unspurious = |b: Option<Block>| match b {
+        Some(Block::Wake { bit, .. }) => Some(Block::Wake {
+            bit,
+            spurious: false,
+        }),
+        b => b,
+    };
+    mo == m
+        && rmw.map(|y| RmwRead {
+            spurious: false,
+            ..y
+        }) == x
+        && unspurious(block) == b
+}
+
 /// A panic for a replay that does not match its graph: the program is not
 /// deterministic given the values it reads (or the explorer is wrong).
 fn diverged(what: impl std::fmt::Display) -> ! {
@@ -151,6 +217,19 @@ fn diverged(what: impl std::fmt::Display) -> ! {
 }
 
 impl State {
+    /// The replay does not match its graph: in a speculative graph, the
+    /// events a load-buffering revisit kept depended on the read it
+    /// revisited (the execution is abandoned, false); in any other, the
+    /// program is not deterministic (a panic).
+    fn mismatch(&mut self, what: impl std::fmt::Display) -> bool {
+        if !self.g.speculative {
+            diverged(what)
+        }
+        self.uncertified = true;
+        self.stop = true;
+        false
+    }
+
     fn next_of(&mut self, t: usize) -> &mut usize {
         if self.next.len() <= t {
             self.next.resize(t + 1, 0);
@@ -303,13 +382,17 @@ impl State {
         replayed: Option<EvId>,
         current: u64,
         opaque: bool,
-    ) -> usize {
+    ) -> Option<usize> {
         if let Some(e) = replayed {
-            let l = self.g.events[e]
-                .loc
-                .unwrap_or_else(|| diverged("an access replayed as a non-access"));
+            let Some(l) = self.g.events[e].loc else {
+                self.mismatch("an access replayed as a non-access");
+                return None;
+            };
             match self.addr_loc.insert(addr, l) {
-                Some(old) if old != l => diverged("an object replayed at another location"),
+                Some(old) if old != l => {
+                    self.mismatch("an object replayed at another location");
+                    return None;
+                }
                 Some(_) => {}
                 None => {
                     // First seen in this execution: its initial value is
@@ -320,14 +403,14 @@ impl State {
                     }
                 }
             }
-            return l;
+            return Some(l);
         }
         if let Some(&l) = self.addr_loc.get(&addr) {
-            return l;
+            return Some(l);
         }
         let l = self.g.new_loc(current, opaque);
         self.addr_loc.insert(addr, l);
-        l
+        Some(l)
     }
 
     fn consistent(&self, g: &Graph) -> bool {
@@ -389,12 +472,18 @@ impl State {
             | Op::Rmw { .. }
             | Op::Lock { .. }
             | Op::Wake { .. } => {
-                p.loc = self.loc_for(p.addr, replayed, p.current, opaque(p.op));
+                let Some(l) = self.loc_for(p.addr, replayed, p.current, opaque(p.op)) else {
+                    return false;
+                };
+                p.loc = l;
                 match replayed {
                     Some(e) => {
                         let Kind::Read { rf, .. } = self.g.events[e].kind else {
-                            diverged("a read replayed as another event")
+                            return self.mismatch("a read replayed as another event");
                         };
+                        if self.g.speculative && !same_read(&self.g.events[e].kind, p.op) {
+                            return self.mismatch("a read replayed as another read");
+                        }
                         self.directive = Directive {
                             value: Some(self.g.value(rf)),
                             spurious: spurious(&self.g.events[e].kind),
@@ -407,7 +496,10 @@ impl State {
                 }
             }
             Op::Store(_) | Op::CellWrite { .. } => {
-                p.loc = self.loc_for(p.addr, replayed, p.current, opaque(p.op));
+                let Some(l) = self.loc_for(p.addr, replayed, p.current, opaque(p.op)) else {
+                    return false;
+                };
+                p.loc = l;
                 true
             }
             Op::Fence(..) | Op::Spawn | Op::Join(_) => self.add_plain(t, &p, replayed),
@@ -419,40 +511,7 @@ impl State {
     /// A new read: one branch per write it may read (and per spurious
     /// failure of a weak compare-exchange).
     fn add_read(&mut self, t: usize, p: &mut Pend) -> bool {
-        let rmw_read = |failure, expected, weak| RmwRead {
-            failure,
-            expected,
-            weak,
-            spurious: false,
-        };
-        let (mo, rmw, block) = match p.op {
-            Op::Load(o) => (Mo::of(o), None, None),
-            Op::CellRead { .. } => (Mo::Plain, None, None),
-            Op::Rmw {
-                success,
-                failure,
-                expected,
-                weak,
-            } => (
-                Mo::of(success),
-                Some(rmw_read(Mo::of(failure), expected, weak)),
-                None,
-            ),
-            Op::Lock { blocking } => (
-                Mo::Acq,
-                Some(rmw_read(Mo::Acq, Some(0), false)),
-                blocking.then_some(Block::Lock),
-            ),
-            Op::Wake { bit } => (
-                Mo::Acq,
-                None,
-                Some(Block::Wake {
-                    bit,
-                    spurious: false,
-                }),
-            ),
-            _ => unreachable!("not a read"),
-        };
+        let (mo, rmw, block) = read_shape(p.op);
         let mut graphs = Vec::new();
         let latest = *self.g.co[p.loc]
             .last()
@@ -548,7 +607,8 @@ impl State {
                 (a, b) => a == b,
             };
             if !same {
-                diverged(format!("{kind:?} replayed as {:?}", self.g.events[e].kind));
+                let what = format!("{kind:?} replayed as {:?}", self.g.events[e].kind);
+                return self.mismatch(what);
             }
             *self.next_of(t) += 1;
             return true;
@@ -566,20 +626,6 @@ impl State {
     /// a read-modify-write whose read is `p.read`).
     fn wrote(&mut self, t: usize, p: &Pend, value: u64) -> bool {
         self.count_write(t);
-        if let Some(e) = self.replay_event(t) {
-            match &mut self.g.events[e].kind {
-                // The value this execution wrote: the same as the graph's,
-                // but for addresses (an allocation's address differs from
-                // one execution to the next), which the reads after it in
-                // this execution must get.
-                Kind::Write { value: v, .. } => {
-                    *v = value;
-                    *self.next_of(t) += 1;
-                    return true;
-                }
-                k => diverged(format!("a write of {value} replayed as {k:?}")),
-            }
-        }
         let (mo, rmw) = match p.op {
             Op::Store(o) => (Mo::of(o), false),
             Op::CellWrite { .. } => (Mo::Plain, false),
@@ -587,6 +633,37 @@ impl State {
             Op::Lock { .. } => (Mo::Acq, true),
             _ => unreachable!("not a write"),
         };
+        if let Some(e) = self.replay_event(t) {
+            let Kind::Write {
+                value: old,
+                mo: m,
+                rmw: x,
+            } = self.g.events[e].kind
+            else {
+                let what = format!("a write of {value} replayed as {:?}", self.g.events[e].kind);
+                return self.mismatch(what);
+            };
+            if self.g.speculative && (m, x) != (mo, rmw) {
+                return self.mismatch("a write replayed as another write");
+            }
+            // A read this execution already made read the graph's value
+            // (a load-buffering cycle: the read runs before the write it
+            // reads); another value now means the write depended on it.
+            if old != value && self.read_before_its_write(e) {
+                return self.mismatch(format!(
+                    "a write of {value} replayed as a write of {old}, already read"
+                ));
+            }
+            // The value this execution wrote: the same as the graph's, but
+            // for addresses (an allocation's address differs from one
+            // execution to the next), which the reads after it in this
+            // execution must get.
+            if let Kind::Write { value: v, .. } = &mut self.g.events[e].kind {
+                *v = value;
+            }
+            *self.next_of(t) += 1;
+            return true;
+        }
         let ev = Event {
             thread: t,
             loc: Some(p.loc),
@@ -634,50 +711,153 @@ impl State {
         true
     }
 
+    /// A speculative graph's execution ended with a thread that did not
+    /// make all its graph events (it took another path once a
+    /// load-buffering revisit gave a read its new value).
+    fn speculative_unfinished(&self) -> bool {
+        self.g.speculative
+            && !self.stop
+            && self
+                .g
+                .threads
+                .iter()
+                .enumerate()
+                .any(|(t, th)| self.next.get(t).copied().unwrap_or(0) < th.len())
+    }
+
+    /// Whether a read this execution has already replayed reads `w` (only
+    /// in a load-buffering cycle does a read run before the write it reads).
+    fn read_before_its_write(&self, w: EvId) -> bool {
+        self.g.threads.iter().enumerate().any(|(u, th)| {
+            let done = self.next.get(u).copied().unwrap_or(0);
+            th[..done.min(th.len())]
+                .iter()
+                .any(|&e| self.g.rf(e) == Some(w))
+        })
+    }
+
     /// The graphs in which a read of `a`'s location that is not porf-before
     /// `a` reads from `a`: the events added after the read and not
     /// porf-before `a` are deleted, the read moves after `a`. Only when the
     /// read and every deleted event were added maximally (TruSt's
     /// condition), so that each such graph is made from one graph only.
+    ///
+    /// Under `arm`, a read of another thread that *is* porf-before `a` may
+    /// read from it too (load buffering: [`State::revisit`]).
     fn backward_revisits(&self, g: &Graph, a: EvId) -> Vec<Graph> {
         let prefix = g.porf_prefix(a);
         let loc = g.events[a].loc;
         let mut out = Vec::new();
         for r in 0..a {
             let ev = &g.events[r];
-            let Kind::Read { rmw, .. } = ev.kind else {
-                continue;
-            };
             // A read that failed or woke spuriously is not revisited: what
             // it reads does not matter to its thread.
-            if ev.loc != loc || prefix[r] || spurious(&ev.kind) {
-                continue;
+            if matches!(ev.kind, Kind::Read { .. }) && ev.loc == loc && !spurious(&ev.kind) {
+                out.extend(self.revisit(g, r, a, &prefix));
             }
-            let keep: Vec<bool> = (0..g.events.len())
-                .map(|i| i <= r || prefix[i] || i == a)
-                .collect();
-            if self.mutation != Mutation::NoMaximality && !maximal(g, r, a, &prefix, &keep) {
-                continue;
-            }
-            let (mut g2, map) = g.restrict(&keep, Some(r));
-            let (r2, a2) = (map[r].expect("kept"), map[a].expect("kept"));
-            g2.set_rf(r2, a2);
-            if let Kind::Read { revisited, .. } = &mut g2.events[r2].kind {
-                *revisited = true;
-            }
-            let mut variants = vec![g2.clone()];
-            if let Some(x) = rmw {
-                let t = ev.thread;
-                if x.weak && x.expected == Some(g.value(a)) && self.spurious_allowed(&g2, t) {
-                    if let Kind::Read { rmw: Some(y), .. } = &mut g2.events[r2].kind {
-                        y.spurious = true;
-                    }
-                    variants.push(g2);
-                }
-            }
-            out.extend(variants.into_iter().filter(|v| self.consistent(v)));
         }
         out
+    }
+
+    /// `a` revisits read `r` (of its location): the consistent graphs.
+    ///
+    /// A revisit keeps the events added up to `r`, those porf-before `a`,
+    /// and `a`. If events po-after `r` are among them, `r` is porf-before
+    /// `a` and the new graph has a po ∪ rf cycle: load buffering (HMC),
+    /// which ARMv8 allows and only `arm` explores. `r` then stays where it
+    /// was added (its kept events follow it in program order).
+    ///
+    /// The facade sees no dependencies, so whether those kept events
+    /// depend on `r` is found by running the thread again: the replay
+    /// gives `r` its new value and must make the same events again (same
+    /// operations, locations and values), or the graph is abandoned
+    /// ([`Graph::speculative`]). This is a *semantic* dependency (a value
+    /// that made no difference is no dependency), weaker than ARMv8's
+    /// syntactic one: a cycle that a dependency whose value does not
+    /// matter forbids on the hardware is explored too (a possible false
+    /// alarm, never a missed outcome).
+    ///
+    /// Not revisited into a cycle: a read of the thread of `a` (po-before
+    /// it: coherence forbids it); a compare-exchange's read, a mutex
+    /// acquisition's included (it compiles to an exclusive load, a compare
+    /// and a branch on the value read, and that control dependency orders
+    /// every later store on ARMv8, as aarch64.cat's `ctrl` does); a
+    /// blocking read (its thread's later events exist only for the value
+    /// it read); and a read of an opaque cell (its value is not the
+    /// explorer's). A spurious failure is not revisited at all.
+    fn revisit(&self, g: &Graph, r: EvId, a: EvId, prefix: &[bool]) -> Vec<Graph> {
+        let ev = &g.events[r];
+        let Kind::Read { rmw, block, .. } = ev.kind else {
+            return Vec::new();
+        };
+        let mut keep: Vec<bool> = (0..g.events.len())
+            .map(|i| i <= r || prefix[i] || i == a)
+            .collect();
+        g.porf_close(&mut keep);
+        let th = &g.threads[ev.thread];
+        let k = th.iter().position(|&x| x == r).expect("in its thread");
+        let cycle = th[k + 1..].iter().any(|&x| keep[x]);
+        if cycle {
+            let l = ev.loc.expect("a read has a location");
+            let compare = rmw.is_some_and(|x| x.expected.is_some());
+            let allowed = self.model == MemoryModel::Arm
+                && self.mutation != Mutation::NoLoadBuffering
+                && ev.thread != g.events[a].thread
+                && !compare
+                && block.is_none()
+                && !g.opaque[l];
+            if !allowed {
+                return Vec::new();
+            }
+        }
+        if self.mutation != Mutation::NoMaximality && !maximal(g, r, a, prefix, &keep, cycle) {
+            return Vec::new();
+        }
+        let (mut g2, map) = g.restrict(&keep, (!cycle).then_some(r));
+        let (r2, a2) = (map[r].expect("kept"), map[a].expect("kept"));
+        g2.set_rf(r2, a2);
+        if let Kind::Read { revisited, .. } = &mut g2.events[r2].kind {
+            *revisited = true;
+        }
+        if cycle {
+            if rmw.is_some() {
+                // An exchange or fetch-add (it always writes): its write
+                // stays right after what it reads in coherence.
+                let w = g2.threads[ev.thread][k + 1];
+                g2.co_move_after(w, a2);
+            }
+            g2.speculative = true;
+            // Reads added before `r` that `a` may also be read by: in the
+            // graph before, each was porf-before `a` too, or read
+            // maximally something else (it was not revisited then), and
+            // none can be deleted and added again after `a` (what `a`
+            // depends on keeps them). Revisited now, from this graph.
+            let prefix2 = g2.porf_prefix(a2);
+            let loc2 = g2.events[r2].loc;
+            let mut out: Vec<Graph> = (0..r2)
+                .filter(|&x| {
+                    let e = &g2.events[x];
+                    matches!(e.kind, Kind::Read { .. }) && e.loc == loc2 && !spurious(&e.kind)
+                })
+                .flat_map(|x| self.revisit(&g2, x, a2, &prefix2))
+                .collect();
+            if self.consistent(&g2) {
+                out.push(g2);
+            }
+            return out;
+        }
+        let mut variants = vec![g2.clone()];
+        if let Some(x) = rmw {
+            let t = ev.thread;
+            if x.weak && x.expected == Some(g.value(a)) && self.spurious_allowed(&g2, t) {
+                if let Kind::Read { rmw: Some(y), .. } = &mut g2.events[r2].kind {
+                    y.spurious = true;
+                }
+                variants.push(g2);
+            }
+        }
+        variants.retain(|v| self.consistent(v));
+        variants
     }
 }
 
@@ -686,7 +866,12 @@ impl State {
 /// write among the events added before it (and was not itself revisited,
 /// nor failed spuriously); a write is coherence-latest among the events
 /// added before it, those porf-before `a`, and `a`.
-fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool {
+///
+/// In a load-buffering revisit, `r`'s own condition leaves out the writes
+/// porf-after it (kept because `a` depends on them): `r` could never have
+/// read them.
+fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool], cycle: bool) -> bool {
+    let after_r: Vec<bool> = if cycle { g.porf_suffix(r) } else { Vec::new() };
     for (e, ev) in g.events.iter().enumerate().skip(r) {
         if e != r && keep[e] {
             continue;
@@ -697,7 +882,8 @@ fn maximal(g: &Graph, r: EvId, a: EvId, prefix: &[bool], keep: &[bool]) -> bool 
                 // before it and those porf-before `a` (`a` excluded); a
                 // read a revisit moved counts only if what it reads is
                 // porf-before `a`.
-                let prev = |x: EvId| x != a && (x <= e || prefix[x]);
+                let prev =
+                    |x: EvId| x != a && (x <= e || prefix[x]) && !(e == r && cycle && after_r[x]);
                 if (revisited && !prefix[rf]) || spurious(&ev.kind) || !prev(rf) {
                     return false;
                 }
@@ -830,7 +1016,9 @@ impl Scheduler for GraphSched {
     fn new_execution(&mut self) -> Option<Schedule> {
         let mut s = self.0 .0.borrow_mut();
         if s.started {
-            if s.stop || !s.consistent(&s.g) {
+            if s.uncertified || s.speculative_unfinished() {
+                s.stats.uncertified += 1;
+            } else if s.stop || !s.consistent(&s.g) {
                 s.stats.blocked += 1;
             } else {
                 s.stats.executions += 1;
@@ -866,6 +1054,7 @@ impl Scheduler for GraphSched {
         s.current = 0;
         s.fused = false;
         s.stop = false;
+        s.uncertified = false;
         s.directive = Directive::default();
         s.blocked.clear();
         s.turn.clear();

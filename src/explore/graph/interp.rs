@@ -67,7 +67,7 @@ pub fn run_program_with(p: &Program, check: GraphCheck) -> ProgramRun {
         graphs: stats.graphs,
         blocked: stats.blocked,
         racy: stats.racy > 0,
-        lb_shapes: stats.lb_shapes,
+        lb_executions: stats.lb_executions,
         timed_out: stats.timed_out,
     }
 }

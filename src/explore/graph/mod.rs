@@ -119,15 +119,18 @@
 //! - **Dependencies**: the facade sees no address, data or control
 //!   dependency, so ARM's dob is empty: a port keeps Acquire where the
 //!   kernel relies on a dependency.
-//! - **Load buffering**: `arm` is restricted to graphs with po ∪ rf
-//!   acyclic (as `rc11` by its own axiom). ARMv8 allows load buffering
-//!   (LB: the weak outcome is allowed), and this explorer does not produce
-//!   it; per execution it detects the shape (a load po-before a store to
-//!   another location that nothing in bob/aob orders, the load's location
-//!   written by another thread and the store's read by another) and counts it in
-//!   [`Stats::lb_shapes`], and a canary test shows the missing outcome.
-//!   Porf-acyclicity is what the revisit rule (a read not porf-before the
-//!   write) relies on; HMC's treatment of po ∪ rf cycles is not done.
+//! - **Dependencies, for load buffering**: `arm` explores po ∪ rf cycles
+//!   (HMC): a write may revisit a read that is porf-before it, keeping the
+//!   events po-after the read that the write depends on. Since the facade
+//!   sees no dependency, the replay re-runs the read's thread with the new
+//!   value and must make those events again ([`Stats::uncertified`]
+//!   counts the graphs where it does not): a *semantic* dependency, weaker
+//!   than ARMv8's syntactic one (a false dependency such as `(r ^ r) + 1`
+//!   does not order here: a possible false alarm, never a miss). A
+//!   compare-exchange's read is not revisited into a cycle (its compare
+//!   and branch are a control dependency on ARMv8). Graphs with a cycle
+//!   may be explored more than once ([`Stats::lb_executions`] counts the
+//!   executions with one; `graphs` stays exact).
 //! - Mixed-size accesses (every location is one 64-bit value).
 //! - Cells of other types than `u64`/`usize` are **opaque**: their values
 //!   are not the explorer's to set, so a read reads the coherence-latest
@@ -205,6 +208,10 @@ pub enum Mutation {
     /// Backward revisits without the maximality condition: complete, but
     /// the same graph is explored more than once.
     NoMaximality,
+    /// `arm` without load buffering: only po ∪ rf acyclic graphs (the
+    /// explorer before it explored load buffering). LB's weak outcome is
+    /// lost.
+    NoLoadBuffering,
 }
 
 /// What an exploration counted.
@@ -217,8 +224,13 @@ pub struct Stats {
     pub graphs: u64,
     /// Executions abandoned because no choice kept the graph consistent.
     pub blocked: u64,
-    /// Executions with a load-buffering shape (under `arm`).
-    pub lb_shapes: u64,
+    /// Executions whose graph has load buffering (a po ∪ rf cycle; under
+    /// `arm` only).
+    pub lb_executions: u64,
+    /// Executions abandoned because a load-buffering revisit's kept
+    /// events were not made again with the read's new value (they
+    /// depended on it: [`exec_graph::Graph::speculative`]).
+    pub uncertified: u64,
     /// Executions with a C11 data race on a plain access (`sc`, `rc11`).
     pub racy: u64,
     /// The time budget ran out.
@@ -302,7 +314,7 @@ impl GraphCheck {
         let sc = stats_cell.clone();
         ex.0.borrow_mut().on_complete = Some(Box::new(move |g: &exec_graph::Graph| {
             let mut c = sc.borrow_mut();
-            if model == MemoryModel::Arm && models::lb_shape(g) {
+            if model == MemoryModel::Arm && g.porf_cyclic() {
                 c.0 += 1;
             }
             if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && models::racy(g) {
@@ -332,7 +344,7 @@ impl GraphCheck {
         });
         let mut stats = ex.0.borrow().stats;
         let c = *stats_cell.borrow();
-        stats.lb_shapes = c.0;
+        stats.lb_executions = c.0;
         stats.racy = c.1;
         (stats, failure, recorded)
     }

@@ -224,7 +224,13 @@ pub(crate) fn consistent(
         MemoryModel::Sc => r.po.union(&r.rf).union(&r.co).union(&fr).acyclic(),
         MemoryModel::Tso => r.sc_per_loc() && tso(g, &r, &fr),
         MemoryModel::Rc11 => rc11(g, &r, &fr),
-        MemoryModel::Arm => r.sc_per_loc() && arm(g, &r, &fr) && r.po.union(&r.rf).acyclic(),
+        // ARMv8 allows po ∪ rf cycles (load buffering); the mutation
+        // restricts them away.
+        MemoryModel::Arm => {
+            r.sc_per_loc()
+                && arm(g, &r, &fr)
+                && (mutation != Mutation::NoLoadBuffering || r.po.union(&r.rf).acyclic())
+        }
     }
 }
 
@@ -444,64 +450,4 @@ pub(crate) fn racy(g: &Graph) -> bool {
         }
     }
     false
-}
-
-/// Under `arm`: a load program-order-before a store to another location
-/// with nothing ordering them (not in ob), that a po ∪ rf cycle could
-/// pass through: another thread writes the load's location (the cycle
-/// enters the load by an external rf) and another thread reads the
-/// store's (it leaves the store by one). The shape of load buffering,
-/// whose weak outcome this explorer does not produce (po ∪ rf acyclic).
-/// A pair no other thread could close (a thread's load of a location only
-/// it writes) is not counted: it cannot be part of a cycle.
-pub(crate) fn lb_shape(g: &Graph) -> bool {
-    let r = Rels::new(g);
-    let pairs = r.po.restrict(&r.reads, &r.writes).minus(&r.same_loc);
-    if pairs.is_empty() {
-        return false;
-    }
-    // Per location, the threads that write it and those that read it
-    // (computed once, not per pair).
-    let mut writers: Vec<Vec<usize>> = vec![Vec::new(); g.co.len()];
-    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); g.co.len()];
-    for (i, e) in g.events.iter().enumerate() {
-        if let (Some(l), true) = (e.loc, e.thread != INIT) {
-            let by = if r.writes[i] {
-                &mut writers[l]
-            } else {
-                &mut readers[l]
-            };
-            if !by.contains(&e.thread) {
-                by.push(e.thread);
-            }
-        }
-    }
-    // Whether a thread other than `t` writes (or reads) location `l`.
-    let other = |l: Option<usize>, t: usize, writes: bool| {
-        let by = if writes { &writers } else { &readers };
-        l.is_some_and(|l| by[l].iter().any(|&u| u != t))
-    };
-    let ordered = ordered_before(g, &r);
-    let found = pairs.pairs().any(|(a, b)| {
-        let (ea, eb) = (&g.events[a], &g.events[b]);
-        !ordered.has(a, b) && other(ea.loc, ea.thread, true) && other(eb.loc, eb.thread, false)
-    });
-    found
-}
-
-/// The thread-local part of ARM's ob (bob ∪ aob)+: what orders two events
-/// of one thread whatever the other threads do.
-fn ordered_before(g: &Graph, r: &Rels) -> Rel {
-    let ArmSets {
-        acq, rel, full, ld, ..
-    } = arm_sets(g, r);
-    let po = &r.po;
-    let through = |f: &Set| po.cols(f).seq(po);
-    r.rmw
-        .union(&through(&full))
-        .union(&po.restrict(&rel, &acq))
-        .union(&through(&ld).restrict(&r.reads, &r.mem))
-        .union(&po.restrict(&acq, &r.mem))
-        .union(&po.restrict(&r.mem, &rel))
-        .plus()
 }

@@ -412,7 +412,7 @@ pub struct ProgramRun {
     /// is an ordinary load or store of the machine).
     pub racy: bool,
     /// Executions with a load-buffering shape (`arm`; see the module docs).
-    pub lb_shapes: u64,
+    pub lb_executions: u64,
     /// The time budget ran out (the states are then incomplete).
     pub timed_out: bool,
 }
