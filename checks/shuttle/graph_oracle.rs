@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use lwpcheck::explore::graph::{run_program_with, GraphCheck, Mutation};
+use lwpcheck::explore::graph::{cross_check, run_program_with, GraphCheck, Mutation};
 use lwpcheck::explore::program::{Program, ProgramRun};
 use lwpcheck::sync::MemoryModel;
 
@@ -54,6 +54,9 @@ const RESTRICTED: Options = Options {
 /// One program under one model: the explorer's run if it agrees with the
 /// oracle, else what differs.
 fn compare(p: &Program, model: MemoryModel, mutation: Mutation) -> Result<ProgramRun, String> {
+    // Every consistency check the explorer makes is also made by the
+    // reference predicates (`models.rs`), and a difference panics.
+    cross_check(true);
     let o = oracle::run(p, oracle_model(model), &RESTRICTED);
     let e = run_program_with(
         p,

@@ -10,7 +10,7 @@ use std::time::Instant;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
 use super::exec_graph::{barrier_named, Block, EvId, Event, Graph, Kind, Mo, RmwRead};
-use super::models;
+use super::{fast, models};
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
 use crate::sync::MemoryModel;
@@ -331,7 +331,7 @@ impl State {
     }
 
     fn consistent(&self, g: &Graph) -> bool {
-        models::consistent(g, self.model, self.mutation, true)
+        fast::consistent(g, self.model, self.mutation, true)
     }
 
     /// Consistent but for atomicity: a read-modify-write may read a write
@@ -341,7 +341,7 @@ impl State {
     /// read-modify-write, and the result be consistent. Such graphs are
     /// extended (for their revisits) and abandoned at their end.
     fn consistent_but_atomicity(&self, g: &Graph) -> bool {
-        models::consistent(g, self.model, self.mutation, false)
+        fast::consistent(g, self.model, self.mutation, false)
     }
 
     /// A weak compare-exchange of thread `t` may fail spuriously: under

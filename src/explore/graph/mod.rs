@@ -183,10 +183,12 @@ use crate::sync::MemoryModel;
 mod check;
 mod exec_graph;
 mod explorer;
+mod fast;
 mod interp;
 mod models;
 mod rel;
 
+pub use fast::cross_check;
 pub use interp::{execute, run_program, run_program_with, ProgramRun};
 
 /// A deliberately broken explorer, for the tests that show the
