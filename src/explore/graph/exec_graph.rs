@@ -226,41 +226,47 @@ impl Graph {
     /// The events porf-before `e` (program order with spawn and join, and
     /// reads-from), `e` excluded.
     pub(crate) fn porf_prefix(&self, e: EvId) -> Vec<bool> {
+        // Each event's index in its thread, once (not searched per event).
+        let mut index = vec![0; self.events.len()];
+        for th in &self.threads {
+            for (i, &x) in th.iter().enumerate() {
+                index[x] = i;
+            }
+        }
         let mut seen = vec![false; self.events.len()];
-        let mut stack = self.preds(e);
+        let mut stack = Vec::new();
+        self.push_preds(e, &index, &mut stack);
         while let Some(x) = stack.pop() {
             if !seen[x] {
                 seen[x] = true;
-                stack.extend(self.preds(x));
+                self.push_preds(x, &index, &mut stack);
             }
         }
         seen
     }
 
-    /// Immediate po and rf predecessors.
-    fn preds(&self, e: EvId) -> Vec<EvId> {
+    /// Push `e`'s immediate po and rf predecessors (`index`: each event's
+    /// index in its thread).
+    fn push_preds(&self, e: EvId, index: &[usize], out: &mut Vec<EvId>) {
         let ev = &self.events[e];
-        let mut p = Vec::new();
         if ev.thread == INIT {
-            return p;
+            return;
         }
-        let th = &self.threads[ev.thread];
-        let i = th.iter().position(|&x| x == e).expect("in its thread");
+        let i = index[e];
         if i > 0 {
-            p.push(th[i - 1]);
+            out.push(self.threads[ev.thread][i - 1]);
         } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
-            p.push(s);
+            out.push(s);
         }
         match ev.kind {
-            Kind::Read { rf, .. } => p.push(rf),
+            Kind::Read { rf, .. } => out.push(rf),
             Kind::Join { child } => {
                 if let Some(&last) = self.threads.get(child).and_then(|t| t.last()) {
-                    p.push(last);
+                    out.push(last);
                 }
             }
             _ => {}
         }
-        p
     }
 
     /// The graph restricted to the events `keep` marks (initial writes of

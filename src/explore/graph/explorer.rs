@@ -10,7 +10,7 @@ use std::time::Instant;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
 use super::exec_graph::{barrier_named, Block, EvId, Event, Graph, Kind, Mo, RmwRead};
-use super::{fast, models};
+use super::fast;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
 use crate::sync::MemoryModel;
@@ -838,7 +838,7 @@ impl Scheduler for GraphSched {
                 if s.hashes.insert(h) {
                     s.stats.graphs += 1;
                 }
-                if s.races_fail && models::racy(&s.g) {
+                if s.races_fail && fast::racy(&s.g) {
                     s.race = Some(format!(
                         "data race (execution-graph explorer, {}): two accesses to a location, one a write and one plain, in different threads, not ordered by happens-before",
                         s.model

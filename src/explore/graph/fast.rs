@@ -92,6 +92,22 @@ pub(crate) fn consistent(
     fast
 }
 
+/// Whether the complete graph `g` has a C11 data race:
+/// [`models::racy`]'s answer.
+pub(crate) fn racy(g: &Graph) -> bool {
+    let fast = Base::new(g)
+        .and_then(|b| b.racy())
+        .unwrap_or_else(|| models::racy(g));
+    if CROSS_CHECK.load(Ordering::Relaxed) {
+        let full = models::racy(g);
+        assert_eq!(
+            fast, full,
+            "the explorer's race check says {fast}, the reference {full} on {g:#?}"
+        );
+    }
+    fast
+}
+
 /// A set of events as a row of bits.
 type Mask = Vec<u64>;
 
@@ -161,17 +177,22 @@ struct Base<'g> {
 
 const NONE: usize = usize::MAX;
 
-/// The transitive closure of `edges` (sorted by source, each going
-/// forward): one backward pass, each row its successors' rows with them.
-fn close_forward(n: usize, edges: &[(usize, usize)]) -> Rel {
+/// The transitive closure of the edges `a ∪ b` (each list sorted by
+/// source, every edge going forward): one backward pass, each row its
+/// successors' rows with them.
+fn close_forward(n: usize, a: &[(usize, usize)], b: &[(usize, usize)]) -> Rel {
     let mut r = Rel::new(n);
-    let mut k = edges.len();
-    for a in (0..n).rev() {
-        while k > 0 && edges[k - 1].0 >= a {
-            k -= 1;
-            let b = edges[k].1;
-            r.add(a, b);
-            r.or_row_into(b, a);
+    let (mut i, mut j) = (a.len(), b.len());
+    for x in (0..n).rev() {
+        while i > 0 && a[i - 1].0 >= x {
+            i -= 1;
+            r.add(x, a[i].1);
+            r.or_row_into(a[i].1, x);
+        }
+        while j > 0 && b[j - 1].0 >= x {
+            j -= 1;
+            r.add(x, b[j].1);
+            r.or_row_into(b[j].1, x);
         }
     }
     r
@@ -219,7 +240,7 @@ impl<'g> Base<'g> {
         if po_imm.iter().any(|&(a, b)| a >= b) {
             return None;
         }
-        let po = close_forward(n, &po_imm);
+        let po = close_forward(n, &po_imm, &[]);
         let mut rf = Rel::new(n);
         let mut rf_of = vec![NONE; n];
         let (mut reads, mut writes, mut fences) = (vec![0; w], vec![0; w], vec![0; w]);
@@ -647,15 +668,42 @@ impl<'g> Base<'g> {
         Some(sw)
     }
 
+    /// C11 happens-before, (po ∪ sw)+; initial writes' rows empty.
+    fn hb(&self) -> Option<Rel> {
+        let mut sw = self.sw()?;
+        sw.sort_unstable();
+        Some(close_forward(self.n, &self.po_imm, &sw))
+    }
+
+    /// A C11 data race ([`models::racy`]'s definition).
+    fn racy(&self) -> Option<bool> {
+        let hb = self.hb()?;
+        let plain = |i: usize| self.mo[i] == Mo::Plain;
+        for a in members(&self.mem) {
+            if self.init(a) {
+                continue;
+            }
+            let (own, at) = (self.same_thread(a)?, self.same_loc(a)?);
+            for k in 0..self.w {
+                let other = at[k] & !own[k] & !hb.row(a)[k];
+                for b in members(&[other]).map(|b| k * 64 + b) {
+                    if b <= a || self.init(b) || hb.has(b, a) {
+                        continue;
+                    }
+                    if (has(&self.writes, a) || has(&self.writes, b)) && (plain(a) || plain(b)) {
+                        return Some(true);
+                    }
+                }
+            }
+        }
+        Some(false)
+    }
+
     /// RC11: coherence, SC (acyclic psc), no-thin-air (acyclic(po ∪ rf));
     /// `None` if an sw edge goes backward.
     fn rc11(&self, drop_fr: bool) -> Option<bool> {
         let (n, w) = (self.n, self.w);
-        let mut edges = self.sw()?;
-        edges.extend_from_slice(&self.po_imm);
-        edges.sort_unstable();
-        edges.dedup();
-        let hb = close_forward(n, &edges);
+        let hb = self.hb()?;
         // eco⁻¹ by rows: of a write, the writes coherence-before it and
         // (with fr) their readers; of a read, its write and that write's.
         let mut eco_in = Rel::new(n);

@@ -307,7 +307,7 @@ impl GraphCheck {
             if model == MemoryModel::Arm && models::lb_shape(g) {
                 c.0 += 1;
             }
-            if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && models::racy(g) {
+            if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && fast::racy(g) {
                 c.1 += 1;
             }
             user(g);
