@@ -604,59 +604,72 @@ impl<'g> Base<'g> {
         let e_acq =
             |i: usize| (has(&self.reads, i) || has(&self.fences, i)) && self.mo[i].acquires();
         let rel_fences: Vec<usize> = members(&self.fences).filter(|&f| e_rel(f)).collect();
+        let mut acq_fences = vec![0u64; w];
+        for f in members(&self.fences).filter(|&f| e_acq(f)) {
+            set(&mut acq_fences, f);
+        }
+        // Per write read by an atomic read: the sources of its sw edges
+        // (they depend on the write only).
+        let mut sources_of: Vec<Option<Vec<usize>>> = vec![None; self.n];
         let mut sw = Vec::new();
+        let mut targets: Vec<usize> = Vec::new();
         for r in members(&self.reads) {
             if self.mo[r] == Mo::Plain {
                 continue;
             }
             // [R⊒rlx] ; (po ; [F])? ; [E⊒acq].
-            let mut targets: Vec<usize> = Vec::new();
+            targets.clear();
             if e_acq(r) {
                 targets.push(r);
             }
             let po = self.po.row(r);
-            let po_fences: Mask = po.iter().zip(&self.fences).map(|(p, f)| p & f).collect();
-            targets.extend(members(&po_fences).filter(|&f| e_acq(f)));
+            for (k, (p, f)) in po.iter().zip(&acq_fences).enumerate() {
+                targets.extend(members(&[p & f]).map(|b| k * 64 + b));
+            }
             if targets.is_empty() {
                 continue;
             }
-            // rs ; rf: the writes whose release sequence holds the one
-            // `r` reads: [W] ; po-loc? ; [W⊒rlx] ; (rf ; rmw)*.
-            let mut heads = vec![0u64; w];
-            let mut cur = self.rf_of[r];
-            loop {
-                if atomic_w(cur) {
-                    set(&mut heads, cur);
-                    let l = self.same_loc(cur).expect("a write has a location");
-                    let same: Mask = l.iter().zip(&self.writes).map(|(l, x)| l & x).collect();
-                    for x in members(&same) {
-                        if !self.init(x) && self.po.has(x, cur) {
-                            set(&mut heads, x);
+            let src = self.rf_of[r];
+            let sources = sources_of[src].get_or_insert_with(|| {
+                // rs ; rf: the writes whose release sequence holds `src`:
+                // [W] ; po-loc? ; [W⊒rlx] ; (rf ; rmw)*.
+                let mut heads = vec![0u64; w];
+                let mut cur = src;
+                loop {
+                    if atomic_w(cur) {
+                        set(&mut heads, cur);
+                        let l = self.same_loc(cur).expect("a write has a location");
+                        for (k, (l, x)) in l.iter().zip(&self.writes).enumerate() {
+                            for b in members(&[l & x]).map(|b| k * 64 + b) {
+                                if !self.init(b) && self.po.has(b, cur) {
+                                    set(&mut heads, b);
+                                }
+                            }
                         }
                     }
+                    let e = &g.events[cur];
+                    let Kind::Write { rmw: true, .. } = e.kind else {
+                        break;
+                    };
+                    let th = &g.threads[e.thread];
+                    let k = th.iter().position(|&x| x == cur).expect("in thread");
+                    match self.rf_of[th[k - 1]] {
+                        NONE => break,
+                        prev => cur = prev,
+                    }
                 }
-                let e = &g.events[cur];
-                let Kind::Write { rmw: true, .. } = e.kind else {
-                    break;
-                };
-                let th = &g.threads[e.thread];
-                let k = th.iter().position(|&x| x == cur).expect("in thread");
-                match self.rf_of[th[k - 1]] {
-                    NONE => break,
-                    prev => cur = prev,
-                }
-            }
-            // [E⊒rel] ; ([F] ; po)?.
-            let sources = members(&heads)
-                .filter(|&x| e_rel(x))
-                .chain(
-                    rel_fences
-                        .iter()
-                        .copied()
-                        .filter(|&f| meets(self.po.row(f), &heads)),
-                )
-                .collect::<Vec<_>>();
-            for &s in &sources {
+                // [E⊒rel] ; ([F] ; po)?.
+                members(&heads)
+                    .filter(|&x| e_rel(x))
+                    .chain(
+                        rel_fences
+                            .iter()
+                            .copied()
+                            .filter(|&f| meets(self.po.row(f), &heads)),
+                    )
+                    .collect()
+            });
+            for &s in sources.iter() {
                 for &t in &targets {
                     if s >= t {
                         return None;
