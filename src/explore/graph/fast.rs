@@ -35,7 +35,12 @@
 //!   coherence where the axiom takes their union with `co` (the closures
 //!   are the same, so are the cycles).
 //! - **SC per location** is `acyclic(po-loc ∪ rf ∪ co ∪ fr)` with po-loc
-//!   as the po row masked by the event's location.
+//!   as the po row masked by the event's location, less what is po-after
+//!   the thread's next access to that location (reached through that
+//!   access's own row: the same closure).
+//! - **sw** (`rc11`, and the race check): the sources of the edges into
+//!   the reads of one write depend on the write only, and are computed
+//!   once per write.
 //! - **Derived rows in one backward pass**: `po ; [F] ; po` from `a` is
 //!   the union, over `a`'s immediate po successors `b`, of `b`'s own row
 //!   and, if `b` is in `F`, `po(b)` (program order's immediate edges go

@@ -165,11 +165,19 @@
 //!   thread's last turn repeats the one before reading only the latest
 //!   writes; otherwise some thread read an old value, a revisit gives it
 //!   the new one, and the execution is abandoned ([`Stats::blocked`]).
-//! - The **cost** of consistency: each addition checks the whole graph
-//!   (bit-matrix relations, closures and sequences cubic in the events in
-//!   the worst case; program order in one pass), so a model's execution of
-//!   several hundred events costs tens of milliseconds. Incremental checks
-//!   (GenMC's) are not done.
+//! - The **cost** of consistency: each addition checks the whole graph,
+//!   by `fast.rs`: each model's axioms computed from the graph in time
+//!   about linear in the events times the row words (program order and
+//!   happens-before closed in one backward pass, acyclicity searched over
+//!   immediate po/co/fr edges, psc over the SC events only, no hash map,
+//!   few allocations), with `models.rs`, the relation-by-relation
+//!   reference, beside it: the oracle differential runs both on every
+//!   check ([`cross_check`]) and fails where they differ. Measured on
+//!   refcount `two_inspectors` (4,548 executions, 11,496 blocked; CPU
+//!   seconds on the loaded shared cores): arm 12.0 s before, 4.6 s after;
+//!   rc11 28.2 s before, 4.4 s after. Incremental checks (GenMC's) are
+//!   not done: what cost was per check, not per event pair (`fast.rs`
+//!   says why).
 
 use std::cell::RefCell;
 use std::rc::Rc;
