@@ -1009,16 +1009,10 @@ impl Model for Refcount {
     type V = Variant;
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores).
-    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[
-        (
-            "zombie_loop",
-            "its faithful exploration did not end in 60 s under arm (2,376 executions, 5,031 blocked)",
-        ),
-        (
-            "two_inspectors",
-            "slowest cell 34.9 s, the 14 cells 87.8 s: the gate's time (two_inspectors_r154, 14.1 s, runs)",
-        ),
-    ];
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
+        "zombie_loop",
+        "its faithful exploration did not end in 60 s under arm (2,376 executions, 5,031 blocked)",
+    )];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![

@@ -18,7 +18,7 @@ impl Model for Tidhash {
     type V = Variant;
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
         "two_growths",
-        "its faithful exploration did not end in 30 s under rc11 (45 executions of graphs of 640 events; the explorer checks consistency over the whole graph at each addition)",
+        "its faithful exploration did not end in 30 s under rc11 (45 executions of graphs of 640 events); with the faster consistency check every cell ends (600 executions for a passing one, 0 surprises) but the passing cells take 12-21 s of CPU each (up to 97 s of wall time on the shared cores at load 5-7), the 26 cells 190 s of CPU",
     )];
 
     fn scenarios() -> Vec<Scenario<Variant>> {

@@ -237,7 +237,7 @@ impl Graph {
     pub(crate) fn porf_cyclic(&self) -> bool {
         // A cycle passes through a read reading a write it is porf-before.
         self.events.iter().enumerate().any(|(r, ev)| match ev.kind {
-            Kind::Read { rf, .. } => self.events[rf].thread != INIT && self.porf_prefix(rf)[r],
+            Kind::Read { rf, .. } => self.events[rf].thread != INIT && self.porf_suffix(r)[rf],
             _ => false,
         })
     }
@@ -251,22 +251,53 @@ impl Graph {
     /// The events porf-before `e` (program order with spawn and join, and
     /// reads-from), `e` excluded.
     pub(crate) fn porf_prefix(&self, e: EvId) -> Vec<bool> {
+        // Each event's index in its thread, once (not searched per event).
+        let index = self.thread_index();
         let mut seen = vec![false; self.events.len()];
-        let mut stack = self.preds(e);
+        let mut stack = Vec::new();
+        self.push_preds(e, &index, &mut stack);
         while let Some(x) = stack.pop() {
             if !seen[x] {
                 seen[x] = true;
-                stack.extend(self.preds(x));
+                self.push_preds(x, &index, &mut stack);
             }
         }
         seen
     }
 
+    /// Each event's index in its thread.
+    fn thread_index(&self) -> Vec<usize> {
+        let mut index = vec![0; self.events.len()];
+        for th in &self.threads {
+            for (i, &x) in th.iter().enumerate() {
+                index[x] = i;
+            }
+        }
+        index
+    }
+
     /// The events porf-after `e` (`e` excluded).
     pub(crate) fn porf_suffix(&self, e: EvId) -> Vec<bool> {
-        (0..self.events.len())
-            .map(|x| x != e && self.porf_prefix(x)[e])
-            .collect()
+        let index = self.thread_index();
+        let mut succ: Vec<Vec<EvId>> = vec![Vec::new(); self.events.len()];
+        let mut preds = Vec::new();
+        for x in 0..self.events.len() {
+            preds.clear();
+            self.push_preds(x, &index, &mut preds);
+            for &p in &preds {
+                succ[p].push(x);
+            }
+        }
+        let mut seen = vec![false; self.events.len()];
+        let mut stack = succ[e].clone();
+        while let Some(x) = stack.pop() {
+            if !seen[x] {
+                seen[x] = true;
+                stack.extend(succ[x].iter().copied());
+            }
+        }
+        seen[e] = false;
+        seen
     }
 
     /// Extend `keep` with everything porf-before a kept event. A no-op
@@ -278,9 +309,13 @@ impl Graph {
         if !self.speculative {
             return;
         }
+        let index = self.thread_index();
         let mut stack: Vec<EvId> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        let mut preds = Vec::new();
         while let Some(x) = stack.pop() {
-            for p in self.preds(x) {
+            preds.clear();
+            self.push_preds(x, &index, &mut preds);
+            for &p in &preds {
                 if !keep[p] {
                     keep[p] = true;
                     stack.push(p);
@@ -289,30 +324,28 @@ impl Graph {
         }
     }
 
-    /// Immediate po and rf predecessors.
-    fn preds(&self, e: EvId) -> Vec<EvId> {
+    /// Push `e`'s immediate po and rf predecessors (`index`: each event's
+    /// index in its thread).
+    fn push_preds(&self, e: EvId, index: &[usize], out: &mut Vec<EvId>) {
         let ev = &self.events[e];
-        let mut p = Vec::new();
         if ev.thread == INIT {
-            return p;
+            return;
         }
-        let th = &self.threads[ev.thread];
-        let i = th.iter().position(|&x| x == e).expect("in its thread");
+        let i = index[e];
         if i > 0 {
-            p.push(th[i - 1]);
+            out.push(self.threads[ev.thread][i - 1]);
         } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
-            p.push(s);
+            out.push(s);
         }
         match ev.kind {
-            Kind::Read { rf, .. } => p.push(rf),
+            Kind::Read { rf, .. } => out.push(rf),
             Kind::Join { child } => {
                 if let Some(&last) = self.threads.get(child).and_then(|t| t.last()) {
-                    p.push(last);
+                    out.push(last);
                 }
             }
             _ => {}
         }
-        p
     }
 
     /// The graph restricted to the events `keep` marks (initial writes of

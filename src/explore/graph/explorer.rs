@@ -10,7 +10,7 @@ use std::time::Instant;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
 use super::exec_graph::{barrier_named, Block, EvId, Event, Graph, Kind, Mo, RmwRead};
-use super::models;
+use super::fast;
 use super::{Mutation, Stats};
 use crate::sync::graph::{Directive, Hooks, Op};
 use crate::sync::MemoryModel;
@@ -414,7 +414,7 @@ impl State {
     }
 
     fn consistent(&self, g: &Graph) -> bool {
-        models::consistent(g, self.model, self.mutation, true)
+        fast::consistent(g, self.model, self.mutation, true)
     }
 
     /// Consistent but for atomicity: a read-modify-write may read a write
@@ -424,7 +424,7 @@ impl State {
     /// read-modify-write, and the result be consistent. Such graphs are
     /// extended (for their revisits) and abandoned at their end.
     fn consistent_but_atomicity(&self, g: &Graph) -> bool {
-        models::consistent(g, self.model, self.mutation, false)
+        fast::consistent(g, self.model, self.mutation, false)
     }
 
     /// A weak compare-exchange of thread `t` may fail spuriously: under
@@ -1026,7 +1026,7 @@ impl Scheduler for GraphSched {
                 if s.hashes.insert(h) {
                     s.stats.graphs += 1;
                 }
-                if s.races_fail && models::racy(&s.g) {
+                if s.races_fail && fast::racy(&s.g) {
                     s.race = Some(format!(
                         "data race (execution-graph explorer, {}): two accesses to a location, one a write and one plain, in different threads, not ordered by happens-before",
                         s.model

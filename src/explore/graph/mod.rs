@@ -168,11 +168,19 @@
 //!   thread's last turn repeats the one before reading only the latest
 //!   writes; otherwise some thread read an old value, a revisit gives it
 //!   the new one, and the execution is abandoned ([`Stats::blocked`]).
-//! - The **cost** of consistency: each addition checks the whole graph
-//!   (bit-matrix relations, closures and sequences cubic in the events in
-//!   the worst case; program order in one pass), so a model's execution of
-//!   several hundred events costs tens of milliseconds. Incremental checks
-//!   (GenMC's) are not done.
+//! - The **cost** of consistency: each addition checks the whole graph,
+//!   by `fast.rs`: each model's axioms computed from the graph in time
+//!   about linear in the events times the row words (program order and
+//!   happens-before closed in one backward pass, acyclicity searched over
+//!   immediate po/co/fr edges, psc over the SC events only, no hash map,
+//!   few allocations), with `models.rs`, the relation-by-relation
+//!   reference, beside it: the oracle differential runs both on every
+//!   check ([`cross_check`]) and fails where they differ. Measured on
+//!   refcount `two_inspectors` (4,548 executions, 11,496 blocked; CPU
+//!   seconds on the loaded shared cores): arm 12.0 s before, 4.6 s after;
+//!   rc11 28.2 s before, 4.4 s after. Incremental checks (GenMC's) are
+//!   not done: what cost was per check, not per event pair (`fast.rs`
+//!   says why).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -186,10 +194,12 @@ use crate::sync::MemoryModel;
 mod check;
 mod exec_graph;
 mod explorer;
+mod fast;
 mod interp;
 mod models;
 mod rel;
 
+pub use fast::cross_check;
 pub use interp::{execute, run_program, run_program_with, ProgramRun};
 
 /// A deliberately broken explorer, for the tests that show the
@@ -314,10 +324,10 @@ impl GraphCheck {
         let sc = stats_cell.clone();
         ex.0.borrow_mut().on_complete = Some(Box::new(move |g: &exec_graph::Graph| {
             let mut c = sc.borrow_mut();
-            if model == MemoryModel::Arm && g.porf_cyclic() {
+            if g.speculative && g.porf_cyclic() {
                 c.0 += 1;
             }
-            if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && models::racy(g) {
+            if matches!(model, MemoryModel::Sc | MemoryModel::Rc11) && fast::racy(g) {
                 c.1 += 1;
             }
             user(g);

@@ -37,6 +37,19 @@ pub(crate) struct Rels {
     mo: Vec<Mo>,
 }
 
+/// The order an access runs with (a failed compare-exchange's read: its
+/// failure order); `Plain` for an event that is not an access.
+pub(crate) fn event_mo(g: &Graph, i: usize) -> Mo {
+    match &g.events[i].kind {
+        Kind::Read { mo, rmw, .. } => match rmw {
+            Some(x) if !g.rmw_succeeds(i) => x.failure,
+            _ => *mo,
+        },
+        Kind::Write { mo, .. } | Kind::Fence { mo, .. } => *mo,
+        Kind::Init { .. } | Kind::Spawn { .. } | Kind::Join { .. } => Mo::Plain,
+    }
+}
+
 impl Rels {
     pub(crate) fn new(g: &Graph) -> Rels {
         let n = g.events.len();
@@ -81,18 +94,10 @@ impl Rels {
         let (mut reads, mut writes, mut fences) = (vec![false; n], vec![false; n], vec![false; n]);
         for (i, e) in g.events.iter().enumerate() {
             match &e.kind {
-                Kind::Read {
-                    mo: m,
-                    rf: w,
-                    rmw: x,
-                    ..
-                } => {
+                Kind::Read { rf: w, .. } => {
                     reads[i] = true;
                     rf.add(*w, i);
-                    mo[i] = match x {
-                        Some(x) if !g.rmw_succeeds(i) => x.failure,
-                        _ => *m,
-                    };
+                    mo[i] = event_mo(g, i);
                 }
                 Kind::Write { mo: m, rmw: r, .. } => {
                     writes[i] = true;
@@ -238,13 +243,7 @@ pub(crate) fn consistent(
 /// on memory events minus W->R; a W->R pair is ordered through an mfence
 /// or a locked instruction between them (or being one of them).
 fn tso(g: &Graph, r: &Rels, fr: &Rel) -> bool {
-    let locked = r.set(|i| match &g.events[i].kind {
-        Kind::Read { rmw: Some(_), .. } => true,
-        Kind::Write { rmw: true, .. } => true,
-        // A SeqCst store compiles to XCHG.
-        Kind::Write { mo: Mo::Sc, .. } => true,
-        _ => false,
-    });
+    let locked = r.set(|i| tso_locked(&g.events[i].kind));
     let full = r.set(|i| full_fence(g, i, MemoryModel::Tso));
     let lf = r.set(|i| locked[i] || full[i]);
     let ppo =
@@ -260,9 +259,21 @@ fn tso(g: &Graph, r: &Rels, fr: &Rel) -> bool {
     ppo.union(&wr).union(&rfe).union(&r.co).union(fr).acyclic()
 }
 
+/// An x86 locked instruction: a read-modify-write's read or write, or a
+/// SeqCst store (XCHG).
+pub(crate) fn tso_locked(k: &Kind) -> bool {
+    match k {
+        Kind::Read { rmw: Some(_), .. } => true,
+        Kind::Write { rmw: true, .. } => true,
+        // A SeqCst store compiles to XCHG.
+        Kind::Write { mo: Mo::Sc, .. } => true,
+        _ => false,
+    }
+}
+
 /// A fence event that is a full barrier under `model` (x86: mfence; ARM:
 /// `DMB ISH`); spawn and join count as full barriers in both.
-fn full_fence(g: &Graph, i: usize, model: MemoryModel) -> bool {
+pub(crate) fn full_fence(g: &Graph, i: usize, model: MemoryModel) -> bool {
     match g.events[i].kind {
         Kind::Spawn { .. } | Kind::Join { .. } => true,
         Kind::Fence { mo, barrier } => match model {
@@ -295,21 +306,44 @@ struct ArmSets {
 }
 
 fn arm_sets(g: &Graph, r: &Rels) -> ArmSets {
-    let acq = r.set(|i| match &g.events[i].kind {
-        // LDAR, LDAXR: an acquire half (a compare-exchange's load is
-        // LDAXR if either ordering acquires).
-        Kind::Read { mo, rmw, .. } => mo.acquires() || rmw.is_some_and(|x| x.failure.acquires()),
-        _ => false,
-    });
-    let rel = r.set(|i| match &g.events[i].kind {
+    let ev: Vec<ArmEvent> = (0..r.n).map(|i| arm_event(g, i)).collect();
+    ArmSets {
+        acq: ev.iter().map(|e| e.acq).collect(),
+        rel: ev.iter().map(|e| e.rel).collect(),
+        full: ev.iter().map(|e| e.full).collect(),
+        ld: ev.iter().map(|e| e.ld).collect(),
+        st: ev.iter().map(|e| e.st).collect(),
+    }
+}
+
+/// Which of [`ArmSets`] event `i` is in.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ArmEvent {
+    pub(crate) acq: bool,
+    pub(crate) rel: bool,
+    pub(crate) full: bool,
+    pub(crate) ld: bool,
+    pub(crate) st: bool,
+}
+
+/// Event `i`'s place in [`ArmSets`] (one event at a time, so that the
+/// explorer's check, `fast.rs`, classifies events as this module does).
+pub(crate) fn arm_event(g: &Graph, i: usize) -> ArmEvent {
+    let kind = &g.events[i].kind;
+    ArmEvent {
+        acq: match kind {
+            // LDAR, LDAXR: an acquire half (a compare-exchange's load is
+            // LDAXR if either ordering acquires).
+            Kind::Read { mo, rmw, .. } => {
+                mo.acquires() || rmw.is_some_and(|x| x.failure.acquires())
+            }
+            _ => false,
+        },
         // STLR, STLXR.
-        Kind::Write { mo, .. } => mo.releases(),
-        _ => false,
-    });
-    let full = r.set(|i| full_fence(g, i, MemoryModel::Arm));
-    let ld = r.set(|i| {
-        matches!(
-            g.events[i].kind,
+        rel: matches!(kind, Kind::Write { mo, .. } if mo.releases()),
+        full: full_fence(g, i, MemoryModel::Arm),
+        ld: matches!(
+            kind,
             Kind::Fence {
                 barrier: Some(KB::Consumer | KB::Acquire),
                 ..
@@ -317,23 +351,14 @@ fn arm_sets(g: &Graph, r: &Rels) -> ArmSets {
                 barrier: None,
                 mo: Mo::Acq
             }
-        )
-    });
-    let st = r.set(|i| {
-        matches!(
-            g.events[i].kind,
+        ),
+        st: matches!(
+            kind,
             Kind::Fence {
                 barrier: Some(KB::Producer),
                 ..
             }
-        )
-    });
-    ArmSets {
-        acq,
-        rel,
-        full,
-        ld,
-        st,
+        ),
     }
 }
 

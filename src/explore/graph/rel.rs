@@ -28,12 +28,31 @@ impl Rel {
         self.rows[a * self.words + b / 64] |= 1 << (b % 64);
     }
 
+    pub(crate) fn remove(&mut self, a: usize, b: usize) {
+        self.rows[a * self.words + b / 64] &= !(1 << (b % 64));
+    }
+
     pub(crate) fn has(&self, a: usize, b: usize) -> bool {
         self.rows[a * self.words + b / 64] & (1 << (b % 64)) != 0
     }
 
-    fn row(&self, a: usize) -> &[u64] {
+    /// `a`'s successors as a row of bits.
+    pub(crate) fn row(&self, a: usize) -> &[u64] {
         &self.rows[a * self.words..(a + 1) * self.words]
+    }
+
+    /// `a`'s row, to change (bits at `n` or above must stay clear).
+    pub(crate) fn row_mut(&mut self, a: usize) -> &mut [u64] {
+        &mut self.rows[a * self.words..(a + 1) * self.words]
+    }
+
+    /// Row `src` or-ed into row `dst`.
+    pub(crate) fn or_row_into(&mut self, src: usize, dst: usize) {
+        let w = self.words;
+        for k in 0..w {
+            let x = self.rows[src * w + k];
+            self.rows[dst * w + k] |= x;
+        }
     }
 
     /// The `b` with `(a, b)`, in order (word by word, set bits only).
