@@ -1292,6 +1292,11 @@ pub struct Tdfind;
 impl model::Model for Tdfind {
     const NAME: &'static str = "tdfind";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "exit_recycle_vs_lookup",
+        variant: "fix-reverify-hashed",
+        why: "the proposed fix: its second tid-hash read lock under PROC_LOCK interleaves with the exiter's write locks (the faithful cell, 83,484 loom executions, finishes)",
+    });
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores): the slowest cell and the 22 cells' total.
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[
