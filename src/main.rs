@@ -685,6 +685,12 @@ fn list() {
                     ""
                 );
             }
+            if let Some(b) = m.bigger.filter(|b| b.scenario == s.name) {
+                println!(
+                    "  {:<33} compare --bigger runs it ({}): {}",
+                    "", b.variant, b.why
+                );
+            }
         }
         for (v, about) in (m.variants)() {
             println!("  variant  {v:<28} {about}");

@@ -1295,7 +1295,7 @@ impl model::Model for Tdfind {
     const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
         scenario: "exit_recycle_vs_lookup",
         variant: "fix-reverify-hashed",
-        why: "the proposed fix: its second tid-hash read lock under PROC_LOCK interleaves with the exiter's write locks (the faithful cell, 83,484 loom executions, finishes)",
+        why: "NOT bigger than loom, the closest cell found (docs/models.md, tdfind): the proposed fix's second tid-hash read lock under PROC_LOCK against the exiter's write locks",
     });
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores): the slowest cell and the 22 cells' total.

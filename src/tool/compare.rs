@@ -463,7 +463,9 @@ pub fn markdown(p: &Page) -> String {
          scenario is marked), every spawn order of a roles group, as the gate's matrix runs it \
          (`matrix --profile arm --first`); loom skips executions ([loom.md](loom.md)), so its \
          count is not that of an exhaustive search.\n\
-         - A model that shuttle does not check (crossbeam-epoch's) has no DPOR or DFS cells (–).\n",
+         - A model that shuttle does not check (crossbeam-epoch's) has no DPOR or DFS cells (–).\n\
+         - Scenarios larger than loom can finish unbounded, under the execution-graph explorer too: \
+         [bigger.md](bigger.md) (`compare --bigger`).\n",
         p.budgets.dpor.as_secs_f64(),
         p.budgets.dfs.as_secs_f64(),
         p.budgets.dfs_seeded.as_secs_f64()
