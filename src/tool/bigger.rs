@@ -265,7 +265,7 @@ pub fn markdown(p: &Page) -> String {
          explore load buffering (po ∪ rf cycles; [arm.md](arm.md)).\n\
          - **loom/arm**: loom 0.7.3, Arm profile, no preemption bound, the roles spawned in their \
          declared order only; \"did not finish\" is its count when the budget ran out. A row whose \
-         loom cell finished is not bigger than loom: its third column says so. The gate runs \
+         loom cell finished is not bigger than loom: its \"what makes it large\" column says so. The gate runs \
          these scenarios under loom with their own bounds ([models.md](models.md)).\n\
          - tidhash-epoch has no row: shuttle's scheduler, which the DPOR and execution-graph \
          explorers run on, cannot run crossbeam-epoch (its atomics are not the facade's), so \
