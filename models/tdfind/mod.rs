@@ -2589,7 +2589,9 @@ mod tests {
 
     #[test]
     fn smoke_std_faithful() {
-        assert_eq!(Sound::scenarios().len(), 4);
+        // exit_recycle_vs_lookup, upgrade_race, fork_vs_lookup,
+        // fork_vs_lookup_and_exits, rwlock_exclusion.
+        assert_eq!(Sound::scenarios().len(), 5);
         model::smoke_std::<Sound>(200);
     }
 
