@@ -106,6 +106,10 @@ enum Command {
     /// written as JSON.
     #[command(hide = true)]
     CompareCells(CompareCellsArgs),
+    /// (Run by `compare --bigger` in the shuttle and the loom build.) This
+    /// build's cells of the bigger-than-loom table, written as JSON.
+    #[command(hide = true)]
+    CompareBiggerCells(CompareBiggerCellsArgs),
     /// Run herd7 C litmus tests (shuttle build) under the memory models and
     /// print the final states and the verdict as herd7 does, with each
     /// file's expected result (docs/litmus.md); exit 1 on a mismatch.
@@ -231,14 +235,38 @@ struct CompareArgs {
     /// Only this model.
     #[arg(long)]
     model: Option<String>,
-    /// The page to write.
-    #[arg(long, default_value = "docs/comparison.md")]
-    out: PathBuf,
+    /// The page to write [default: docs/comparison.md; with --bigger,
+    /// docs/bigger.md].
+    #[arg(long)]
+    out: Option<PathBuf>,
     #[command(flatten)]
     budget: BudgetArgs,
     /// Processes at once (default: the number of cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Only the bigger-than-loom table: each model's `Model::BIGGER`
+    /// scenario, faithful, under DPOR sc/tso, the execution-graph explorer
+    /// sc/tso/rc11/arm and loom Arm with no preemption bound, 60 s per
+    /// cell (docs/bigger.md).
+    #[arg(long, conflicts_with_all = ["model", "dpor_budget", "dfs_budget", "dfs_seeded_budget"])]
+    bigger: bool,
+}
+
+/// The `compare-bigger-cells` command's arguments.
+#[derive(Args)]
+struct CompareBiggerCellsArgs {
+    /// The JSON file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only shard I of N.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Processes at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Seconds per cell.
+    #[arg(long, default_value_t = 60)]
+    budget: u64,
 }
 
 /// The `compare-cells` command's arguments.
@@ -390,6 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => first_failure(select, seeds, loom_report),
         Command::Compare(a) => compare(a),
         Command::CompareCells(a) => compare_cells(a),
+        Command::CompareBiggerCells(a) => compare_bigger_cells(a),
         Command::Report(a) => report(a),
         Command::Replay {
             checkpoint,
@@ -437,7 +466,30 @@ fn compare(a: CompareArgs) -> Result<ExitCode, String> {
         out,
         budget,
         jobs,
+        bigger,
     } = a;
+    if bigger {
+        let out = out.unwrap_or_else(|| PathBuf::from("docs/bigger.md"));
+        let command = format!(
+            "cargo run --release -- compare --bigger --out {}",
+            out.display()
+        );
+        let started = std::time::Instant::now();
+        lwpcheck::tool::bigger::bigger(
+            lwpcheck::tool::bigger::DEFAULT_BUDGET,
+            positive_jobs(jobs)?,
+            &lwpcheck::tool::compare::default_work_dir(),
+            &out,
+            &command,
+        )?;
+        eprintln!(
+            "compare --bigger: {} written in {:.0} s",
+            out.display(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("docs/comparison.md"));
     let budgets = budget.budgets()?;
     let BudgetArgs {
         dpor_budget,
@@ -505,6 +557,40 @@ fn compare_cells(a: CompareCellsArgs) -> Result<ExitCode, String> {
         compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}"))?
     };
     let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
+    lwpcheck::tool::report::write_file(&out, &json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `compare-bigger-cells`: this build's cells of `compare --bigger`, as
+/// JSON.
+fn compare_bigger_cells(a: CompareBiggerCellsArgs) -> Result<ExitCode, String> {
+    use lwpcheck::tool::bigger;
+    let CompareBiggerCellsArgs {
+        out,
+        shard,
+        jobs,
+        budget,
+    } = a;
+    if budget == 0 {
+        return Err(
+            "--budget 0 is not valid (accepted: a whole number of seconds, 1 or more)".into(),
+        );
+    }
+    let budget = std::time::Duration::from_secs(budget);
+    let shard = shard
+        .map(|t| matrix::parse_slice("--shard", &t))
+        .transpose()?;
+    let jobs = positive_jobs(jobs)?;
+    let cells = if shard.is_none() && jobs > 1 {
+        let dir = out
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        bigger::cells_sharded(budget, jobs, &dir)?
+    } else {
+        bigger::cells(budget, shard, &mut |l| eprintln!("{l}"))?
+    };
+    let json = serde_json::to_string_pretty(&cells).map_err(|e| e.to_string())?;
     lwpcheck::tool::report::write_file(&out, &json)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -597,6 +683,12 @@ fn list() {
                 println!(
                     "  {:<33} not a graph/rc11 or graph/arm gate cell: {why}",
                     ""
+                );
+            }
+            if let Some(b) = m.bigger.filter(|b| b.scenario == s.name) {
+                println!(
+                    "  {:<33} compare --bigger runs it ({}): {}",
+                    "", b.variant, b.why
                 );
             }
         }

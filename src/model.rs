@@ -218,6 +218,24 @@ pub trait Model {
     /// take the gate past its time. `lwpcheck run --explorer graph` still
     /// runs them.
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[];
+    /// The cell `compare --bigger` runs (`docs/bigger.md`): one that loom,
+    /// with no preemption bound, does not finish in 60 s, and that the
+    /// DPOR explorer (`sc`, `tso`) and the execution-graph explorer (`sc`,
+    /// `tso`, `rc11`, `arm`) finish. Its gate cells are the scenario's own
+    /// (loom with its bounds). `None` for a model neither explorer runs.
+    const BIGGER: Option<Bigger> = None;
+}
+
+/// A model's cell larger than loom can go ([`Model::BIGGER`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bigger {
+    /// Scenario name.
+    pub scenario: &'static str,
+    /// Variant name (the faithful code, unless a fix is the cell loom
+    /// cannot finish).
+    pub variant: &'static str,
+    /// What makes it large, in a few words.
+    pub why: &'static str,
 }
 
 /// One checked cell of the verdict matrix.

@@ -143,6 +143,7 @@ fn a_hidden_seeded_bug_is_caught() {
         scenarios: || vec![SC],
         no_shuttle: None,
         needs_crossbeam_loom: false,
+        bigger: None,
         scenario: |_| Err(String::new()),
         check_variant: |_| Ok(()),
         expectation: |_, v, run| {

@@ -39,6 +39,11 @@ pub struct LwpLock;
 impl Model for LwpLock {
     const NAME: &'static str = "lwplock";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "two_lendings_vs_lock_and_trylock",
+        variant: "faithful",
+        why: "a third thread: two_lendings_vs_trylock with an lwp_lock locker beside the trylock spinner",
+    });
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![

@@ -1007,6 +1007,11 @@ const RANDOM: Schedule = Schedule::Random {
 impl Model for Refcount {
     const NAME: &'static str = "refcount";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "inspect_exit_reap",
+        variant: "faithful",
+        why: "three threads, ~10 p_lock sections and a spin: an inspector, the exiting LWP draining its references, lwp_wait1 reaping it",
+    });
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores).
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(

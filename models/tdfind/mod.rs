@@ -1292,10 +1292,16 @@ pub struct Tdfind;
 impl model::Model for Tdfind {
     const NAME: &'static str = "tdfind";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "fork_vs_lookup_and_exits",
+        variant: "faithful",
+        why: "two more threads: fork_vs_lookup with tids 3 and 5 of another process exiting, each on its own chain and lock stripe",
+    });
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores): the slowest cell and the 22 cells' total.
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[
         ("upgrade_race", "two fix cells ran out of the 120 s budget under rc11 (2,080 executions, 4,511 blocked); with the faster consistency check each fix cell ends (6,714 executions) in 19-22 s of CPU, 52-87 s of wall time on the shared cores at load 7"),
+        ("fork_vs_lookup_and_exits", "its faithful cells took 43.5 s (rc11) and 18.8 s (arm), 273 executions of four threads' graphs (measured 2026-12-07 under load, before the faster consistency check): 22 such cells would add minutes to the gate; compare --bigger runs its faithful cell under every memory model"),
     ];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
@@ -1366,6 +1372,28 @@ impl model::Model for Tdfind {
                 expect_loom: expect_fork_loom,
                 expect_shuttle: expect_fork_shuttle,
                 expect_dpor: expect_fork_dpor,
+            },
+            Scenario {
+                name: "fork_vs_lookup_and_exits",
+                about: "fork_vs_lookup with two more threads: tids 3 and 5 of pid 200 exit (kern_thr_exit), each on its own \
+                        hash chain and lock stripe, while tdfind(2) races do_fork entering the child's thread 2; a result \
+                        must be a process that is no longer PRS_NEW, the chains whole",
+                run: fork_vs_lookup_and_exits,
+                loom_bounds: Bounds {
+                    preemptions: Some(2),
+                    branches: None,
+                },
+                bound_reason: "four threads: unbounded, loom did not finish in 60 s (363,083 executions, the declared \
+                               order; `compare --bigger`, docs/bigger.md); with 2 preemptions 8,767 executions, 1.6 s \
+                               (3: 101,400, 16 s; measured 2026-12-07 under load)",
+                loom_orders: crate::explore::SpawnOrders::Declared(
+                    "four roles have 24 spawn orders: 24 runs per cell would take a variant's check past 60 s; the exits \
+                     share nothing with the lookup and the fork, whose two orders fork_vs_lookup checks",
+                ),
+                shuttle: PCT,
+                expect_loom: expect_fork_exits_loom,
+                expect_shuttle: expect_fork_exits_shuttle,
+                expect_dpor: expect_fork_exits_dpor,
             },
             Scenario {
                 name: "exit_window",
@@ -1646,6 +1674,58 @@ pub fn fork_vs_lookup(v: Variant) {
     reader.join().expect("reader");
     forker.join().expect("forker");
     k.check_tidhash(&[(1, 2)]);
+}
+
+/// Scenario `fork_vs_lookup_and_exits`: `fork_vs_lookup` (`tdfind(2)`,
+/// lines 1775-1807, racing `do_fork`'s `tidhash_add`, lines 1810-1815, of
+/// the child's thread 2 while the child is `PRS_NEW`) with two more
+/// threads: tids 3 and 5 of pid 200 exit (`kern_thr_exit`:
+/// `tidhash_remove`, lines 1817-1824, then `thread_unlink` under their
+/// process's lock). Four buckets and four lock stripes: each exit has its
+/// own chain and `TIDHASHLOCK`, none of them tid 2's, so the exits share
+/// only pid 200's lock with each other and nothing with the lookup.
+pub fn fork_vs_lookup_and_exits(v: Variant) {
+    // procs: 0 = the looker's, 1 = the child, pid 300, still PRS_NEW,
+    // 2 = pid 200, whose tids 3 and 5 exit.
+    let k = Kernel::new(
+        v,
+        4,
+        &[
+            (PID_LOOKER, PState::Normal),
+            (300, PState::New),
+            (200, PState::Normal),
+        ],
+        4,
+        4,
+    );
+    let me = k.curthread_create(1, 0);
+    let t3 = k.thread_create(3, 2);
+    let t5 = k.thread_create(5, 2);
+    let want = Want {
+        tid: 2,
+        pid: None,
+        slot: 3,
+        gen: 0,
+        proc_idx: 1,
+    };
+    let (kr, kf, k3, k5) = (k.clone(), k.clone(), k.clone(), k.clone());
+    let hs = thread::roles(|g| {
+        vec![
+            g.spawn_named("reader", move || {
+                lookup(&kr, me, want, false);
+            }),
+            g.spawn_named("forker", move || {
+                let td2 = kf.do_fork_child(2, 1);
+                crate::prop!(td2 == 3, "the child thread got slot {td2}, not 3");
+            }),
+            g.spawn_named("exiter3", move || k3.kern_thr_exit(t3)),
+            g.spawn_named("exiter5", move || k5.kern_thr_exit(t5)),
+        ]
+    });
+    for h in hs {
+        h.join().expect("reader, forker or exiter");
+    }
+    k.check_tidhash(&[(3, 2)]);
 }
 
 /// Scenario `exit_window`.
@@ -2081,6 +2161,29 @@ fn expect_fork_shuttle(v: Variant) -> Expectation {
     }
 }
 
+/// `fork_vs_lookup_and_exits`: as `fork_vs_lookup`; the exits are of
+/// tids 3 and 5, on chains and lock stripes the lookup of tid 2 never
+/// takes, so no variant fails or passes differently for them.
+fn expect_fork_exits_loom(v: Variant, p: Profile) -> Expectation {
+    match v {
+        Variant::NoReverify | Variant::ReverifyTidOnly => expect_fork_exits_shuttle(v),
+        _ => expect_fork_loom(v, p),
+    }
+}
+
+fn expect_fork_exits_shuttle(v: Variant) -> Expectation {
+    match v {
+        Variant::NoReverify | Variant::ReverifyTidOnly => pass(
+            "the exiting tids 3 and 5 are on other chains and tid 2 is never freed or recycled: the remembered pair stays right",
+        ),
+        _ => expect_fork_shuttle(v),
+    }
+}
+
+fn expect_fork_exits_dpor(v: Variant, m: MemoryModel) -> Expectation {
+    runlock_dpor(v, m, None, expect_fork_exits_shuttle)
+}
+
 /// The page of the finding `exit_window` shows.
 const EXIT_WINDOW_PAGE: &str = "docs/findings/freebsd-tdfind-exit-window.md";
 
@@ -2482,7 +2585,9 @@ mod tests {
 
     #[test]
     fn smoke_std_faithful() {
-        assert_eq!(Sound::scenarios().len(), 4);
+        // exit_recycle_vs_lookup, upgrade_race, fork_vs_lookup,
+        // fork_vs_lookup_and_exits, rwlock_exclusion.
+        assert_eq!(Sound::scenarios().len(), 5);
         model::smoke_std::<Sound>(200);
     }
 

@@ -16,6 +16,11 @@ pub struct Tidhash;
 impl Model for Tidhash {
     const NAME: &'static str = "tidhash";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "grow_vs_two_readers",
+        variant: "faithful",
+        why: "a third thread: grow_vs_lookup with a second lwp_unpark caller",
+    });
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
         "two_growths",
         "its faithful exploration did not end in 30 s under rc11 (45 executions of graphs of 640 events); with the faster consistency check every cell ends (600 executions for a passing one, 0 surprises) but the passing cells take 12-21 s of CPU each (up to 97 s of wall time on the shared cores at load 5-7), the 26 cells 190 s of CPU",
@@ -55,6 +60,25 @@ impl Model for Tidhash {
                     iterations: 2000,
                     depth: 3,
                     seed: 2,
+                },
+                expect_loom: expect_growth_loom,
+                expect_shuttle: expect_growth_shuttle,
+                expect_dpor: expect_growth_dpor,
+            },
+            Scenario {
+                name: "grow_vs_two_readers",
+                about: "tids 1 and 2 fill the directory; a creator adds tid 3, growing the hash from 2 to 4 buckets, while two lwp_unpark callers look up tid 1 (which stays in bucket 1) and tid 2 (which moves past the old table)",
+                run: grow_vs_two_readers,
+                loom_bounds: crate::explore::Bounds {
+                    preemptions: Some(2),
+                    branches: None,
+                },
+                bound_reason: "three threads: unbounded, loom did not finish in 60 s (202,497 executions, the declared order; `compare --bigger`, docs/bigger.md); with 2 preemptions 2,344 executions per spawn order, 1.4 s for the six (3 preemptions: 15,877, 9.4 s; measured 2026-12-07), and every seeded bug grow_vs_lookup shows still fails",
+                loom_orders: crate::explore::SpawnOrders::Every,
+                shuttle: Schedule::Pct {
+                    iterations: 2000,
+                    depth: 3,
+                    seed: 5,
                 },
                 expect_loom: expect_growth_loom,
                 expect_shuttle: expect_growth_shuttle,
@@ -222,6 +246,36 @@ pub(super) fn two_growths_in<R: Reclaim>(p: Proc<R>) {
     );
     for tid in 1..=7 {
         unpark(&p, tid, "after growths 2 -> 4 -> 8");
+    }
+    p.exit_check_leaks();
+}
+
+/// `grow_vs_lookup` with a third thread: one growth from 2 to 4 buckets
+/// (the creator adds tid 3, lwp.c lines 284-445 and 716-720) under two
+/// `lwp_unpark` callers (lines 2029-2065), one for tid 1, which stays in
+/// bucket 1, one for tid 2, which moves from bucket 0 of the old table to
+/// bucket 2 of the new one.
+fn grow_vs_two_readers(v: Variant) {
+    let p = setup(Proc::new(v), 1..=2);
+    let (c, r1, r2) = (p.clone(), p.clone(), p.clone());
+    join(thread::roles(|g| {
+        vec![
+            g.spawn_named("creator", move || c.lwp_create(3)),
+            g.spawn_named("reader1", move || {
+                unpark(&r1, 1, "during growth from 2 to 4 buckets")
+            }),
+            g.spawn_named("reader2", move || {
+                unpark(&r2, 2, "during growth from 2 to 4 buckets")
+            }),
+        ]
+    }));
+    let s = p.shape();
+    crate::prop!(
+        s.hash_size == 4 && s.growths == 1,
+        "expected one growth to 4 buckets, got {s:?}"
+    );
+    for tid in 1..=3 {
+        unpark(&p, tid, "after growth from 2 to 4 buckets");
     }
     p.exit_check_leaks();
 }

@@ -774,6 +774,11 @@ pub const B2: Bounds = Bounds {
 impl Model for Zombies {
     const NAME: &'static str = "zombies";
     type V = Variant;
+    const BIGGER: Option<crate::model::Bigger> = Some(crate::model::Bigger {
+        scenario: "stash_reap_wait",
+        variant: "faithful",
+        why: "four threads: two exiting threads stash, a reaper swaps the list, exit1 waits; a CAS retry loop and a spin",
+    });
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![

@@ -62,7 +62,8 @@ pub struct Measure {
 }
 
 impl Measure {
-    fn of(o: &Outcome, budget: Duration) -> Measure {
+    /// The measure of an outcome under `budget`.
+    pub fn of(o: &Outcome, budget: Duration) -> Measure {
         Measure {
             verdict: match &o.verdict {
                 Verdict::Pass => "pass".into(),
@@ -74,12 +75,13 @@ impl Measure {
         }
     }
 
-    fn timed_out(&self) -> bool {
+    /// True if the budget ran out.
+    pub fn timed_out(&self) -> bool {
         self.verdict == FailKind::TimedOut.name()
     }
 
     /// For the scenario table: `pass, 1234 exec, 0.52 s`.
-    fn full(&self) -> String {
+    pub fn full(&self) -> String {
         if self.timed_out() {
             return format!(
                 "did not finish in {:.0} s after {} executions",
@@ -204,17 +206,32 @@ pub fn dpor_cells_sharded(
     jobs: usize,
     dir: &Path,
 ) -> Result<Vec<DporRow>, String> {
+    let mut args: Vec<String> = vec!["compare-cells".into()];
+    args.extend(budget_args(budgets));
+    args.extend(sel.args());
+    sharded(&args, jobs, dir, "dpor")
+}
+
+/// Run this binary with `args` (a `*-cells` subcommand) as `jobs` child
+/// processes, shard `--shard I/N` each writing its rows to
+/// `dir/STEM-I-of-N.json` (`--out`), and merge the rows back into the
+/// order of the whole: row k is shard k mod N's, as the shards take them.
+pub(crate) fn sharded<T: serde::de::DeserializeOwned>(
+    args: &[String],
+    jobs: usize,
+    dir: &Path,
+    stem: &str,
+) -> Result<Vec<T>, String> {
     let n = jobs.max(1);
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut children = Vec::new();
     for i in 0..n {
-        let file = dir.join(format!("dpor-{}-of-{n}.json", i + 1));
+        let file = dir.join(format!("{stem}-{}-of-{n}.json", i + 1));
         let mut cmd = Command::new(&exe);
-        cmd.args(["compare-cells", "--shard", &format!("{}/{n}", i + 1)])
-            .args(budget_args(budgets))
+        cmd.args(args)
+            .args(["--shard", &format!("{}/{n}", i + 1)])
             .arg("--out")
             .arg(&file)
-            .args(sel.args())
             .stdout(Stdio::null());
         let child = cmd
             .spawn()
@@ -226,21 +243,22 @@ pub fn dpor_cells_sharded(
         let status = c.wait().map_err(|e| e.to_string())?;
         if !status.success() {
             return Err(format!(
-                "compare shard {}/{n} failed ({status}); its output is above",
+                "{} shard {}/{n} failed ({status}); its output is above",
+                args[0],
                 i + 1
             ));
         }
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let rows: Vec<DporRow> = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a compare shard: {e}", file.display()))?;
+        let rows: Vec<T> = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a {} shard: {e}", file.display(), args[0]))?;
         shards.push(rows.into_iter());
     }
-    let total: usize = cells(sel)?.len();
-    let mut out = Vec::with_capacity(total);
-    for k in 0..total {
-        if let Some(r) = shards[k % n].next() {
-            out.push(r);
+    let mut out = Vec::new();
+    for k in 0.. {
+        match shards[k % n].next() {
+            Some(r) => out.push(r),
+            None => break,
         }
     }
     Ok(out)
@@ -259,7 +277,7 @@ fn budget_args(b: Budgets) -> Vec<String> {
 
 /// Run `cargo run --release` of this package built for `backend`, with
 /// `args`; 0 and 1 (surprises, in the report) are completions.
-fn cargo_run(backend: Backend, args: &[String]) -> Result<(), String> {
+pub(crate) fn cargo_run(backend: Backend, args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let status = Command::new(&cargo)
@@ -445,7 +463,9 @@ pub fn markdown(p: &Page) -> String {
          scenario is marked), every spawn order of a roles group, as the gate's matrix runs it \
          (`matrix --profile arm --first`); loom skips executions ([loom.md](loom.md)), so its \
          count is not that of an exhaustive search.\n\
-         - A model that shuttle does not check (crossbeam-epoch's) has no DPOR or DFS cells (–).\n",
+         - A model that shuttle does not check (crossbeam-epoch's) has no DPOR or DFS cells (–).\n\
+         - Scenarios larger than loom can finish unbounded, under the execution-graph explorer too: \
+         [bigger.md](bigger.md) (`compare --bigger`).\n",
         p.budgets.dpor.as_secs_f64(),
         p.budgets.dfs.as_secs_f64(),
         p.budgets.dfs_seeded.as_secs_f64()

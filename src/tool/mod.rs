@@ -7,10 +7,13 @@
 //! - [`audit`]: the ordering audit (each site weakened in turn);
 //! - [`firstfail`]: which explorer finds which seeded bug first;
 //! - [`compare`]: DPOR, plain DFS and loom side by side (`docs/comparison.md`);
+//! - [`bigger`]: one scenario per model larger than loom can go, under
+//!   every explorer (`docs/bigger.md`);
 //! - [`checkpoint`]: loom checkpoint record and replay;
 //! - [`litmus`]: `lwpcheck litmus FILE...`, herd7 C litmus tests.
 
 pub mod audit;
+pub mod bigger;
 pub mod checkpoint;
 pub mod compare;
 pub mod firstfail;

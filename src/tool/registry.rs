@@ -44,6 +44,10 @@ pub struct Request {
     pub budget: Option<Duration>,
     /// loom only: record or replay a checkpoint file.
     pub checkpoint: Option<Checkpoint>,
+    /// loom only: run this one spawn order of the scenario's roles instead
+    /// of the orders it declares (an order of another length, the empty
+    /// one included, is the declared order: `thread::roles`).
+    pub spawn_order: Option<Vec<usize>>,
     /// shuttle only: replay this failing schedule instead of exploring.
     pub schedule: Option<String>,
 }
@@ -59,6 +63,7 @@ impl Request {
             plan: Plan::new(),
             budget: None,
             checkpoint: None,
+            spawn_order: None,
             schedule: None,
         }
     }
@@ -103,6 +108,8 @@ pub struct Entry {
     pub no_shuttle: Option<&'static str>,
     /// Its code uses crossbeam-epoch ([`Model::NEEDS_CROSSBEAM_LOOM`]).
     pub needs_crossbeam_loom: bool,
+    /// The cell `compare --bigger` runs ([`Model::BIGGER`]).
+    pub bigger: Option<crate::model::Bigger>,
     /// The scenario named so, or the one-line error listing the valid ones.
     pub scenario: fn(&str) -> Result<ScenarioInfo, String>,
     /// `Ok` if the model has this variant, or the one-line error listing
@@ -145,6 +152,7 @@ fn entry<M: Model>() -> Entry {
         scenarios: || M::scenarios().into_iter().map(info::<M>).collect(),
         no_shuttle: M::SHUTTLE,
         needs_crossbeam_loom: M::NEEDS_CROSSBEAM_LOOM,
+        bigger: M::BIGGER,
         scenario: |name| scenario_named::<M>(name).map(info::<M>),
         check_variant: |name| crate::model::parse_variant::<M::V>(M::NAME, name).map(|_| ()),
         expectation: expectation::<M>,
@@ -264,6 +272,9 @@ fn run<M: Model>(req: &Request) -> Result<Cell, String> {
                 }
                 if let Some(c) = &req.checkpoint {
                     check = check.checkpoint(c.clone());
+                }
+                if let Some(order) = &req.spawn_order {
+                    check = check.spawn_order(order.clone());
                 }
                 if req.schedule.is_some() {
                     return Err(crate::explore::env::ConfigError(
