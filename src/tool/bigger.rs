@@ -325,7 +325,8 @@ mod tests {
             graph: column.starts_with("graph").then_some(GraphCounts {
                 graphs: executions,
                 blocked: 3,
-                lb_shapes: 0,
+                lb_executions: 0,
+                uncertified: 0,
             }),
         }
     }

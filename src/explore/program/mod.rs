@@ -411,7 +411,7 @@ pub struct ProgramRun {
     /// (`sc` and `rc11`; never under `tso` and `arm`, where a plain access
     /// is an ordinary load or store of the machine).
     pub racy: bool,
-    /// Executions with a load-buffering shape (`arm`; see the module docs).
+    /// Executions with load buffering, a po ∪ rf cycle (`arm` only).
     pub lb_executions: u64,
     /// The time budget ran out (the states are then incomplete).
     pub timed_out: bool,
