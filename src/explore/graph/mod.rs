@@ -137,7 +137,8 @@
 //!   write and a write goes coherence-last (`crate::sync::graph::cell`):
 //!   exact for accesses ordered by happens-before, which is what the
 //!   models' lock-protected fields are; a racy access to one is reported
-//!   as a race in a gate cell, and its stale values are not explored.
+//!   as a race in a gate cell, and its stale values are not explored, nor
+//!   is a read of one revisited into a load-buffering cycle.
 //! - Condition variables: `notify_one` wakes the lowest-numbered waiter
 //!   (the models broadcast).
 //!
