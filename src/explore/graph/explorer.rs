@@ -769,9 +769,10 @@ impl State {
     ///
     /// The facade sees no dependencies, so whether those kept events
     /// depend on `r` is found by running the thread again: the replay
-    /// gives `r` its new value and must make the same events again (same
-    /// operations, locations and values), or the graph is abandoned
-    /// ([`Graph::speculative`]). This is a *semantic* dependency (a value
+    /// gives `r` its new value and must make the same events again (the
+    /// same operations on the same locations, and no write another thread
+    /// has already read in this replay with another value), or the graph is
+    /// abandoned ([`Graph::speculative`]). This is a *semantic* dependency (a value
     /// that made no difference is no dependency), weaker than ARMv8's
     /// syntactic one: a cycle that a dependency whose value does not
     /// matter forbids on the hardware is explored too (a possible false
