@@ -828,6 +828,9 @@ impl State {
                 g2.co_move_after(w, a2);
             }
             g2.speculative = true;
+            if !self.consistent(&g2) {
+                return Vec::new();
+            }
             // Reads added before `r` that `a` may also be read by: in the
             // graph before, each was porf-before `a` too, or read
             // maximally something else (it was not revisited then), and
@@ -842,9 +845,7 @@ impl State {
                 })
                 .flat_map(|x| self.revisit(&g2, x, a2, &prefix2))
                 .collect();
-            if self.consistent(&g2) {
-                out.push(g2);
-            }
+            out.push(g2);
             return out;
         }
         let mut variants = vec![g2.clone()];

@@ -57,7 +57,8 @@
 //!
 //! Anything the passes assume and a graph does not give (an edge of po or
 //! sw that goes backward in the addition order, a read that reads a later
-//! event) sends the check to the reference.
+//! event but under `arm`, whose passes search reads-from edges and never
+//! close them) sends the check to the reference.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -84,7 +85,10 @@ pub(crate) fn consistent(
     mutation: Mutation,
     atomicity: bool,
 ) -> bool {
-    let fast = Base::new(g)
+    // ARMv8's passes take reads-from edges in either direction (they are
+    // searched, never closed forward): a load-buffering graph, whose
+    // cycle has one going backward, is checked here too.
+    let fast = Base::new(g, model == MemoryModel::Arm)
         .and_then(|b| b.consistent(model, mutation, atomicity))
         .unwrap_or_else(|| models::consistent(g, model, mutation, atomicity));
     if CROSS_CHECK.load(Ordering::Relaxed) {
@@ -100,7 +104,7 @@ pub(crate) fn consistent(
 /// Whether the complete graph `g` has a C11 data race:
 /// [`models::racy`]'s answer.
 pub(crate) fn racy(g: &Graph) -> bool {
-    let fast = Base::new(g)
+    let fast = Base::new(g, false)
         .and_then(|b| b.racy())
         .unwrap_or_else(|| models::racy(g));
     if CROSS_CHECK.load(Ordering::Relaxed) {
@@ -207,8 +211,9 @@ fn close_forward(n: usize, a: &[(usize, usize)], b: &[(usize, usize)]) -> Rel {
 
 impl<'g> Base<'g> {
     /// `None` if the graph is not as the passes assume (the caller then
-    /// runs the reference).
-    fn new(g: &'g Graph) -> Option<Base<'g>> {
+    /// runs the reference); a read of a later event is taken only if
+    /// `backward_rf` (the `arm` passes).
+    fn new(g: &'g Graph, backward_rf: bool) -> Option<Base<'g>> {
         let n = g.events.len();
         let w = n.div_ceil(64).max(1);
         // Program order's immediate edges, by source: the next event in
@@ -270,7 +275,7 @@ impl<'g> Base<'g> {
             }
             match e.kind {
                 Kind::Read { rf: src, .. } => {
-                    if src >= i {
+                    if src >= i && !backward_rf {
                         return None;
                     }
                     set(&mut reads, i);
