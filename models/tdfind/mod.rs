@@ -1301,7 +1301,6 @@ impl model::Model for Tdfind {
     // cores): the slowest cell and the 22 cells' total.
     const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[
         ("upgrade_race", "two fix cells ran out of the 120 s budget under rc11 (2,080 executions, 4,511 blocked); with the faster consistency check each fix cell ends (6,714 executions) in 19-22 s of CPU, 52-87 s of wall time on the shared cores at load 7"),
-        ("fork_vs_lookup_and_exits", "its faithful cells took 43.5 s (rc11) and 18.8 s (arm), 273 executions of four threads' graphs (measured 2026-12-07 under load, before the faster consistency check): 22 such cells would add minutes to the gate; compare --bigger runs its faithful cell under every memory model"),
     ];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
