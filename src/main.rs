@@ -543,6 +543,25 @@ fn compare_cells(a: CompareCellsArgs) -> Result<ExitCode, String> {
         model,
         ..Selection::default()
     };
+    write_cells(
+        &out,
+        shard,
+        jobs,
+        |jobs, dir| compare::dpor_cells_sharded(&sel, budgets, jobs, dir),
+        |shard| compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}")),
+    )
+}
+
+/// A `*-cells` command's rows, written to `out` as JSON: run as `jobs`
+/// child processes (their files beside `out`), or as this process's
+/// `--shard` (or all) if it names one or `jobs` is 1.
+fn write_cells<T: serde::Serialize>(
+    out: &std::path::Path,
+    shard: Option<String>,
+    jobs: Option<usize>,
+    sharded: impl FnOnce(usize, &std::path::Path) -> Result<Vec<T>, String>,
+    local: impl FnOnce(Option<(usize, usize)>) -> Result<Vec<T>, String>,
+) -> Result<ExitCode, String> {
     let shard = shard
         .map(|t| matrix::parse_slice("--shard", &t))
         .transpose()?;
@@ -552,12 +571,12 @@ fn compare_cells(a: CompareCellsArgs) -> Result<ExitCode, String> {
             .parent()
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."));
-        compare::dpor_cells_sharded(&sel, budgets, jobs, &dir)?
+        sharded(jobs, &dir)?
     } else {
-        compare::dpor_cells(&sel, budgets, shard, &mut |l| eprintln!("{l}"))?
+        local(shard)?
     };
     let json = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
-    lwpcheck::tool::report::write_file(&out, &json)?;
+    lwpcheck::tool::report::write_file(out, &json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -577,22 +596,13 @@ fn compare_bigger_cells(a: CompareBiggerCellsArgs) -> Result<ExitCode, String> {
         );
     }
     let budget = std::time::Duration::from_secs(budget);
-    let shard = shard
-        .map(|t| matrix::parse_slice("--shard", &t))
-        .transpose()?;
-    let jobs = positive_jobs(jobs)?;
-    let cells = if shard.is_none() && jobs > 1 {
-        let dir = out
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        bigger::cells_sharded(budget, jobs, &dir)?
-    } else {
-        bigger::cells(budget, shard, &mut |l| eprintln!("{l}"))?
-    };
-    let json = serde_json::to_string_pretty(&cells).map_err(|e| e.to_string())?;
-    lwpcheck::tool::report::write_file(&out, &json)?;
-    Ok(ExitCode::SUCCESS)
+    write_cells(
+        &out,
+        shard,
+        jobs,
+        |jobs, dir| bigger::cells_sharded(budget, jobs, dir),
+        |shard| bigger::cells(budget, shard, &mut |l| eprintln!("{l}")),
+    )
 }
 
 /// `report`: a gate or matrix report printed again (several merged).

@@ -151,6 +151,21 @@ fn unpark<R: Reclaim>(p: &Proc<R>, tid: usize, context: &str) {
     }
 }
 
+/// After a race with growths: the table has `(hash_size, growths)` as
+/// `what` says, every tid in `1..=last` is found (`context`), and nothing
+/// leaked.
+fn grown<R: Reclaim>(p: &Proc<R>, want: (usize, usize), what: &str, last: usize, context: &str) {
+    let s = p.shape();
+    crate::prop!(
+        (s.hash_size, s.growths) == want,
+        "expected {what}, got {s:?}"
+    );
+    for tid in 1..=last {
+        unpark(p, tid, context);
+    }
+    p.exit_check_leaks();
+}
+
 fn join(hs: Vec<thread::JoinHandle<()>>) {
     for h in hs {
         if let Err(e) = h.join() {
@@ -177,15 +192,13 @@ pub(super) fn grow_vs_lookup_in<R: Reclaim>(p: Proc<R>) {
             }),
         ]
     }));
-    let s = p.shape();
-    crate::prop!(
-        s.hash_size == 4 && s.growths == 1,
-        "expected one growth to 4 buckets, got {s:?}"
+    grown(
+        &p,
+        (4, 1),
+        "one growth to 4 buckets",
+        3,
+        "after growth from 2 to 4 buckets",
     );
-    for tid in 1..=3 {
-        unpark(&p, tid, "after growth from 2 to 4 buckets");
-    }
-    p.exit_check_leaks();
 }
 
 /// A growth under a reader that looks up twice (tid 2, then tid 1), for
@@ -205,15 +218,13 @@ pub(super) fn grow_vs_two_lookups_in<R: Reclaim>(p: Proc<R>) {
             }),
         ]
     }));
-    let s = p.shape();
-    crate::prop!(
-        s.hash_size == 4 && s.growths == 1,
-        "expected one growth to 4 buckets, got {s:?}"
+    grown(
+        &p,
+        (4, 1),
+        "one growth to 4 buckets",
+        3,
+        "after growth from 2 to 4 buckets",
     );
-    for tid in 1..=3 {
-        unpark(&p, tid, "after growth from 2 to 4 buckets");
-    }
-    p.exit_check_leaks();
 }
 
 fn two_growths(v: Variant) {
@@ -239,15 +250,13 @@ pub(super) fn two_growths_in<R: Reclaim>(p: Proc<R>) {
             }),
         ]
     }));
-    let s = p.shape();
-    crate::prop!(
-        s.hash_size == 8 && s.growths == 2,
-        "expected two growths to 8 buckets, got {s:?}"
+    grown(
+        &p,
+        (8, 2),
+        "two growths to 8 buckets",
+        7,
+        "after growths 2 -> 4 -> 8",
     );
-    for tid in 1..=7 {
-        unpark(&p, tid, "after growths 2 -> 4 -> 8");
-    }
-    p.exit_check_leaks();
 }
 
 /// `grow_vs_lookup` with a third thread: one growth from 2 to 4 buckets
@@ -269,15 +278,13 @@ fn grow_vs_two_readers(v: Variant) {
             }),
         ]
     }));
-    let s = p.shape();
-    crate::prop!(
-        s.hash_size == 4 && s.growths == 1,
-        "expected one growth to 4 buckets, got {s:?}"
+    grown(
+        &p,
+        (4, 1),
+        "one growth to 4 buckets",
+        3,
+        "after growth from 2 to 4 buckets",
     );
-    for tid in 1..=3 {
-        unpark(&p, tid, "after growth from 2 to 4 buckets");
-    }
-    p.exit_check_leaks();
 }
 
 fn exit_vs_lookup(v: Variant) {

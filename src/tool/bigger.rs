@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::explore::Bounds;
 use crate::model::{Bigger, GraphCounts, Run};
 use crate::sync::{Backend, MemoryModel, Profile};
-use crate::tool::compare::{cargo_run, machine, sharded, today, Measure};
+use crate::tool::compare::{cargo_run, machine, read_rows, sharded, today, Measure};
 use crate::tool::registry::{self, DporJob, Entry, Request};
 
 /// The table's columns, in order: the shuttle build's, then loom's.
@@ -195,10 +195,7 @@ pub fn bigger(
             file.display().to_string(),
         ];
         cargo_run(backend, &args)?;
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let part: Vec<BiggerCell> = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a compare --bigger file: {e}", file.display()))?;
+        let part: Vec<BiggerCell> = read_rows(&file, "compare --bigger file")?;
         cells.extend(part);
     }
     let page = markdown(&Page {

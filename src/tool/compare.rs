@@ -212,6 +212,17 @@ pub fn dpor_cells_sharded(
     sharded(&args, jobs, dir, "dpor")
 }
 
+/// The rows a child run wrote to `file` (JSON); the error names the file
+/// and what it should have been (`what`).
+pub(crate) fn read_rows<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not a {what}: {e}", file.display()))
+}
+
 /// Run this binary with `args` (a `*-cells` subcommand) as `jobs` child
 /// processes, shard `--shard I/N` each writing its rows to
 /// `dir/STEM-I-of-N.json` (`--out`), and merge the rows back into the
@@ -248,10 +259,7 @@ pub(crate) fn sharded<T: serde::de::DeserializeOwned>(
                 i + 1
             ));
         }
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let rows: Vec<T> = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a {} shard: {e}", file.display(), args[0]))?;
+        let rows: Vec<T> = read_rows(&file, &format!("{} shard", args[0]))?;
         shards.push(rows.into_iter());
     }
     let mut out = Vec::new();
@@ -326,10 +334,7 @@ pub fn compare(
     args.extend(sel.args());
     cargo_run(Backend::Shuttle, &args)?;
     let dpor_secs = started.elapsed().as_secs_f64();
-    let text = std::fs::read_to_string(&dpor_file)
-        .map_err(|e| format!("cannot read {}: {e}", dpor_file.display()))?;
-    let rows: Vec<DporRow> = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a compare file: {e}", dpor_file.display()))?;
+    let rows: Vec<DporRow> = read_rows(&dpor_file, "compare file")?;
     let loom_dir = work.join("loom");
     eprintln!(
         "compare: loom Arm matrix (RUSTFLAGS=\"{}\"), {jobs} processes",

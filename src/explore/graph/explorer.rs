@@ -745,10 +745,15 @@ impl State {
     /// Under `arm`, a read of another thread that *is* porf-before `a` may
     /// read from it too (load buffering: [`State::revisit`]).
     fn backward_revisits(&self, g: &Graph, a: EvId) -> Vec<Graph> {
+        self.revisits_below(g, a, a)
+    }
+
+    /// `a`'s revisits of the reads of its location added before `below`.
+    fn revisits_below(&self, g: &Graph, a: EvId, below: EvId) -> Vec<Graph> {
         let prefix = g.porf_prefix(a);
         let loc = g.events[a].loc;
         let mut out = Vec::new();
-        for r in 0..a {
+        for r in 0..below {
             let ev = &g.events[r];
             // A read that failed or woke spuriously is not revisited: what
             // it reads does not matter to its thread.
@@ -836,15 +841,7 @@ impl State {
             // maximally something else (it was not revisited then), and
             // none can be deleted and added again after `a` (what `a`
             // depends on keeps them). Revisited now, from this graph.
-            let prefix2 = g2.porf_prefix(a2);
-            let loc2 = g2.events[r2].loc;
-            let mut out: Vec<Graph> = (0..r2)
-                .filter(|&x| {
-                    let e = &g2.events[x];
-                    matches!(e.kind, Kind::Read { .. }) && e.loc == loc2 && !spurious(&e.kind)
-                })
-                .flat_map(|x| self.revisit(&g2, x, a2, &prefix2))
-                .collect();
+            let mut out = self.revisits_below(&g2, a2, r2);
             out.push(g2);
             return out;
         }

@@ -64,7 +64,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::exec_graph::{Graph, Kind, Mo, INIT};
 use super::models::{self, arm_event, event_mo, full_fence, tso_locked};
-use super::rel::Rel;
+use super::rel::{bits, Rel};
 use super::Mutation;
 use crate::sync::MemoryModel;
 
@@ -136,20 +136,6 @@ fn or(dst: &mut [u64], src: &[u64]) {
 
 fn meets(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).any(|(x, y)| x & y != 0)
-}
-
-/// The members of a mask, in order.
-fn members(m: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    m.iter().enumerate().flat_map(|(k, &w)| {
-        let mut w = w;
-        std::iter::from_fn(move || {
-            (w != 0).then(|| {
-                let b = w.trailing_zeros() as usize;
-                w &= w - 1;
-                k * 64 + b
-            })
-        })
-    })
 }
 
 /// What every model's check is built from.
@@ -508,7 +494,7 @@ impl<'g> Base<'g> {
                 u.remove(src, i);
             }
         }
-        for a in members(&self.mem) {
+        for a in bits(&self.mem) {
             if self.init(a) {
                 continue;
             }
@@ -589,7 +575,7 @@ impl<'g> Base<'g> {
                 let k = th.iter().position(|&x| x == i).expect("in thread");
                 u.add(th[k - 1], i);
                 let t = &self.thread[e.thread];
-                for r in members(self.rf.row(i)) {
+                for r in bits(self.rf.row(i)) {
                     if has(t, r) && has(&acq, r) {
                         u.add(i, r);
                     }
@@ -634,9 +620,9 @@ impl<'g> Base<'g> {
             |i: usize| (has(&self.writes, i) || has(&self.fences, i)) && self.mo[i].releases();
         let e_acq =
             |i: usize| (has(&self.reads, i) || has(&self.fences, i)) && self.mo[i].acquires();
-        let rel_fences: Vec<usize> = members(&self.fences).filter(|&f| e_rel(f)).collect();
+        let rel_fences: Vec<usize> = bits(&self.fences).filter(|&f| e_rel(f)).collect();
         let mut acq_fences = vec![0u64; w];
-        for f in members(&self.fences).filter(|&f| e_acq(f)) {
+        for f in bits(&self.fences).filter(|&f| e_acq(f)) {
             set(&mut acq_fences, f);
         }
         // Per write read by an atomic read: the sources of its sw edges
@@ -644,7 +630,7 @@ impl<'g> Base<'g> {
         let mut sources_of: Vec<Option<Vec<usize>>> = vec![None; self.n];
         let mut sw = Vec::new();
         let mut targets: Vec<usize> = Vec::new();
-        for r in members(&self.reads) {
+        for r in bits(&self.reads) {
             if self.mo[r] == Mo::Plain {
                 continue;
             }
@@ -655,7 +641,7 @@ impl<'g> Base<'g> {
             }
             let po = self.po.row(r);
             for (k, (p, f)) in po.iter().zip(&acq_fences).enumerate() {
-                targets.extend(members(&[p & f]).map(|b| k * 64 + b));
+                targets.extend(bits(&[p & f]).map(|b| k * 64 + b));
             }
             if targets.is_empty() {
                 continue;
@@ -671,7 +657,7 @@ impl<'g> Base<'g> {
                         set(&mut heads, cur);
                         let l = self.same_loc(cur).expect("a write has a location");
                         for (k, (l, x)) in l.iter().zip(&self.writes).enumerate() {
-                            for b in members(&[l & x]).map(|b| k * 64 + b) {
+                            for b in bits(&[l & x]).map(|b| k * 64 + b) {
                                 if !self.init(b) && self.po.has(b, cur) {
                                     set(&mut heads, b);
                                 }
@@ -690,7 +676,7 @@ impl<'g> Base<'g> {
                     }
                 }
                 // [E⊒rel] ; ([F] ; po)?.
-                members(&heads)
+                bits(&heads)
                     .filter(|&x| e_rel(x))
                     .chain(
                         rel_fences
@@ -723,14 +709,14 @@ impl<'g> Base<'g> {
     fn racy(&self) -> Option<bool> {
         let hb = self.hb()?;
         let plain = |i: usize| self.mo[i] == Mo::Plain;
-        for a in members(&self.mem) {
+        for a in bits(&self.mem) {
             if self.init(a) {
                 continue;
             }
             let (own, at) = (self.same_thread(a)?, self.same_loc(a)?);
             for k in 0..self.w {
                 let other = at[k] & !own[k] & !hb.row(a)[k];
-                for b in members(&[other]).map(|b| k * 64 + b) {
+                for b in bits(&[other]).map(|b| k * 64 + b) {
                     if b <= a || self.init(b) || hb.has(b, a) {
                         continue;
                     }
@@ -823,7 +809,7 @@ impl<'g> Base<'g> {
             // left ; scb, scb = po ∪ (po\loc ; hb ; po\loc) ∪ hb|loc ∪ co ∪ fr.
             let mut scb = vec![0u64; w];
             let mut y = vec![0u64; w];
-            for x in members(&left) {
+            for x in bits(&left) {
                 or(&mut scb, self.po.row(x));
                 or(&mut y, &neq_loc(x));
                 if let Some(l) = self.same_loc(x) {
@@ -835,10 +821,10 @@ impl<'g> Base<'g> {
                 }
             }
             let mut z = vec![0u64; w];
-            for yy in members(&y) {
+            for yy in bits(&y) {
                 or(&mut z, hb.row(yy));
             }
-            for zz in members(&z) {
+            for zz in bits(&z) {
                 or(&mut scb, &neq_loc(zz));
             }
             // hb ; eco from a (psc_F's middle).
@@ -919,7 +905,7 @@ impl ObSearch<'_, '_> {
         let (after_full, after_ld, after_st) =
             (b.through(self.full), b.through(self.ld), b.through(self.st));
         let mut u = self.rows.clone();
-        for a in members(&b.mem) {
+        for a in bits(&b.mem) {
             if b.init(a) {
                 continue;
             }
@@ -955,7 +941,7 @@ impl ObSearch<'_, '_> {
         let po_succs = b.po_edges(x);
         match kind {
             EVENT => {
-                out.extend(members(self.rows.row(x)));
+                out.extend(bits(self.rows.row(x)));
                 if b.init(x) || !has(&b.mem, x) {
                     return;
                 }

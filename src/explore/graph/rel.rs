@@ -13,6 +13,21 @@ pub(crate) struct Rel {
 /// A set of events.
 pub(crate) type Set = Vec<bool>;
 
+/// The set bits of a row of words (bit `b` of word `k` is `k * 64 + b`),
+/// in order.
+pub(crate) fn bits(row: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    row.iter().enumerate().flat_map(|(k, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let b = w.trailing_zeros() as usize;
+                w &= w - 1;
+                k * 64 + b
+            })
+        })
+    })
+}
+
 impl Rel {
     /// The empty relation.
     pub(crate) fn new(n: usize) -> Rel {
@@ -57,16 +72,7 @@ impl Rel {
 
     /// The `b` with `(a, b)`, in order (word by word, set bits only).
     fn succs(&self, a: usize) -> impl Iterator<Item = usize> + '_ {
-        self.row(a).iter().enumerate().flat_map(|(k, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let b = w.trailing_zeros() as usize;
-                    w &= w - 1;
-                    k * 64 + b
-                })
-            })
-        })
+        bits(self.row(a))
     }
 
     /// The pairs, in order.
