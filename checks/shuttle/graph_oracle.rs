@@ -306,6 +306,23 @@ fn a_broken_axiom_fails_the_differential() {
     }
 }
 
+/// A coherence floor that counts every reads-from as synchronization
+/// skips candidates the models allow: the differential fails under `rc11`
+/// and `arm`. (Under `sc` that floor is still sound: every reads-from
+/// orders there. The real floor's skipped candidates are each checked and
+/// found inconsistent whenever the cross-check is on, as it is here.)
+#[test]
+fn a_floor_too_high_fails_the_differential() {
+    for model in [MemoryModel::Rc11, MemoryModel::Arm] {
+        let seed = first_caught(model, Mutation::FloorThroughEveryRf);
+        eprintln!("{model}: FloorThroughEveryRf caught at seed {seed:?}");
+        assert!(
+            seed.is_some(),
+            "{model}: FloorThroughEveryRf agreed with the oracle"
+        );
+    }
+}
+
 /// Without load buffering (`arm` restricted to po ∪ rf acyclic graphs,
 /// as this explorer was before it explored them) the differential fails
 /// under `arm`, and only there.

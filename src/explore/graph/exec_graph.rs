@@ -265,6 +265,109 @@ impl Graph {
         seen
     }
 
+    /// The lowest coherence index on location `l` that the next event of
+    /// thread `t` may read, or place a write after: the latest, in `l`'s
+    /// coherence order, of what that event certainly sees, the writes to
+    /// `l` and the writes that reads of `l` read, among the events before
+    /// it in program order (with spawn and join) and synchronization
+    /// (a release write read by an acquire read of another thread).
+    ///
+    /// A read of an older write, or a write placed before it, is
+    /// inconsistent under every model the explorer checks: in the same
+    /// thread by coherence (CoWR, CoRR, CoWW, CoRW: sc-per-location); through a
+    /// synchronization by `rc11`'s `hb ; eco?` and, under `arm`, by
+    /// external ordering, whose `ob` holds every such path (`po ; [L]`,
+    /// `rfe`, `[A] ; po` in aarch64.cat's `bob`, spawn and join as full
+    /// barriers) and the `fre` or `coe` edge that closes the cycle; `tso`
+    /// and `sc` keep every one of those edges. The explorer skips those
+    /// candidates before checking them (the cross-check confirms each
+    /// skipped one inconsistent).
+    ///
+    /// 0 (no floor) for a speculative graph (a load-buffering cycle: an
+    /// edge may go backward in the addition order). `every_rf` (a
+    /// mutation, `Mutation::FloorThroughEveryRf`): every reads-from
+    /// synchronizes.
+    pub(crate) fn coherence_floor(&self, t: usize, l: usize, every_rf: bool) -> usize {
+        if self.speculative {
+            return 0;
+        }
+        let nt = self.threads.len();
+        let index = self.thread_index();
+        // Per event, per thread: how many of that thread's events are
+        // before it (itself included), in the addition order (every edge
+        // goes forward in a graph that is not speculative).
+        let mut vc = vec![0u32; self.events.len() * nt];
+        let join = |vc: &mut [u32], into: usize, from: usize| {
+            for u in 0..nt {
+                vc[into * nt + u] = vc[into * nt + u].max(vc[from * nt + u]);
+            }
+        };
+        for (e, ev) in self.events.iter().enumerate() {
+            if ev.thread == INIT {
+                continue;
+            }
+            let i = index[e];
+            let mut preds = Vec::with_capacity(2);
+            if i > 0 {
+                preds.push(self.threads[ev.thread][i - 1]);
+            } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
+                preds.push(s);
+            }
+            match ev.kind {
+                Kind::Read { rf, mo, rmw, .. } if self.events[rf].thread != INIT => {
+                    let mo = match rmw {
+                        Some(x) if !self.rmw_succeeds(e) => x.failure,
+                        _ => mo,
+                    };
+                    let releases =
+                        matches!(self.events[rf].kind, Kind::Write { mo, .. } if mo.releases());
+                    if every_rf || (mo.acquires() && releases) {
+                        preds.push(rf);
+                    }
+                }
+                Kind::Join { child } => {
+                    if let Some(&last) = self.threads.get(child).and_then(|th| th.last()) {
+                        preds.push(last);
+                    }
+                }
+                _ => {}
+            }
+            for p in preds {
+                if p >= e {
+                    return 0;
+                }
+                join(&mut vc, e, p);
+            }
+            vc[e * nt + ev.thread] = i as u32 + 1;
+        }
+        let seen: Vec<u32> = match self.threads.get(t).and_then(|th| th.last()) {
+            Some(&last) => vc[last * nt..(last + 1) * nt].to_vec(),
+            None => match self.spawner.get(t).copied().flatten() {
+                Some(s) => vc[s * nt..(s + 1) * nt].to_vec(),
+                None => return 0,
+            },
+        };
+        let mut pos = vec![usize::MAX; self.events.len()];
+        for (i, &w) in self.co[l].iter().enumerate() {
+            pos[w] = i;
+        }
+        let mut floor = 0;
+        for (u, th) in self.threads.iter().enumerate() {
+            for &e in &th[..(seen[u] as usize).min(th.len())] {
+                if self.events[e].loc != Some(l) {
+                    continue;
+                }
+                let w = match self.events[e].kind {
+                    Kind::Read { rf, .. } => rf,
+                    Kind::Write { .. } => e,
+                    _ => continue,
+                };
+                floor = floor.max(pos[w]);
+            }
+        }
+        floor
+    }
+
     /// Each event's index in its thread.
     fn thread_index(&self) -> Vec<usize> {
         let mut index = vec![0; self.events.len()];

@@ -77,6 +77,11 @@ pub fn cross_check(on: bool) {
     CROSS_CHECK.store(on, Ordering::Relaxed);
 }
 
+/// Whether the reference runs beside every check ([`cross_check`]).
+pub(crate) fn cross_checking() -> bool {
+    CROSS_CHECK.load(Ordering::Relaxed)
+}
+
 /// Whether `g` is consistent under `model` (with `atomicity`, or all but
 /// atomicity): [`models::consistent`]'s answer.
 pub(crate) fn consistent(

@@ -223,6 +223,11 @@ pub enum Mutation {
     /// explorer before it explored load buffering). LB's weak outcome is
     /// lost.
     NoLoadBuffering,
+    /// The coherence floor (`Graph::coherence_floor`, the candidates the
+    /// explorer skips before checking them) counts every reads-from as
+    /// synchronization, not only a release write read by an acquire read:
+    /// it skips candidates `rc11` and `arm` allow (MP's weak outcome).
+    FloorThroughEveryRf,
 }
 
 /// What an exploration counted.
