@@ -459,7 +459,7 @@ impl State {
     }
 
     fn consistent(&self, g: &Graph) -> bool {
-        fast::consistent(g, self.model, self.mutation, true)
+        fast::consistent(g, self.model, self.mutation, true, None)
     }
 
     /// Consistent but for atomicity: a read-modify-write may read a write
@@ -469,7 +469,19 @@ impl State {
     /// read-modify-write, and the result be consistent. Such graphs are
     /// extended (for their revisits) and abandoned at their end.
     fn consistent_but_atomicity(&self, g: &Graph) -> bool {
-        fast::consistent(g, self.model, self.mutation, false)
+        fast::consistent(g, self.model, self.mutation, false, None)
+    }
+
+    /// [`Self::consistent`] of the current graph (consistent but for
+    /// atomicity: a forward addition extends only such graphs) with event
+    /// `added` appended (`fast::consistent`'s premise).
+    fn consistent_adding(&self, g: &Graph, added: EvId) -> bool {
+        fast::consistent(g, self.model, self.mutation, true, Some(added))
+    }
+
+    /// [`Self::consistent_but_atomicity`], likewise.
+    fn consistent_but_atomicity_adding(&self, g: &Graph, added: EvId) -> bool {
+        fast::consistent(g, self.model, self.mutation, false, Some(added))
     }
 
     /// A weak compare-exchange of thread `t` may fail spuriously: under
@@ -609,7 +621,7 @@ impl State {
             }
             for (v, b) in variants {
                 let mut g = self.g.clone();
-                g.push(Event {
+                let e = g.push(Event {
                     thread: t,
                     loc: Some(p.loc),
                     kind: Kind::Read {
@@ -620,7 +632,11 @@ impl State {
                         block: b,
                     },
                 });
-                let ok = self.consistent_but_atomicity(&g);
+                let ok = if below {
+                    self.consistent_but_atomicity(&g)
+                } else {
+                    self.consistent_but_atomicity_adding(&g, e)
+                };
                 assert!(
                     !(below && ok),
                     "a read below its coherence floor is consistent"
@@ -772,7 +788,7 @@ impl State {
             // repairs it, but a later write's backward revisit can (by
             // deleting the read-modify-write that reads too early); it is
             // abandoned at its end (`blocked`).
-            if self.consistent(&g) {
+            if self.consistent_adding(&g, a) {
                 forward.push(g);
             }
         }

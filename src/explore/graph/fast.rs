@@ -84,17 +84,26 @@ pub(crate) fn cross_checking() -> bool {
 
 /// Whether `g` is consistent under `model` (with `atomicity`, or all but
 /// atomicity): [`models::consistent`]'s answer.
+///
+/// `added`: `g` is a graph consistent under `model` but for atomicity,
+/// with event `added` appended last (nothing is po-after it). Under `arm`
+/// every cycle of `ob` then runs through `added`, and its acyclicity is
+/// searched from `added` only: a new read of the coherence-latest write, a
+/// new write placed last in coherence, has no `ob` successor at all. (The
+/// cross-check, comparing with the reference's whole-graph answer,
+/// confirms the premise on every check it runs.)
 pub(crate) fn consistent(
     g: &Graph,
     model: MemoryModel,
     mutation: Mutation,
     atomicity: bool,
+    added: Option<usize>,
 ) -> bool {
     // ARMv8's passes take reads-from edges in either direction (they are
     // searched, never closed forward): a load-buffering graph, whose
     // cycle has one going backward, is checked here too.
     let fast = Base::new(g, model == MemoryModel::Arm)
-        .and_then(|b| b.consistent(model, mutation, atomicity))
+        .and_then(|b| b.consistent(model, mutation, atomicity, added))
         .unwrap_or_else(|| models::consistent(g, model, mutation, atomicity));
     if CROSS_CHECK.load(Ordering::Relaxed) {
         let full = models::consistent(g, model, mutation, atomicity);
@@ -326,7 +335,13 @@ impl<'g> Base<'g> {
 
     /// The model's answer; `None` where the graph is not as the passes
     /// assume.
-    fn consistent(&self, model: MemoryModel, mutation: Mutation, atomicity: bool) -> Option<bool> {
+    fn consistent(
+        &self,
+        model: MemoryModel,
+        mutation: Mutation,
+        atomicity: bool,
+        added: Option<usize>,
+    ) -> Option<bool> {
         if atomicity && !self.atomicity() {
             return Some(false);
         }
@@ -340,7 +355,7 @@ impl<'g> Base<'g> {
             // with one has an rf edge backward and goes to the reference).
             MemoryModel::Arm => {
                 self.sc_per_loc()
-                    && self.arm(drop_fr)
+                    && self.arm(drop_fr, added)
                     && (mutation != Mutation::NoLoadBuffering || self.porf_acyclic())
             }
         })
@@ -526,8 +541,9 @@ impl<'g> Base<'g> {
 
     /// ARMv8: acyclic(obs ∪ aob ∪ bob). obs, aob and `po ; [L] ; coi` are
     /// rows of bits; the rest of bob (whose rows are program-order
-    /// suffixes, dense) goes through virtual nodes ([`ObSearch`]).
-    fn arm(&self, drop_fr: bool) -> bool {
+    /// suffixes, dense) goes through virtual nodes ([`ObSearch`]). With
+    /// `added` (see [`consistent`]), searched from that event only.
+    fn arm(&self, drop_fr: bool, added: Option<usize>) -> bool {
         let g = self.g;
         let w = self.w;
         let (mut acq, mut rel, mut full, mut ld, mut st) =
@@ -600,7 +616,9 @@ impl<'g> Base<'g> {
         // refcount two_inspectors, about 100 events, 12% slower through
         // virtual nodes; tidhash two_growths, 640, 20% faster). The
         // cross-check runs both.
-        if CROSS_CHECK.load(Ordering::Relaxed) {
+        if let Some(e) = added {
+            search.acyclic_from(e)
+        } else if CROSS_CHECK.load(Ordering::Relaxed) {
             let (whole, virtual_nodes) = (search.dense_acyclic(), search.acyclic());
             assert_eq!(
                 whole, virtual_nodes,
@@ -1002,15 +1020,27 @@ impl ObSearch<'_, '_> {
     }
 
     /// No cycle: a depth-first search from every event (every cycle holds
-    /// one), the successors of the nodes on the path kept on one stack.
+    /// one).
     fn acyclic(&self) -> bool {
+        self.acyclic_among(0..self.base.n)
+    }
+
+    /// No cycle through event `e` (in a graph whose other cycles, if it
+    /// had any, would also run through it: it found none).
+    fn acyclic_from(&self, e: usize) -> bool {
+        self.acyclic_among(e..e + 1)
+    }
+
+    /// No cycle reachable from `roots`: a depth-first search, the
+    /// successors of the nodes on the path kept on one stack.
+    fn acyclic_among(&self, roots: std::ops::Range<usize>) -> bool {
         let n = self.base.n;
         // 0 unvisited, 1 on the path, 2 done.
         let mut state = vec![0u8; KINDS * n];
         let mut succs: Vec<usize> = Vec::new();
         // (node, where its successors start in `succs`, the next to see)
         let mut path: Vec<(usize, usize, usize)> = Vec::new();
-        for root in 0..n {
+        for root in roots {
             if state[EVENT * n + root] != 0 {
                 continue;
             }
