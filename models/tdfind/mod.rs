@@ -1297,11 +1297,7 @@ impl model::Model for Tdfind {
         variant: "faithful",
         why: "two more threads: fork_vs_lookup with tids 3 and 5 of another process exiting, each on its own chain and lock stripe",
     });
-    // Measured in the gate (both columns, every variant, 2 jobs on 2
-    // cores): the slowest cell and the 22 cells' total.
-    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[
-        ("upgrade_race", "two fix cells ran out of the 120 s budget under rc11 (2,080 executions, 4,511 blocked); with the faster consistency check each fix cell ends (6,714 executions) in 19-22 s of CPU, 52-87 s of wall time on the shared cores at load 7"),
-    ];
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![

@@ -21,10 +21,7 @@ impl Model for Tidhash {
         variant: "faithful",
         why: "a third thread: grow_vs_lookup with a second lwp_unpark caller",
     });
-    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
-        "two_growths",
-        "its faithful exploration did not end in 30 s under rc11 (45 executions of graphs of 640 events); with the faster consistency check every cell ends (600 executions for a passing one, 0 surprises) but the passing cells take 12-21 s of CPU each (up to 97 s of wall time on the shared cores at load 5-7), the 26 cells 190 s of CPU",
-    )];
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![
