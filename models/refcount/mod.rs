@@ -1014,10 +1014,7 @@ impl Model for Refcount {
     });
     // Measured in the gate (both columns, every variant, 2 jobs on 2
     // cores).
-    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[(
-        "zombie_loop",
-        "CI's time, not the explorer's: every cell ends with the verdict expected (gate --only shuttle --model refcount with it: 0 surprises; faithful 36,768 graphs, 33.7 s under arm, the slowest), but its 14 graph cells take 92.5 s of CPU, which would put CI at about 860 s of its 900; run one with `lwpcheck run --explorer graph`",
-    )];
+    const GRAPH_SKIP: &'static [(&'static str, &'static str)] = &[];
 
     fn scenarios() -> Vec<Scenario<Variant>> {
         vec![
