@@ -22,6 +22,12 @@
 //! instead computes each axiom once from the graph, in time about linear in
 //! the events times the row words, and keeps the reference beside it.
 //!
+//! One case is checked around a single event instead: a forward addition,
+//! whose premise (the graph before it consistent but for atomicity, the
+//! new event last in its thread and read by nothing) puts every new cycle
+//! through that event ([`consistent`]'s `added`). Revisited graphs, whose
+//! premise does not hold, and each complete execution are checked whole.
+//!
 //! # What makes it cheaper, and why each step gives the same answer
 //!
 //! - **Initial writes have no incoming edge** in any relation the axioms
