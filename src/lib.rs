@@ -16,9 +16,9 @@
 //!
 //! Every model carries seeded bugs (variants) with an expected verdict per
 //! profile; a check is trusted only because its variants fail it.
-//! [`check`] runs a scenario and returns a verdict with the counterexample
+//! [`explore`] runs a scenario and returns a verdict with the counterexample
 //! trace, which [`view`] lays out in one column per thread (text or HTML);
-//! [`litmus`] pins down what the explorers can and cannot see.
+//! [`explore::litmus`] pins down what the explorers can and cannot see.
 
 // Dependencies point one way, in this order (`checks/tool/layout.rs`
 // checks every `crate::` path against it):
