@@ -302,43 +302,31 @@ impl Graph {
                 vc[into * nt + u] = vc[into * nt + u].max(vc[from * nt + u]);
             }
         };
+        let mut preds = Vec::with_capacity(3);
         for (e, ev) in self.events.iter().enumerate() {
             if ev.thread == INIT {
                 continue;
             }
-            let i = index[e];
-            let mut preds = Vec::with_capacity(2);
-            if i > 0 {
-                preds.push(self.threads[ev.thread][i - 1]);
-            } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
-                preds.push(s);
-            }
-            match ev.kind {
-                Kind::Read { rf, mo, rmw, .. } if self.events[rf].thread != INIT => {
-                    let mo = match rmw {
-                        Some(x) if !self.rmw_succeeds(e) => x.failure,
-                        _ => mo,
-                    };
-                    let releases =
-                        matches!(self.events[rf].kind, Kind::Write { mo, .. } if mo.releases());
-                    if every_rf || (mo.acquires() && releases) {
-                        preds.push(rf);
-                    }
+            preds.clear();
+            self.push_po_preds(e, &index, &mut preds);
+            if let Kind::Read { rf, mo, rmw, .. } = ev.kind {
+                let mo = match rmw {
+                    Some(x) if !self.rmw_succeeds(e) => x.failure,
+                    _ => mo,
+                };
+                let releases =
+                    matches!(self.events[rf].kind, Kind::Write { mo, .. } if mo.releases());
+                if self.events[rf].thread != INIT && (every_rf || (mo.acquires() && releases)) {
+                    preds.push(rf);
                 }
-                Kind::Join { child } => {
-                    if let Some(&last) = self.threads.get(child).and_then(|th| th.last()) {
-                        preds.push(last);
-                    }
-                }
-                _ => {}
             }
-            for p in preds {
+            for &p in &preds {
                 if p >= e {
                     return 0;
                 }
                 join(&mut vc, e, p);
             }
-            vc[e * nt + ev.thread] = i as u32 + 1;
+            vc[e * nt + ev.thread] = index[e] as u32 + 1;
         }
         let seen: Vec<u32> = match self.threads.get(t).and_then(|th| th.last()) {
             Some(&last) => vc[last * nt..(last + 1) * nt].to_vec(),
@@ -430,6 +418,16 @@ impl Graph {
     /// Push `e`'s immediate po and rf predecessors (`index`: each event's
     /// index in its thread).
     fn push_preds(&self, e: EvId, index: &[usize], out: &mut Vec<EvId>) {
+        self.push_po_preds(e, index, out);
+        if let Kind::Read { rf, .. } = self.events[e].kind {
+            out.push(rf);
+        }
+    }
+
+    /// Push `e`'s immediate program-order predecessors: the previous event
+    /// of its thread (or the spawn that started it), and for a join the
+    /// joined thread's last event.
+    fn push_po_preds(&self, e: EvId, index: &[usize], out: &mut Vec<EvId>) {
         let ev = &self.events[e];
         if ev.thread == INIT {
             return;
@@ -440,14 +438,10 @@ impl Graph {
         } else if let Some(s) = self.spawner.get(ev.thread).copied().flatten() {
             out.push(s);
         }
-        match ev.kind {
-            Kind::Read { rf, .. } => out.push(rf),
-            Kind::Join { child } => {
-                if let Some(&last) = self.threads.get(child).and_then(|t| t.last()) {
-                    out.push(last);
-                }
+        if let Kind::Join { child } = ev.kind {
+            if let Some(&last) = self.threads.get(child).and_then(|t| t.last()) {
+                out.push(last);
             }
-            _ => {}
         }
     }
 

@@ -632,11 +632,7 @@ impl State {
                         block: b,
                     },
                 });
-                let ok = if below {
-                    self.consistent_but_atomicity(&g)
-                } else {
-                    self.consistent_but_atomicity_adding(&g, e)
-                };
+                let ok = self.consistent_but_atomicity_adding(&g, e);
                 assert!(
                     !(below && ok),
                     "a read below its coherence floor is consistent"
@@ -779,7 +775,7 @@ impl State {
             }
             if below {
                 assert!(
-                    !self.consistent(&g),
+                    !self.consistent_adding(&g, a),
                     "a write below its coherence floor is consistent"
                 );
                 continue;

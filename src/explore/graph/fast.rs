@@ -152,9 +152,10 @@ fn closes_nothing(g: &Graph, e: usize) -> bool {
         }
 }
 
-/// Atomicity on the graph itself: each read-modify-write's write is
-/// right after the write its read reads in coherence (empty(rmw ∩ (fr ;
-/// co))), and no write is read by two read-modify-writes that write.
+/// Atomicity, from the graph itself (every check's): each
+/// read-modify-write's write is right after the write its read reads in
+/// coherence (empty(rmw ∩ (fr ; co))), and no write is read by two
+/// read-modify-writes that write.
 fn atomic(g: &Graph) -> bool {
     let mut co_pos = vec![usize::MAX; g.events.len()];
     for order in &g.co {
@@ -167,8 +168,10 @@ fn atomic(g: &Graph) -> bool {
         if let Kind::Write { rmw: true, .. } = e.kind {
             let th = &g.threads[e.thread];
             let k = th.iter().position(|&x| x == i).expect("in thread");
+            // A write between the read's write and this one in
+            // coherence: fr ; co.
             if let Some(src) = g.rf(th[k - 1]) {
-                if co_pos[i] > co_pos[src] + 1 {
+                if co_pos[i] > co_pos[src].saturating_add(1) {
                     return false;
                 }
             }
@@ -242,8 +245,6 @@ struct Base<'g> {
     co_fr: Rel,
     /// Per write, the next in coherence (`NONE` for the last).
     co_next: Vec<usize>,
-    /// Per write, its place in its location's coherence order.
-    co_pos: Vec<usize>,
     /// Per location, its events.
     loc: Vec<Mask>,
     /// Per thread, its events.
@@ -391,7 +392,6 @@ impl<'g> Base<'g> {
             rf_of,
             co_fr,
             co_next,
-            co_pos,
             loc,
             thread,
             reads,
@@ -411,7 +411,7 @@ impl<'g> Base<'g> {
         atomicity: bool,
         added: Option<usize>,
     ) -> Option<bool> {
-        if atomicity && !self.atomicity() {
+        if atomicity && !atomic(self.g) {
             return Some(false);
         }
         let drop_fr = mutation == Mutation::DropFr;
@@ -510,33 +510,6 @@ impl<'g> Base<'g> {
             }
         }
         u.acyclic()
-    }
-
-    /// empty(rmw ∩ (fr ; co)), and no write read by two read-modify-writes
-    /// that write.
-    fn atomicity(&self) -> bool {
-        let g = self.g;
-        let mut seen = vec![false; self.n];
-        for (i, e) in g.events.iter().enumerate() {
-            if let Kind::Write { rmw: true, .. } = e.kind {
-                let th = &g.threads[e.thread];
-                let k = th.iter().position(|&x| x == i).expect("in thread");
-                let src = self.rf_of[th[k - 1]];
-                // A write between the read's write and this one in
-                // coherence: fr ; co.
-                if src != NONE && self.co_pos[i] > self.co_pos[src] + 1 {
-                    return false;
-                }
-            }
-            if g.rmw_succeeds(i) {
-                let src = self.rf_of[i];
-                if seen[src] {
-                    return false;
-                }
-                seen[src] = true;
-            }
-        }
-        true
     }
 
     /// Per event `a`, the union of `add(b)` over the events `b` po-after
